@@ -1,0 +1,2 @@
+export { createDaemonApp } from "./app.ts";
+export { DAEMON_VERSION } from "./version.ts";
