@@ -1,14 +1,14 @@
 import { defineConfig } from "vitest/config";
 
 // vitest 4 ignores a file of this name unless passed with --config (see README):
-// the root package.json does exactly that.
+// the root package.json does exactly that. Globs let each package add projects of its own.
 export default defineConfig({
   test: {
     projects: [
-      "packages/contract/vitest.config.ts",
-      "packages/contract/vitest.workers.config.ts",
+      "packages/*/vitest.config.ts",
+      "packages/*/vitest.workers.config.ts",
       "apps/os/vitest.config.ts",
-      "packages/daemon/vitest.config.ts",
+      "apps/os/vitest.*.config.ts",
     ],
   },
 });
