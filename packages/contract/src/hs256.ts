@@ -1,0 +1,91 @@
+import { base64urlDecode, base64urlEncode, fromUtf8, utf8 } from "./encoding.ts";
+import { AppError } from "./errors.ts";
+
+/**
+ * Minimal compact-JWS HS256 (RFC 7515/7518) over WebCrypto, with the HMAC CryptoKey cached
+ * per secret. Hand-rolled rather than jose's SignJWT/jwtVerify because importing the key on
+ * every request dominated the per-request cost; tests check interop with jose both ways.
+ */
+
+/** `{"alg":"HS256","typ":"JWT"}`, pre-encoded: the header every token we mint carries. */
+const ENCODED_HEADER = base64urlEncode(utf8(JSON.stringify({ alg: "HS256", typ: "JWT" })));
+const HMAC_KEY_BYTES = 32;
+const KEY_CACHE_MAX = 256;
+
+// Keyed by the secret text; holds resolved keys only, so no promise crosses requests in workerd.
+const keyCache = new Map<string, CryptoKey>();
+
+/**
+ * The HMAC-SHA256 key for a daemon secret (base64url of exactly 32 bytes).
+ * Throws AppError(internal_error) for any other secret: that is a programming error, not a bad request.
+ */
+export async function hmacKeyForSecret(secret: string): Promise<CryptoKey> {
+  const cached = keyCache.get(secret);
+  if (cached) return cached;
+  const bytes = typeof secret === "string" ? base64urlDecode(secret) : null;
+  if (!bytes || bytes.length !== HMAC_KEY_BYTES) {
+    throw new AppError("internal_error", "Daemon secret must be base64url of 32 bytes", 500);
+  }
+  const key = await crypto.subtle.importKey(
+    "raw",
+    bytes,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(secret, key);
+  return key;
+}
+
+/** Signs `payload` as a compact HS256 JWT with header `{"alg":"HS256","typ":"JWT"}`. */
+export async function signHs256(key: CryptoKey, payload: object): Promise<string> {
+  const signingInput = `${ENCODED_HEADER}.${base64urlEncode(utf8(JSON.stringify(payload)))}`;
+  const signature = await crypto.subtle.sign("HMAC", key, utf8(signingInput));
+  return `${signingInput}.${base64urlEncode(new Uint8Array(signature))}`;
+}
+
+/** Outcome of checking a compact HS256 JWT's structure and signature. */
+export type Hs256Result =
+  | { ok: true; payload: Record<string, unknown> }
+  | { ok: false; code: "malformed" | "bad_signature" };
+
+/**
+ * Checks structure, header and signature of a compact JWT and returns its payload object.
+ * Accepts any header with `alg: "HS256"` (typ, kid optional); `crit` is refused as we
+ * understand no extensions (RFC 7515 §4.1.11).
+ */
+export async function verifyHs256(key: CryptoKey, token: string): Promise<Hs256Result> {
+  const parts = token.split(".");
+  if (parts.length !== 3) return { ok: false, code: "malformed" };
+  const [headerText, payloadText, signatureText] = parts as [string, string, string];
+  const header = decodeJsonObject(headerText);
+  const payload = decodeJsonObject(payloadText);
+  const signature = base64urlDecode(signatureText);
+  if (!header || !payload || !signature) return { ok: false, code: "malformed" };
+  if (header.crit !== undefined) return { ok: false, code: "malformed" };
+  // Anything but HS256 (incl. "none") cannot be checked with this key: treated as forged.
+  if (header.alg !== "HS256") return { ok: false, code: "bad_signature" };
+  const valid = await crypto.subtle.verify(
+    "HMAC",
+    key,
+    signature,
+    utf8(`${headerText}.${payloadText}`),
+  );
+  return valid ? { ok: true, payload } : { ok: false, code: "bad_signature" };
+}
+
+function decodeJsonObject(text: string): Record<string, unknown> | null {
+  const bytes = base64urlDecode(text);
+  if (!bytes) return null;
+  const json = fromUtf8(bytes);
+  if (json === null) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * @iterate/contract — what platform and daemon agree on. Web standards, zod and jose only:
+ * runs unchanged in workerd and Node.
+ */
+export * from "./crypto.ts";
+export * from "./encoding.ts";
+export * from "./env.ts";
+export * from "./errors.ts";
+export * from "./ids.ts";
+export * from "./messages.ts";
+export * from "./replay-cache.ts";
+export * from "./signing.ts";
+export * from "./tokens.ts";

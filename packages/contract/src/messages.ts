@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { envVarNameSchema, envVarValueSchema } from "./env.ts";
+import { DAEMON_SECRET_PATTERN } from "./tokens.ts";
+
+// A value handed to `git` as an argument must never be read as an option.
+const notAnOption = (value: string) => !value.startsWith("-");
+
+/**
+ * `POST /api/machine/ping` body (daemon → platform, Bearer machine token):
+ * "here I am, and here is the secret you can sign requests to me with".
+ */
+export const pingRequestSchema = z.object({
+  machineId: z.string().min(1).max(128),
+  secret: z.string().regex(DAEMON_SECRET_PATTERN, "must be base64url of 32 bytes"),
+  version: z.string().min(1).max(64),
+});
+export type PingRequest = z.infer<typeof pingRequestSchema>;
+
+/** `POST /platform/bootstrap` body: the repo to clone into `~/workspace` (none → empty workspace). */
+export const bootstrapRequestSchema = z.object({
+  repo: z
+    .object({
+      url: z.string().min(1).max(2048).refine(notAnOption, "must not start with -"),
+      ref: z.string().min(1).max(255).refine(notAnOption, "must not start with -").optional(),
+    })
+    .optional(),
+});
+export type BootstrapRequest = z.infer<typeof bootstrapRequestSchema>;
+
+/** `POST /platform/bootstrap` response: the commit `~/workspace` is at (null if it has none). */
+export const bootstrapResponseSchema = z.object({
+  ok: z.boolean(),
+  commit: z.string().nullable(),
+});
+export type BootstrapResponse = z.infer<typeof bootstrapResponseSchema>;
+
+/** `PUT /platform/env` body: the machine's complete env, hot-reloaded into new agent runs. */
+export const envUpdateSchema = z.object({
+  env: z.record(envVarNameSchema, envVarValueSchema),
+});
+export type EnvUpdate = z.infer<typeof envUpdateSchema>;
+
+/** `GET /platform/ping` response. */
+export const platformPingResponseSchema = z.object({
+  ok: z.boolean(),
+  machineId: z.string(),
+  version: z.string(),
+  uptimeMs: z.number().nonnegative(),
+});
+export type PlatformPingResponse = z.infer<typeof platformPingResponseSchema>;
+
+// Workspace-relative path: no absolute paths, no `..` segments, no backslashes.
+const workspacePathSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine(
+    (p) => !p.startsWith("/") && !p.includes("\\") && !p.split("/").includes(".."),
+    "must be a path inside the workspace",
+  );
+
+/**
+ * `iterate.config.json` at the workspace root. Every field is optional; unknown keys are
+ * refused so a typo surfaces as an error instead of being silently ignored.
+ * @example iterateConfigSchema.parse({ name: "acme", agents: { model: "gpt-5-mini" } })
+ */
+export const iterateConfigSchema = z.strictObject({
+  /** Editor hint; ignored. */
+  $schema: z.string().optional(),
+  /** Display name of the workspace. */
+  name: z.string().min(1).max(100).optional(),
+  agents: z
+    .strictObject({
+      /** Model id passed to the LLM proxy. */
+      model: z.string().min(1).max(200).optional(),
+      /** Prepended to every agent's system prompt. */
+      systemPrompt: z.string().max(32768).optional(),
+      /** Upper bound on tool-call turns per agent run. */
+      maxTurns: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
+  /** Extra context-rule files (workspace-relative) loaded into every agent, after the defaults. */
+  rules: z.array(workspacePathSchema).max(100).optional(),
+});
+export type IterateConfig = z.infer<typeof iterateConfigSchema>;
+
+/** One context rule an agent loads: its workspace-relative path and text. */
+export const contextRuleSchema = z.object({ path: z.string(), content: z.string() });
+export type ContextRule = z.infer<typeof contextRuleSchema>;
+
+/** `GET /platform/config` response: the validated config and the rules agents load. */
+export const configResponseSchema = z.object({
+  config: iterateConfigSchema,
+  rules: z.array(contextRuleSchema),
+});
+export type ConfigResponse = z.infer<typeof configResponseSchema>;

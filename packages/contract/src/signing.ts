@@ -1,0 +1,227 @@
+import { base64urlEncode, randomBytes, sha256Base64url, utf8 } from "./encoding.ts";
+import { hmacKeyForSecret, signHs256, verifyHs256 } from "./hs256.ts";
+import { createReplayCache, type ReplayCache } from "./replay-cache.ts";
+
+/** `iss` of every platform → daemon request token. */
+export const PLATFORM_ISSUER = "iterate-platform";
+/** Longest lifetime (exp − iat) a request token may have, in seconds. */
+export const REQUEST_TOKEN_MAX_LIFETIME_SECONDS = 60;
+/** Clock difference between platform and daemon tolerated on iat/nbf/exp, in seconds. */
+export const CLOCK_SKEW_SECONDS = 30;
+
+/** Why verifyRequest refused a request; the daemon answers each with 401. */
+export const VERIFY_FAILURE_CODES = [
+  "missing",
+  "malformed",
+  "bad_signature",
+  "expired",
+  "not_yet_valid",
+  "wrong_audience",
+  "replayed",
+  "method_mismatch",
+  "path_mismatch",
+  "body_mismatch",
+] as const;
+
+/** One of {@link VERIFY_FAILURE_CODES}. */
+export type VerifyFailureCode = (typeof VERIFY_FAILURE_CODES)[number];
+
+/** A message per failure code, for `{"error":{"code","message"}}` bodies. */
+export const VERIFY_FAILURE_MESSAGES: Readonly<Record<VerifyFailureCode, string>> = {
+  missing: "Request is not signed",
+  malformed: "Request signature is malformed",
+  bad_signature: "Request signature is invalid",
+  expired: "Request signature has expired",
+  not_yet_valid: "Request signature is not valid yet",
+  wrong_audience: "Request was signed for another machine",
+  replayed: "Request signature was already used",
+  method_mismatch: "Request method does not match its signature",
+  path_mismatch: "Request path does not match its signature",
+  body_mismatch: "Request body does not match its signature",
+};
+
+/** The claims of a platform → daemon request token (ARCHITECTURE "signed requests"). */
+export interface RequestClaims {
+  iss: typeof PLATFORM_ISSUER;
+  /** The machine id (a verifier also accepts an array containing it). */
+  aud: string | string[];
+  iat: number;
+  exp: number;
+  nbf?: number;
+  jti: string;
+  /** HTTP method, upper case. */
+  htm: string;
+  /** Path plus query exactly as sent, e.g. `/agents/s1?offset=-1`. */
+  htu: string;
+  /** Base64url SHA-256 of the body bytes; absent when the body is empty. */
+  bh?: string;
+}
+
+/** Body forms the signer and verifier hash; null, undefined and empty all mean "no body". */
+export type RequestBody = Uint8Array | ArrayBuffer | string | null | undefined;
+
+export interface SignRequestOptions {
+  /** The daemon secret: base64url of 32 bytes; the HMAC key is the decoded bytes. */
+  secret: string;
+  machineId: string;
+  method: string;
+  /** Full URL or path + query. */
+  url: string | URL;
+  body?: RequestBody;
+  /** Millisecond clock; default Date.now. */
+  now?: () => number;
+  /** exp − iat in seconds, at most 60 (the default). */
+  lifetimeSeconds?: number;
+}
+
+/**
+ * Signs one platform → daemon request: a fresh HS256 JWT for `Authorization: Bearer …`.
+ * @example
+ * const jwt = await signRequest({ secret, machineId, method: "POST", url: "/platform/bootstrap", body });
+ * await fetch(new URL("/platform/bootstrap", daemonUrl), { method: "POST", body, headers: { authorization: `Bearer ${jwt}` } });
+ */
+export async function signRequest(options: SignRequestOptions): Promise<string> {
+  const key = await hmacKeyForSecret(options.secret);
+  const iat = Math.floor((options.now ?? Date.now)() / 1000);
+  const lifetime = Math.min(
+    REQUEST_TOKEN_MAX_LIFETIME_SECONDS,
+    Math.max(1, Math.floor(options.lifetimeSeconds ?? REQUEST_TOKEN_MAX_LIFETIME_SECONDS)),
+  );
+  const claims: RequestClaims = {
+    iss: PLATFORM_ISSUER,
+    aud: options.machineId,
+    iat,
+    exp: iat + lifetime,
+    jti: base64urlEncode(randomBytes(16)),
+    htm: options.method.toUpperCase(),
+    htu: requestTarget(options.url),
+  };
+  const body = bodyBytes(options.body);
+  if (body.length > 0) claims.bh = await sha256Base64url(body);
+  return signHs256(key, claims);
+}
+
+export interface VerifyRequestOptions {
+  /** The JWT (a leading `Bearer ` is tolerated); null/undefined/empty → `missing`. */
+  token: string | null | undefined;
+  /** This daemon's secret. */
+  secret: string;
+  /** This daemon's machine id; must be the token's audience. */
+  machineId: string;
+  method: string;
+  /** The request URL as received (full URL or path + query). */
+  url: string | URL;
+  body?: RequestBody;
+  now?: () => number;
+  /** jti memory; default one module-wide cache. */
+  replayCache?: ReplayCache;
+}
+
+/** A verified request's claims, or the reason it was refused. */
+export type VerifyRequestResult =
+  | { ok: true; claims: RequestClaims }
+  | { ok: false; code: VerifyFailureCode };
+
+let defaultReplayCache: ReplayCache | undefined;
+
+/**
+ * Verifies a signed platform → daemon request. Expected failures are values, not throws.
+ * The jti is recorded only when everything else passed, so a refused request burns nothing.
+ * @example
+ * const result = await verifyRequest({ token: c.req.header("authorization"), secret, machineId,
+ *   method: c.req.method, url: c.req.url, body: new Uint8Array(await c.req.arrayBuffer()) });
+ * if (!result.ok) return c.json(errorBody(result.code, VERIFY_FAILURE_MESSAGES[result.code]), 401);
+ */
+export async function verifyRequest(options: VerifyRequestOptions): Promise<VerifyRequestResult> {
+  const token = (options.token ?? "").replace(/^Bearer\s+/i, "").trim();
+  if (!token) return { ok: false, code: "missing" };
+  const key = await hmacKeyForSecret(options.secret);
+  const checked = await verifyHs256(key, token);
+  if (!checked.ok) return checked;
+  const claims = readClaims(checked.payload);
+  if (!claims) return { ok: false, code: "malformed" };
+
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.includes(options.machineId)) return { ok: false, code: "wrong_audience" };
+
+  const nowMs = (options.now ?? Date.now)();
+  const nowSec = Math.floor(nowMs / 1000);
+  if (claims.exp <= nowSec - CLOCK_SKEW_SECONDS) return { ok: false, code: "expired" };
+  if (claims.iat > nowSec + CLOCK_SKEW_SECONDS) return { ok: false, code: "not_yet_valid" };
+  if (claims.nbf !== undefined && claims.nbf > nowSec + CLOCK_SKEW_SECONDS) {
+    return { ok: false, code: "not_yet_valid" };
+  }
+
+  if (claims.htm.toUpperCase() !== options.method.toUpperCase()) {
+    return { ok: false, code: "method_mismatch" };
+  }
+  if (claims.htu !== requestTarget(options.url)) return { ok: false, code: "path_mismatch" };
+  // An empty body has no bh; a bh of the empty body is still a correct hash and accepted.
+  const body = bodyBytes(options.body);
+  if (body.length > 0 || claims.bh !== undefined) {
+    if (claims.bh !== (await sha256Base64url(body))) return { ok: false, code: "body_mismatch" };
+  }
+
+  defaultReplayCache ??= createReplayCache();
+  const cache = options.replayCache ?? defaultReplayCache;
+  // Remember the jti for as long as the token could still pass the expiry check above.
+  if (!cache.claim(claims.jti, (claims.exp + CLOCK_SKEW_SECONDS) * 1000, nowMs)) {
+    return { ok: false, code: "replayed" };
+  }
+  return { ok: true, claims };
+}
+
+/**
+ * The `htu` of a URL: path plus query exactly as sent, fragment dropped.
+ * @example requestTarget("http://m:3000/agents/s1?offset=-1") // "/agents/s1?offset=-1"
+ */
+export function requestTarget(url: string | URL): string {
+  if (typeof url === "string" && url.startsWith("/") && !url.startsWith("//")) {
+    const hash = url.indexOf("#");
+    return hash === -1 ? url : url.slice(0, hash);
+  }
+  const parsed = typeof url === "string" ? new URL(url) : url;
+  return parsed.pathname + parsed.search;
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header, or null.
+ * @example bearerToken(req.headers.get("authorization"))
+ */
+export function bearerToken(authorization: string | null | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+  return match ? (match[1] as string) : null;
+}
+
+function bodyBytes(body: RequestBody): Uint8Array<ArrayBuffer> {
+  if (body === null || body === undefined) return new Uint8Array(0);
+  if (typeof body === "string") return utf8(body);
+  if (!(body instanceof Uint8Array)) return new Uint8Array(body);
+  // WebCrypto refuses views over a SharedArrayBuffer; copy those.
+  return body.buffer instanceof ArrayBuffer
+    ? (body as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(body);
+}
+
+function readClaims(payload: Record<string, unknown>): RequestClaims | null {
+  const { iss, aud, iat, exp, nbf, jti, htm, htu, bh } = payload;
+  const audOk =
+    (typeof aud === "string" && aud.length > 0) ||
+    (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === "string"));
+  if (iss !== PLATFORM_ISSUER || !audOk) return null;
+  if (!isNumericDate(iat) || !isNumericDate(exp) || (nbf !== undefined && !isNumericDate(nbf))) {
+    return null;
+  }
+  // A token living longer than the contract allows would also outlive the replay window.
+  if (exp < iat || exp - iat > REQUEST_TOKEN_MAX_LIFETIME_SECONDS) return null;
+  if (typeof jti !== "string" || jti.length === 0 || jti.length > 256) return null;
+  if (typeof htm !== "string" || htm.length === 0 || typeof htu !== "string" || htu.length === 0) {
+    return null;
+  }
+  if (bh !== undefined && typeof bh !== "string") return null;
+  return payload as unknown as RequestClaims;
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0;
+}
