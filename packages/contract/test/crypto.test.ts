@@ -206,8 +206,8 @@ describe("key configuration", () => {
     const variants = [KEY, KEY.replace(/=+$/, ""), `  ${KEY}\n`];
     for (const current of variants)
       expect((await createKeyring({ current })).keyId).toBe("Yw3NKWbE");
-    const urlKey = "-_8" + "A".repeat(40);
-    const std = "+/8" + "A".repeat(40) + "=";
+    const urlKey = `-_8${"A".repeat(40)}`;
+    const std = `+/8${"A".repeat(40)}=`;
     expect((await createKeyring({ current: urlKey })).keyId).toBe(
       (await createKeyring({ current: std })).keyId,
     );
