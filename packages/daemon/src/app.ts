@@ -1,16 +1,37 @@
-import { Hono } from "hono";
+import { errorBody } from "@iterate/contract";
+import { Hono, type MiddlewareHandler } from "hono";
+import { daemonErrorHandler } from "./error-handler.ts";
+import { createPlatformRoutes, type PlatformRoutesOptions } from "./platform/platform-routes.ts";
 import { DAEMON_VERSION } from "./version.ts";
+
+/** Options of {@link createDaemonApp}; each part is mounted only when given. */
+export interface DaemonAppOptions {
+  /**
+   * Runs before every route except `GET /healthz` (so `/platform/*`, `/agents/*`, `/ui` and
+   * unknown paths all sit behind it). The CLI passes `platformAuth({ secret, machineId })`.
+   */
+  auth?: MiddlewareHandler;
+  /** The platform control routes, mounted at `/platform`. */
+  platform?: PlatformRoutesOptions;
+}
 
 /**
  * The daemon's HTTP surface. Sub-apps are mounted here and nowhere else:
  * `/healthz` is the only unauthenticated route.
  *
  * @example
- * const app = createDaemonApp();
+ * const app = createDaemonApp({ auth: platformAuth({ secret, machineId }), platform });
  * await app.request("/healthz"); // 200 { ok: true, version }
  */
-export function createDaemonApp() {
+export function createDaemonApp(options: DaemonAppOptions = {}) {
   const app = new Hono();
+  app.onError(daemonErrorHandler());
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404),
+  );
+  // Registered before `auth`: its handler answers without calling next, so auth never runs for it.
   app.get("/healthz", (c) => c.json({ ok: true, version: DAEMON_VERSION }));
+  if (options.auth) app.use(options.auth);
+  if (options.platform) app.route("/platform", createPlatformRoutes(options.platform));
   return app;
 }

@@ -1,0 +1,108 @@
+import {
+  AppError,
+  bootstrapRequestSchema,
+  ENV_VARS_MAX_PER_INSTANCE,
+  envUpdateSchema,
+  isReservedEnvName,
+} from "@iterate/contract";
+import { Hono } from "hono";
+import type { MachineEnv } from "../env/machine-env.ts";
+import { type WorkspaceBootstrapper, WorkspaceError } from "../workspace/bootstrap.ts";
+import { readWorkspaceConfig, WorkspaceConfigError } from "../workspace/config.ts";
+import { readJsonBody } from "./json-body.ts";
+
+/** Options of {@link createPlatformRoutes}. */
+export interface PlatformRoutesOptions {
+  machineId: string;
+  version: string;
+  /** When the daemon started (ms), for `uptimeMs`. */
+  startedAt: number;
+  /** Millisecond clock; default Date.now. */
+  now?: () => number;
+  workspace: WorkspaceBootstrapper;
+  machineEnv: MachineEnv;
+}
+
+/**
+ * The platform's control surface, mounted at `/platform` behind `platformAuth`
+ * (ARCHITECTURE "Daemon routes"): ping, bootstrap, config, env.
+ *
+ * @example
+ * app.route("/platform", createPlatformRoutes({ machineId, version, startedAt, workspace, machineEnv }));
+ */
+export function createPlatformRoutes(options: PlatformRoutesOptions) {
+  const now = options.now ?? Date.now;
+  const app = new Hono();
+
+  app.get("/ping", (c) =>
+    c.json({
+      ok: true,
+      machineId: options.machineId,
+      version: options.version,
+      uptimeMs: Math.max(0, now() - options.startedAt),
+    }),
+  );
+
+  app.post("/bootstrap", async (c) => {
+    const { repo } = await readJsonBody(c, bootstrapRequestSchema, { empty: {} });
+    if (repo && hasEmbeddedCredentials(repo.url)) {
+      // It would be written to .git/config; tokens belong in the instance env instead.
+      throw new AppError(
+        "validation_failed",
+        "repo.url: must not embed credentials; set GITHUB_TOKEN in the instance env",
+        400,
+      );
+    }
+    try {
+      const { commit } = await options.workspace.bootstrap(repo);
+      return c.json({ ok: true, commit });
+    } catch (error) {
+      if (!(error instanceof WorkspaceError)) throw error;
+      if (error.kind === "conflict") throw new AppError("conflict", error.message, 409);
+      throw new AppError("upstream_error", error.message, 502);
+    }
+  });
+
+  app.get("/config", async (c) => {
+    try {
+      return c.json(await readWorkspaceConfig(options.workspace.dir));
+    } catch (error) {
+      if (!(error instanceof WorkspaceConfigError)) throw error;
+      if (error.kind === "not_bootstrapped") throw new AppError("conflict", error.message, 409);
+      throw new AppError(error.kind, error.message, 422);
+    }
+  });
+
+  app.put("/env", async (c) => {
+    const { env } = await readJsonBody(c, envUpdateSchema);
+    const names = Object.keys(env);
+    const reserved = names.find(isReservedEnvName);
+    if (reserved) {
+      throw new AppError(
+        "reserved_name",
+        `${reserved} is set by the platform and cannot be overridden`,
+        400,
+      );
+    }
+    if (names.length > ENV_VARS_MAX_PER_INSTANCE) {
+      throw new AppError(
+        "limit_exceeded",
+        `at most ${ENV_VARS_MAX_PER_INSTANCE} env vars per instance`,
+        400,
+      );
+    }
+    await options.machineEnv.replaceInstanceEnv(env);
+    // Names only: values are secrets and never leave the machine again.
+    return c.json({ ok: true, names: names.sort() });
+  });
+
+  return app;
+}
+
+/** `https://<token>@github.com/…`; an ssh user (`ssh://git@host/…`) is not a credential. */
+function hasEmbeddedCredentials(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return false;
+  return parsed.username !== "" || parsed.password !== "";
+}

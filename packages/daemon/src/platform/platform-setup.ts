@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import type { MiddlewareHandler } from "hono";
+import { platformAuth } from "../auth/platform-auth.ts";
+import { type Credentials, loadOrCreateCredentials } from "../credentials.ts";
+import { createInstanceEnvStore } from "../env/instance-env-store.ts";
+import { createMachineEnv, type MachineEnv } from "../env/machine-env.ts";
+import { type PingOutcome, pingPlatform } from "../ping.ts";
+import { DAEMON_VERSION } from "../version.ts";
+import { createWorkspaceBootstrapper } from "../workspace/bootstrap.ts";
+import type { PlatformRoutesOptions } from "./platform-routes.ts";
+
+/** Options of {@link setupPlatform}. */
+export interface PlatformSetupOptions {
+  /** The daemon's HOME: `<home>/.iterate` for state, `<home>/workspace` for the repo. */
+  home: string;
+  /** The daemon's process env (reserved `ITERATE_*` names, and the base of the machine env). */
+  env: Record<string, string | undefined>;
+  /** Kept in sync with the machine env on hot reload; the CLI passes `process.env`. */
+  target?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+  fetch?: typeof fetch;
+}
+
+/** Everything the daemon needs to obey the platform, built from HOME and env. */
+export interface PlatformSetup {
+  credentials: Credentials;
+  /** `platformAuth` for this machine: pass as `createDaemonApp({ auth })`. */
+  auth: MiddlewareHandler;
+  /** Pass as `createDaemonApp({ platform })`. */
+  routes: PlatformRoutesOptions;
+  /** The env for agent runs and their child processes. */
+  machineEnv: MachineEnv;
+  /** Says "here I am" to the platform, retrying in the background until it answers. */
+  startPing(signal?: AbortSignal): Promise<PingOutcome>;
+}
+
+/**
+ * Loads (or creates) the credentials and instance env and wires the platform surface.
+ * Throws `CredentialsError` / `InstanceEnvFileError` with one line naming what is wrong;
+ * the CLI prints it and exits before listening.
+ *
+ * @example
+ * const platform = await setupPlatform({ home, env: process.env, target: process.env });
+ * const app = createDaemonApp({ auth: platform.auth, platform: platform.routes });
+ * serve({ fetch: app.fetch, port }, () => void platform.startPing());
+ */
+export async function setupPlatform(options: PlatformSetupOptions): Promise<PlatformSetup> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const { credentials, created } = await loadOrCreateCredentials({
+    home: options.home,
+    env: options.env,
+  });
+  log(
+    `credentials: ${created ? "created a new daemon secret" : "reusing the daemon secret"} for ${credentials.machineId}`,
+  );
+  const store = await createInstanceEnvStore({ file: join(options.home, ".iterate", "env.json") });
+  const workspaceDir = join(options.home, "workspace");
+  const machineEnv = createMachineEnv({
+    base: { ...options.env, HOME: options.home },
+    identity: credentials,
+    workspaceDir,
+    store,
+    target: options.target,
+  });
+  const workspace = createWorkspaceBootstrapper({ dir: workspaceDir, env: machineEnv.runEnv });
+  return {
+    credentials,
+    auth: platformAuth({ secret: credentials.daemonSecret, machineId: credentials.machineId }),
+    routes: {
+      machineId: credentials.machineId,
+      version: DAEMON_VERSION,
+      startedAt: Date.now(),
+      workspace,
+      machineEnv,
+    },
+    machineEnv,
+    startPing: (signal) =>
+      pingPlatform({
+        platformUrl: credentials.platformUrl,
+        machineToken: credentials.machineToken,
+        machineId: credentials.machineId,
+        secret: credentials.daemonSecret,
+        version: DAEMON_VERSION,
+        fetch: options.fetch,
+        log,
+        signal,
+      }),
+  };
+}
