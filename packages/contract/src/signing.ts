@@ -133,7 +133,7 @@ let defaultReplayCache: ReplayCache | undefined;
  * if (!result.ok) return c.json(errorBody(result.code, VERIFY_FAILURE_MESSAGES[result.code]), 401);
  */
 export async function verifyRequest(options: VerifyRequestOptions): Promise<VerifyRequestResult> {
-  const token = (options.token ?? "").replace(/^Bearer\s+/i, "").trim();
+  const token = (options.token ?? "").trim().replace(/^Bearer(\s+|$)/i, "");
   if (!token) return { ok: false, code: "missing" };
   const key = await hmacKeyForSecret(options.secret);
   const checked = await verifyHs256(key, token);
