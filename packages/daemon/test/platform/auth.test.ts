@@ -1,0 +1,240 @@
+import { createHash, createHmac } from "node:crypto";
+import {
+  errorBodySchema,
+  generateDaemonSecret,
+  platformPingResponseSchema,
+  signRequest,
+} from "@iterate/contract";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DAEMON_VERSION } from "../../src/version.ts";
+import { type DaemonProcess, machineEnv, startDaemon } from "./support/daemon-process.ts";
+import { type FakePlatform, startFakePlatform } from "./support/fake-platform.ts";
+import { type MachineKey, signedFetch } from "./support/signed-fetch.ts";
+
+let platform: FakePlatform;
+let daemon: DaemonProcess;
+/** What the platform learned from the daemon's ping: exactly what it signs with. */
+let key: MachineKey;
+
+beforeAll(async () => {
+  platform = await startFakePlatform();
+  daemon = await startDaemon({ env: machineEnv(platform.url) });
+  const [ping] = await platform.waitForPings(1);
+  key = { machineId: ping?.body.machineId ?? "", secret: ping?.body.secret ?? "" };
+});
+afterAll(async () => {
+  await daemon.stop();
+  await platform.close();
+});
+
+async function send(
+  path: string,
+  init: { method?: string; token?: string | null; body?: string } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  return fetch(`${daemon.url}${path}`, { method: init.method ?? "GET", headers, body: init.body });
+}
+
+async function expectRefused(res: Response, code: string): Promise<void> {
+  expect(res.status).toBe(401);
+  const body = errorBodySchema.parse(await res.json());
+  expect(body.error.code).toBe(code);
+}
+
+/** An HS256 JWT with arbitrary header and claims, for shapes signRequest would never make. */
+function craft(
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = { alg: "HS256", typ: "JWT" },
+) {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const input = `${b64(header)}.${b64(claims)}`;
+  const mac = createHmac("sha256", Buffer.from(key.secret, "base64url"))
+    .update(input)
+    .digest("base64url");
+  return `${input}.${mac}`;
+}
+
+function claims(overrides: Record<string, unknown> = {}) {
+  const iat = Math.floor(Date.now() / 1000);
+  return {
+    iss: "iterate-platform",
+    aud: key.machineId,
+    iat,
+    exp: iat + 60,
+    jti: crypto.randomUUID(),
+    htm: "GET",
+    htu: "/platform/ping",
+    ...overrides,
+  };
+}
+
+describe("platform auth: accepted requests", () => {
+  it("answers a signed GET /platform/ping with 200 and the machine's identity", async () => {
+    const res = await signedFetch(daemon.url, key, "GET", "/platform/ping");
+    expect(res.status).toBe(200);
+    const body = platformPingResponseSchema.parse(await res.json());
+    expect(body).toMatchObject({ ok: true, machineId: key.machineId, version: DAEMON_VERSION });
+  });
+
+  it("lets GET /healthz through unsigned", async () => {
+    expect((await send("/healthz")).status).toBe(200);
+  });
+
+  it("answers a signed request for an unknown path with 404", async () => {
+    const res = await signedFetch(daemon.url, key, "GET", "/nope");
+    expect(res.status).toBe(404);
+    expect(errorBodySchema.parse(await res.json()).error.code).toBe("not_found");
+  });
+
+  it("accepts a body hash of the exact bytes received", async () => {
+    const body = '{"env":{ "SPACED" : "1" }}';
+    const token = await signRequest({ ...key, method: "PUT", url: "/platform/env", body });
+    const res = await send("/platform/env", { method: "PUT", token, body });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe("platform auth: refused requests answer 401 with the contract's code", () => {
+  it.each(["/platform/ping", "/platform/config", "/agents/some/stream", "/ui", "/unknown"])(
+    "refuses unsigned GET %s (missing)",
+    async (path) => {
+      await expectRefused(await send(path), "missing");
+    },
+  );
+
+  it("refuses a token that is not a JWT (malformed)", async () => {
+    await expectRefused(await send("/platform/ping", { token: "not-a-jwt" }), "malformed");
+  });
+
+  it("refuses a token signed with another secret (bad_signature)", async () => {
+    const token = await signRequest({
+      ...key,
+      secret: generateDaemonSecret(),
+      method: "GET",
+      url: "/platform/ping",
+    });
+    await expectRefused(await send("/platform/ping", { token }), "bad_signature");
+  });
+
+  it("refuses an unsigned alg=none token (bad_signature)", async () => {
+    const [header, payload] = craft(claims(), { alg: "none", typ: "JWT" }).split(".");
+    await expectRefused(
+      await send("/platform/ping", { token: `${header}.${payload}.` }),
+      "bad_signature",
+    );
+  });
+
+  it("refuses an expired token", async () => {
+    const token = await signRequest({
+      ...key,
+      method: "GET",
+      url: "/platform/ping",
+      now: () => Date.now() - 120_000,
+    });
+    await expectRefused(await send("/platform/ping", { token }), "expired");
+  });
+
+  it("refuses a token issued in the future (not_yet_valid)", async () => {
+    const token = await signRequest({
+      ...key,
+      method: "GET",
+      url: "/platform/ping",
+      now: () => Date.now() + 120_000,
+    });
+    await expectRefused(await send("/platform/ping", { token }), "not_yet_valid");
+  });
+
+  it("refuses a token living longer than 60 s, or from another issuer (malformed)", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectRefused(
+      await send("/platform/ping", { token: craft(claims({ exp: now + 3600 })) }),
+      "malformed",
+    );
+    await expectRefused(
+      await send("/platform/ping", { token: craft(claims({ iss: "someone-else" })) }),
+      "malformed",
+    );
+    await expectRefused(
+      await send("/platform/ping", { token: craft(claims({ jti: undefined })) }),
+      "malformed",
+    );
+  });
+
+  it("refuses a replayed token, even though the first use succeeded", async () => {
+    const token = await signRequest({ ...key, method: "GET", url: "/platform/ping" });
+    expect((await send("/platform/ping", { token })).status).toBe(200);
+    await expectRefused(await send("/platform/ping", { token }), "replayed");
+  });
+
+  it("refuses a token for another machine (wrong_audience)", async () => {
+    const token = await signRequest({
+      ...key,
+      machineId: "mch_someone_else",
+      method: "GET",
+      url: "/platform/ping",
+    });
+    await expectRefused(await send("/platform/ping", { token }), "wrong_audience");
+  });
+
+  it("refuses a tampered body (body_mismatch)", async () => {
+    const signed = JSON.stringify({ env: { A: "1" } });
+    const token = await signRequest({ ...key, method: "PUT", url: "/platform/env", body: signed });
+    const tampered = JSON.stringify({ env: { A: "2" } });
+    await expectRefused(
+      await send("/platform/env", { method: "PUT", token, body: tampered }),
+      "body_mismatch",
+    );
+  });
+
+  it("refuses a body added to a request signed without one (body_mismatch)", async () => {
+    const token = await signRequest({ ...key, method: "POST", url: "/platform/bootstrap" });
+    const body = JSON.stringify({ repo: { url: "file:///elsewhere" } });
+    await expectRefused(
+      await send("/platform/bootstrap", { method: "POST", token, body }),
+      "body_mismatch",
+    );
+  });
+
+  it("refuses a token signed for another path or query (path_mismatch)", async () => {
+    const token = await signRequest({ ...key, method: "GET", url: "/platform/ping" });
+    await expectRefused(await send("/platform/config", { token }), "path_mismatch");
+    const withQuery = await signRequest({ ...key, method: "GET", url: "/agents/s1?offset=-1" });
+    await expectRefused(await send("/agents/s1?offset=0", { token: withQuery }), "path_mismatch");
+  });
+
+  it("refuses a token signed for another method (method_mismatch)", async () => {
+    const token = await signRequest({ ...key, method: "GET", url: "/platform/env" });
+    const body = JSON.stringify({ env: {} });
+    await expectRefused(
+      await send("/platform/env", { method: "PUT", token, body }),
+      "method_mismatch",
+    );
+  });
+
+  it("does not burn a token's jti when the request was refused", async () => {
+    const body = JSON.stringify({ env: { B: "1" } });
+    const token = await signRequest({ ...key, method: "PUT", url: "/platform/env", body });
+    await expectRefused(
+      await send("/platform/env", { method: "PUT", token, body: `${body} ` }),
+      "body_mismatch",
+    );
+    expect((await send("/platform/env", { method: "PUT", token, body })).status).toBe(200);
+  });
+
+  it("never trusts a bh claim over the bytes: a matching hash of other bytes is refused", async () => {
+    const sent = JSON.stringify({ env: { C: "1" } });
+    const token = craft(
+      claims({
+        htm: "PUT",
+        htu: "/platform/env",
+        bh: createHash("sha256").update("something else").digest("base64url"),
+      }),
+    );
+    await expectRefused(
+      await send("/platform/env", { method: "PUT", token, body: sent }),
+      "body_mismatch",
+    );
+  });
+});

@@ -1,0 +1,104 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One `POST /api/machine/ping` as the fake platform received it. */
+export interface RecordedPing {
+  authorization: string | undefined;
+  body: { machineId: string; secret: string; version: string };
+  /** What the fake answered. */
+  status: number;
+}
+
+/** `up` answers 200, `down` 503 (platform deploying), `reject` 401 (token not this machine's). */
+export type FakePlatformMode = "up" | "down" | "reject";
+
+/** A real HTTP server on 127.0.0.1 standing in for the platform's machine-facing API. */
+export interface FakePlatform {
+  url: string;
+  port: number;
+  pings: RecordedPing[];
+  setMode(mode: FakePlatformMode): void;
+  /** Resolves once `count` pings (of any outcome) arrived; rejects after `timeoutMs`. */
+  waitForPings(count: number, timeoutMs?: number): Promise<RecordedPing[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the fake platform. `port` lets a test bring it up on an address a daemon was
+ * already (unsuccessfully) pinging.
+ *
+ * @example
+ * const platform = await startFakePlatform();
+ * await platform.waitForPings(1);
+ */
+export async function startFakePlatform(
+  options: { mode?: FakePlatformMode; port?: number } = {},
+): Promise<FakePlatform> {
+  let mode = options.mode ?? "up";
+  const pings: RecordedPing[] = [];
+  const waiters = new Set<() => void>();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      if (req.method !== "POST" || req.url !== "/api/machine/ping") {
+        res.writeHead(404).end();
+        return;
+      }
+      const status = mode === "up" ? 200 : mode === "down" ? 503 : 401;
+      pings.push({
+        authorization: req.headers.authorization,
+        body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
+        status,
+      });
+      for (const wake of waiters) wake();
+      const body =
+        status === 200
+          ? { ok: true }
+          : {
+              error: {
+                code: status === 401 ? "unauthorized" : "internal_error",
+                message: `mode ${mode}`,
+              },
+            };
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pings,
+    setMode(next) {
+      mode = next;
+    },
+    waitForPings(count, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (pings.length < count) return;
+          cleanup();
+          resolve(pings.slice(0, count));
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`expected ${count} ping(s), got ${pings.length}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
