@@ -4,6 +4,9 @@ import { defineConfig } from "vitest/config";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
+/** A fixed test key (base64 of 32 bytes); real keys come from .dev.vars or `wrangler secret put`. */
+const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+
 export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
@@ -12,9 +15,14 @@ export default defineConfig({
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, "drizzle")),
+          ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
         },
       },
     })),
   ],
-  test: { name: "os (workerd)", include: ["test/**/*.test.ts"] },
+  test: {
+    name: "os (workerd)",
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+    setupFiles: ["test/setup.ts"],
+  },
 });

@@ -1,5 +1,25 @@
-/** The one Hono env type of the platform worker (STYLE.md 4). `Env` comes from `wrangler types`. */
+/**
+ * The one Hono env type of the platform worker (STYLE.md 4).
+ *
+ * `Env` comes from `wrangler types` (wrangler.toml `[vars]`, bindings, and `[secrets] required`).
+ * `ENCRYPTION_KEY_PREVIOUS` is added here by hand because it is optional — set only during a key
+ * rotation — and wrangler can only declare required secrets.
+ * Each middleware declares the context variables it sets in its own file.
+ */
+import type { PrincipalVariables } from "./middleware/api-auth.ts";
+import type { CsrfVariables } from "./middleware/csrf.ts";
+import type { FlashVariables } from "./middleware/flash.ts";
+import type { InstanceVariables } from "./middleware/instance-access.ts";
+import type { SessionVariables } from "./middleware/session.ts";
+
+/** The worker's bindings: generated `Env` plus optional secrets. */
+export type Bindings = Env & { ENCRYPTION_KEY_PREVIOUS?: string };
+
 export type AppEnv = {
-  Bindings: Env;
-  Variables: Record<string, never>;
+  Bindings: Bindings;
+  Variables: SessionVariables &
+    PrincipalVariables &
+    InstanceVariables &
+    CsrfVariables &
+    FlashVariables;
 };

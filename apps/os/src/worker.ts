@@ -1,8 +1,4 @@
-import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
+/** The platform worker's entry: the Hono app (and, later, its Durable Object and Workflow classes). */
+import { createApp } from "./app.ts";
 
-const app = new Hono<AppEnv>();
-
-app.get("/healthz", (c) => c.json({ ok: true }));
-
-export default app;
+export default createApp();

@@ -1,0 +1,105 @@
+/**
+ * zod schemas of what clients send — shared by the JSON API and the dashboard forms, so both
+ * accept exactly the same input.
+ */
+import { z } from "zod";
+
+/** Sign-up: a real-looking email and a password of at least 8 characters. */
+export const signupSchema = z.object({
+  email: z.email("Enter a valid email address.").max(254),
+  password: z
+    .string()
+    .min(8, "Passwords need at least 8 characters.")
+    .max(1024, "Passwords may be at most 1024 characters."),
+});
+
+/** Log-in: no password policy here, so the answer never hints at one. */
+export const loginSchema = z.object({
+  email: z.string().trim().min(1, "Enter your email address.").max(254),
+  password: z.string().min(1, "Enter your password.").max(1024),
+});
+
+/** A human label for a token or an instance. */
+const labelSchema = z
+  .string()
+  .trim()
+  .min(1, "A name is required.")
+  .max(100, "Names may be at most 100 characters.");
+
+/** Creating an access token. */
+export const createAccessTokenSchema = z.object({ name: labelSchema });
+
+/** Setting an env var (the name is in the path). Size and naming rules live in db/env-vars.ts. */
+export const putEnvVarSchema = z.object({ value: z.string() });
+
+const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/;
+
+/**
+ * Whether `url` is a git remote the machine may clone: `https://host/path` (no embedded
+ * password — credentials belong in an env var), `ssh://[user@]host[:port]/path`,
+ * `user@host:path` (scp-like) or `file:///absolute/path`.
+ */
+export function isAllowedRepoUrl(url: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\s\u0000-\u001f\u007f]/.test(url)) return false;
+  if (SCP_LIKE.test(url)) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  switch (parsed.protocol) {
+    case "https:":
+      return parsed.hostname !== "" && parsed.password === "" && parsed.pathname.length > 1;
+    case "ssh:":
+      return parsed.hostname !== "" && parsed.password === "" && parsed.pathname.length > 1;
+    case "file:":
+      return parsed.hostname === "" && parsed.pathname.length > 1;
+    default:
+      return false;
+  }
+}
+
+/** A branch, tag or commit, following git's ref-name rules closely enough to keep shells safe. */
+const REF_PATTERN = /^(?![-/.])(?!.*(?:\.\.|@\{|\/\/|\/\.|\.lock$|[/.]$))[A-Za-z0-9._/@+-]+$/;
+
+/** `""` (an emptied form field) clears an optional setting; anything else is trimmed. */
+const emptyToNull = (v: string | null) => (v === null || v.trim() === "" ? null : v.trim());
+
+/** `PATCH /api/instances/:instanceId`: rename, or point the machine at a repository. */
+export const instancePatchSchema = z
+  .object({
+    name: labelSchema.optional(),
+    repoUrl: z
+      .string()
+      .nullable()
+      .transform(emptyToNull)
+      .pipe(
+        z
+          .string()
+          .max(2048, "Repository URLs may be at most 2048 characters.")
+          .refine(
+            isAllowedRepoUrl,
+            "Use an https://, ssh://, git@host:path or file:/// repository URL without a password.",
+          )
+          .nullable(),
+      )
+      .optional(),
+    repoRef: z
+      .string()
+      .nullable()
+      .transform(emptyToNull)
+      .pipe(
+        z
+          .string()
+          .max(255, "Refs may be at most 255 characters.")
+          .regex(REF_PATTERN, "That is not a valid branch, tag or commit name.")
+          .nullable(),
+      )
+      .optional(),
+  })
+  .strict();
+
+/** A validated instance patch. */
+export type InstancePatchInput = z.infer<typeof instancePatchSchema>;

@@ -1,0 +1,89 @@
+/**
+ * The platform app: middleware and sub-apps wired together, with exactly one `onError`.
+ *
+ * - `/api/*` — JSON API (session cookie or `Bearer itk_…` user token)
+ * - `/assets/*` — the dashboard's CSS and JS
+ * - everything else — the server-rendered dashboard (session cookie, CSRF-protected forms)
+ */
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
+import type { AppEnv } from "./app-env.ts";
+import { apiAuth } from "./middleware/api-auth.ts";
+import { csrf, sameOrigin } from "./middleware/csrf.ts";
+import { errorHandler, notFoundHandler } from "./middleware/error-handler.tsx";
+import { flash } from "./middleware/flash.ts";
+import { instanceAccess } from "./middleware/instance-access.ts";
+import { requireUser } from "./middleware/require-user.ts";
+import { session } from "./middleware/session.ts";
+import { accessTokenRoutes } from "./routes/access-tokens.ts";
+import { assetRoutes } from "./routes/assets.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { envVarRoutes } from "./routes/env-vars.ts";
+import { instanceRoutes } from "./routes/instances.ts";
+import { accessTokenPages } from "./routes/pages/access-token-pages.tsx";
+import { authPages } from "./routes/pages/auth-pages.tsx";
+import { envVarPages } from "./routes/pages/env-var-pages.tsx";
+import { instancePages } from "./routes/pages/instance-pages.tsx";
+
+/** The JSON API, mounted at `/api`. */
+function createApi() {
+  const api = new Hono<AppEnv>();
+  api.use("*", sameOrigin());
+  api.route("/auth", authRoutes);
+  api.use("/instances/*", apiAuth());
+  api.use("/instances/:instanceId/*", instanceAccess());
+  api.route("/instances", instanceRoutes);
+  api.route("/instances/:instanceId/access-tokens", accessTokenRoutes);
+  api.route("/instances/:instanceId/env-vars", envVarRoutes);
+  return api;
+}
+
+/** The dashboard, mounted at `/`. */
+function createDashboard() {
+  const pages = new Hono<AppEnv>();
+  pages.use("*", async (c, next) => {
+    await next();
+    // Pages carry CSRF tokens and private data: never cache them anywhere.
+    c.header("cache-control", "no-store");
+  });
+  pages.use("*", csrf(), flash());
+  pages.route("/", authPages);
+  pages.use("/instances/*", requireUser());
+  pages.use("/instances/:instanceId/*", instanceAccess());
+  pages.route("/instances/:instanceId", instancePages);
+  pages.route("/instances/:instanceId/access-tokens", accessTokenPages);
+  pages.route("/instances/:instanceId/env-vars", envVarPages);
+  return pages;
+}
+
+/**
+ * @example export default createApp(); // worker.ts
+ */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.use("*", timing({ crossOrigin: false }));
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    }),
+  );
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/assets", assetRoutes);
+  app.use("*", session());
+  app.route("/api", createApi());
+  app.route("/", createDashboard());
+  app.notFound(notFoundHandler());
+  app.onError(errorHandler());
+  return app;
+}

@@ -1,0 +1,95 @@
+/**
+ * Access tokens repository. A token (`itk_<tokenId>_<secret>`) is returned once by
+ * {@link createAccessToken}; afterwards only the SHA-256 of its secret exists.
+ */
+import { hashSecret, mintAccessToken, parseAccessToken, verifySecret } from "@iterate/contract";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Db } from "./client.ts";
+import { type AccessTokenRow, accessTokens } from "./schema.ts";
+
+/** Whose token it is: a person's (`user`) or a machine's, minted with the machine. */
+export type AccessTokenKind = AccessTokenRow["kind"];
+
+/** Touch `last_used_at` at most this often, so busy tokens do not write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Mints and stores a token; the returned `token` is the only time the plaintext exists.
+ * @example const { token, row } = await createAccessToken(db, { instanceId, name: "CI" });
+ */
+export async function createAccessToken(
+  db: Db,
+  input: { instanceId: string; name: string; kind?: AccessTokenKind; machineId?: string | null },
+): Promise<{ token: string; row: AccessTokenRow }> {
+  const minted = mintAccessToken();
+  const row: AccessTokenRow = {
+    id: minted.tokenId,
+    instanceId: input.instanceId,
+    name: input.name,
+    kind: input.kind ?? "user",
+    machineId: input.machineId ?? null,
+    secretHash: await hashSecret(minted.secret),
+    createdAt: new Date(),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await db.insert(accessTokens).values(row);
+  return { token: minted.token, row };
+}
+
+/** Every token of an instance, newest first, revoked ones included. */
+export async function listAccessTokens(db: Db, instanceId: string): Promise<AccessTokenRow[]> {
+  return db
+    .select()
+    .from(accessTokens)
+    .where(eq(accessTokens.instanceId, instanceId))
+    .orderBy(desc(accessTokens.createdAt), desc(accessTokens.id));
+}
+
+/**
+ * Revokes a token of this instance. Returns false when the instance has no such token;
+ * revoking twice keeps the first revocation time.
+ */
+export async function revokeAccessToken(
+  db: Db,
+  instanceId: string,
+  tokenId: string,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const where = and(eq(accessTokens.id, tokenId), eq(accessTokens.instanceId, instanceId));
+  const [row] = await db.select({ id: accessTokens.id }).from(accessTokens).where(where).limit(1);
+  if (!row) return false;
+  await db
+    .update(accessTokens)
+    .set({ revokedAt: now })
+    .where(and(where, isNull(accessTokens.revokedAt)));
+  return true;
+}
+
+/**
+ * The live token row a presented token string belongs to, or null (unknown, malformed, wrong
+ * secret or revoked). Records the use.
+ * @example const row = await authenticateAccessToken(db, bearer); if (row?.kind !== "user") …
+ */
+export async function authenticateAccessToken(
+  db: Db,
+  token: string,
+  now: Date = new Date(),
+): Promise<AccessTokenRow | null> {
+  const parsed = parseAccessToken(token);
+  if (!parsed) return null;
+  const [row] = await db
+    .select()
+    .from(accessTokens)
+    .where(eq(accessTokens.id, parsed.tokenId))
+    .limit(1);
+  // Verify even a missing row's secret would cost the same: verifySecret is constant time and
+  // the lookup is by id, so only "this id exists" can leak, and ids are not secret.
+  if (!row || row.revokedAt) return null;
+  if (!(await verifySecret(parsed.secret, row.secretHash))) return null;
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db.update(accessTokens).set({ lastUsedAt: now }).where(eq(accessTokens.id, row.id));
+    row.lastUsedAt = now;
+  }
+  return row;
+}

@@ -1,0 +1,148 @@
+/**
+ * Env vars repository. Values are AES-GCM envelopes bound to their row by the AAD
+ * `env_vars.value:<instanceId>/<name>`, so a ciphertext copied to another row or instance does
+ * not decrypt. Validation (name pattern, reserved names, sizes, per-instance limit) is enforced
+ * here so the JSON API and the dashboard share exactly one rule set.
+ */
+import {
+  AppError,
+  ENV_VAR_NAME_MAX,
+  ENV_VAR_NAME_PATTERN,
+  ENV_VAR_VALUE_MAX_BYTES,
+  ENV_VARS_MAX_PER_INSTANCE,
+  isReservedEnvName,
+  type Keyring,
+} from "@iterate/contract";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "./client.ts";
+import { envVars } from "./schema.ts";
+
+/** What a list shows: never the value. */
+export type EnvVarSummary = { name: string; createdAt: Date; updatedAt: Date };
+
+/** The AAD that binds an env var ciphertext to its instance and name. */
+export function envVarAad(instanceId: string, name: string): string {
+  return `env_vars.value:${instanceId}/${name}`;
+}
+
+/**
+ * Throws `validation_failed` or `reserved_name` unless `name` may be set by an instance.
+ * @example assertSettableEnvVarName("OPENAI_API_KEY") // ok
+ */
+export function assertSettableEnvVarName(name: string): void {
+  if (name.length === 0 || name.length > ENV_VAR_NAME_MAX || !ENV_VAR_NAME_PATTERN.test(name)) {
+    throw new AppError(
+      "validation_failed",
+      `Env var names must match ${ENV_VAR_NAME_PATTERN.source} and be at most ${ENV_VAR_NAME_MAX} characters.`,
+    );
+  }
+  if (isReservedEnvName(name)) {
+    throw new AppError(
+      "reserved_name",
+      `${name} is reserved: the platform sets it for every machine, so an instance cannot.`,
+    );
+  }
+}
+
+/** Throws `validation_failed` when a value is larger than the limit. */
+export function assertEnvVarValue(value: string): void {
+  if (new TextEncoder().encode(value).byteLength > ENV_VAR_VALUE_MAX_BYTES) {
+    throw new AppError(
+      "validation_failed",
+      `Env var values may be at most ${ENV_VAR_VALUE_MAX_BYTES / 1024} KiB.`,
+    );
+  }
+}
+
+/** Names and timestamps of an instance's env vars, by name. */
+export async function listEnvVars(db: Db, instanceId: string): Promise<EnvVarSummary[]> {
+  return db
+    .select({ name: envVars.name, createdAt: envVars.createdAt, updatedAt: envVars.updatedAt })
+    .from(envVars)
+    .where(eq(envVars.instanceId, instanceId))
+    .orderBy(asc(envVars.name));
+}
+
+/**
+ * Creates or replaces an env var (validated, encrypted). Throws `limit_exceeded` when a new name
+ * would exceed the per-instance limit.
+ * @example await setEnvVar(db, keyring, { instanceId, name: "GITHUB_TOKEN", value });
+ */
+export async function setEnvVar(
+  db: Db,
+  keyring: Keyring,
+  input: { instanceId: string; name: string; value: string },
+  now: Date = new Date(),
+): Promise<EnvVarSummary & { created: boolean }> {
+  const { instanceId, name, value } = input;
+  assertSettableEnvVarName(name);
+  assertEnvVarValue(value);
+  const encrypted = await keyring.encrypt(value, envVarAad(instanceId, name));
+  const at = now.getTime();
+  // One statement, so the limit holds under concurrent writers: insert only while under the
+  // limit or when the name already exists (then it is an update).
+  const rows = await db.all<{ created_at: number; updated_at: number }>(sql`
+    insert into env_vars (instance_id, name, value_encrypted, created_at, updated_at)
+    select ${instanceId}, ${name}, ${encrypted}, ${at}, ${at}
+    where (select count(*) from env_vars where instance_id = ${instanceId}) < ${ENV_VARS_MAX_PER_INSTANCE}
+       or exists (select 1 from env_vars where instance_id = ${instanceId} and name = ${name})
+    on conflict (instance_id, name) do update
+      set value_encrypted = excluded.value_encrypted, updated_at = excluded.updated_at
+    returning created_at, updated_at`);
+  const [row] = rows;
+  if (!row) {
+    throw new AppError(
+      "limit_exceeded",
+      `An instance can have at most ${ENV_VARS_MAX_PER_INSTANCE} env vars; delete one first.`,
+    );
+  }
+  return {
+    name,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    created: row.created_at === at,
+  };
+}
+
+/** Deletes an env var; false when it did not exist. */
+export async function deleteEnvVar(db: Db, instanceId: string, name: string): Promise<boolean> {
+  const deleted = await db
+    .delete(envVars)
+    .where(and(eq(envVars.instanceId, instanceId), eq(envVars.name, name)))
+    .returning({ name: envVars.name });
+  return deleted.length > 0;
+}
+
+/** One decrypted value (an explicit "reveal"), or null when it does not exist. */
+export async function revealEnvVar(
+  db: Db,
+  keyring: Keyring,
+  instanceId: string,
+  name: string,
+): Promise<(EnvVarSummary & { value: string }) | null> {
+  const [row] = await db
+    .select()
+    .from(envVars)
+    .where(and(eq(envVars.instanceId, instanceId), eq(envVars.name, name)))
+    .limit(1);
+  if (!row) return null;
+  const value = await keyring.decrypt(row.valueEncrypted, envVarAad(instanceId, name));
+  return { name, createdAt: row.createdAt, updatedAt: row.updatedAt, value };
+}
+
+/** Every env var of an instance, decrypted — what its machine receives. */
+export async function decryptInstanceEnv(
+  db: Db,
+  keyring: Keyring,
+  instanceId: string,
+): Promise<Record<string, string>> {
+  const rows = await db
+    .select({ name: envVars.name, valueEncrypted: envVars.valueEncrypted })
+    .from(envVars)
+    .where(eq(envVars.instanceId, instanceId));
+  const env: Record<string, string> = {};
+  for (const row of rows) {
+    env[row.name] = await keyring.decrypt(row.valueEncrypted, envVarAad(instanceId, row.name));
+  }
+  return env;
+}

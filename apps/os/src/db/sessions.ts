@@ -1,0 +1,51 @@
+/**
+ * Sessions repository. The browser holds a random 256-bit value; D1 holds only its SHA-256,
+ * so a leaked database cannot be replayed as cookies.
+ */
+import { base64urlEncode, hashSecret } from "@iterate/contract";
+import { and, eq, gt } from "drizzle-orm";
+import type { Db } from "./client.ts";
+import { sessions, type User, users } from "./schema.ts";
+
+/** How long a session lasts from log-in. */
+export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Starts a session for a user and returns the cookie value (shown to the browser only).
+ * @example const { cookieValue, expiresAt } = await createSession(db, user.id);
+ */
+export async function createSession(
+  db: Db,
+  userId: string,
+  now: Date = new Date(),
+): Promise<{ cookieValue: string; expiresAt: Date }> {
+  const cookieValue = base64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  await db
+    .insert(sessions)
+    .values({ tokenHash: await hashSecret(cookieValue), userId, createdAt: now, expiresAt });
+  return { cookieValue, expiresAt };
+}
+
+/**
+ * The user a live session cookie belongs to, or null when unknown or expired.
+ * @example const user = await findSessionUser(db, getCookie(c, SESSION_COOKIE));
+ */
+export async function findSessionUser(
+  db: Db,
+  cookieValue: string,
+  now: Date = new Date(),
+): Promise<User | null> {
+  const [row] = await db
+    .select({ user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, await hashSecret(cookieValue)), gt(sessions.expiresAt, now)))
+    .limit(1);
+  return row?.user ?? null;
+}
+
+/** Ends a session (log-out). Unknown values are ignored. */
+export async function deleteSession(db: Db, cookieValue: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.tokenHash, await hashSecret(cookieValue)));
+}

@@ -1,0 +1,44 @@
+/** Dashboard: an instance's Env vars page — set/update, delete; values revealed via the API. */
+import { AppError } from "@iterate/contract";
+import { Hono } from "hono";
+import { z } from "zod";
+import { putEnvVarSchema } from "../../api-schemas.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { createDb } from "../../db/client.ts";
+import { deleteEnvVar, listEnvVars, setEnvVar } from "../../db/env-vars.ts";
+import { readForm } from "../../http/read-input.ts";
+import { keyringFromEnv } from "../../keyring.ts";
+import { EnvVarsPage } from "../../ui/pages/env-vars-page.tsx";
+import { formAction, layoutProps } from "./page-context.ts";
+
+const setEnvVarFormSchema = putEnvVarSchema.extend({ name: z.string().trim() });
+
+/** Mounted at `/instances/:instanceId/env-vars` behind `requireUser()` + `instanceAccess()`. */
+export const envVarPages = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    const envVars = await listEnvVars(createDb(c.env.DB), c.var.instance.id);
+    const edit = c.req.query("edit");
+    const editing = edit && envVars.some((v) => v.name === edit) ? edit : null;
+    return c.html(<EnvVarsPage {...layoutProps(c)} envVars={envVars} editing={editing} />);
+  })
+  .post("/", (c) => {
+    const back = `/instances/${c.var.instance.id}/env-vars`;
+    return formAction(c, back, async () => {
+      const { name, value } = await readForm(c, setEnvVarFormSchema);
+      const result = await setEnvVar(createDb(c.env.DB), await keyringFromEnv(c.env), {
+        instanceId: c.var.instance.id,
+        name,
+        value,
+      });
+      return result.created ? `Added ${name}.` : `Updated ${name}.`;
+    });
+  })
+  .post("/:name/delete", (c) => {
+    const back = `/instances/${c.var.instance.id}/env-vars`;
+    return formAction(c, back, async () => {
+      const name = c.req.param("name");
+      const ok = await deleteEnvVar(createDb(c.env.DB), c.var.instance.id, name);
+      if (!ok) throw new AppError("not_found", `${name} no longer exists.`);
+      return `Deleted ${name}.`;
+    });
+  });

@@ -1,0 +1,32 @@
+/** The JSON shapes of the API (ARCHITECTURE.md "Platform routes"); timestamps are ISO 8601. */
+import type { EnvVarSummary } from "../db/env-vars.ts";
+import type { AccessTokenRow, Instance, User } from "../db/schema.ts";
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** `{ id, email }` — never the password hash. */
+export const userJson = (u: User) => ({ id: u.id, email: u.email });
+
+/** `{ id, name, slug }` as in lists. */
+export const instanceJson = (i: Instance) => ({ id: i.id, name: i.name, slug: i.slug });
+
+/** An instance with its settings. */
+export const instanceDetailJson = (i: Instance) => ({
+  ...instanceJson(i),
+  repoUrl: i.repoUrl,
+  repoRef: i.repoRef,
+  createdAt: iso(i.createdAt),
+});
+
+/** `{ id, name, kind, createdAt, lastUsedAt, revokedAt }` — never the hash. */
+export const accessTokenJson = (t: AccessTokenRow) => ({
+  id: t.id,
+  name: t.name,
+  kind: t.kind,
+  createdAt: iso(t.createdAt),
+  lastUsedAt: iso(t.lastUsedAt),
+  revokedAt: iso(t.revokedAt),
+});
+
+/** `{ name, updatedAt }` — never the value. */
+export const envVarJson = (v: EnvVarSummary) => ({ name: v.name, updatedAt: iso(v.updatedAt) });

@@ -1,0 +1,71 @@
+/** Shared dashboard building blocks: flash banner, empty state, form field, times, CSRF input. */
+import type { Child } from "hono/jsx";
+import { CSRF_FIELD } from "../middleware/csrf.ts";
+import type { Flash } from "../middleware/flash.ts";
+import { AlertIcon, CheckIcon } from "./icons.tsx";
+
+/** The success or error message left by the previous action. */
+export function FlashBanner({ flash }: { flash: Flash | null | undefined }) {
+  if (!flash) return null;
+  return (
+    <div class={`flash ${flash.kind}`} role={flash.kind === "error" ? "alert" : "status"}>
+      {flash.kind === "success" ? <CheckIcon /> : <AlertIcon />}
+      <span>{flash.message}</span>
+    </div>
+  );
+}
+
+/** What a list shows when it has nothing in it: what belongs here and how to add it. */
+export function EmptyState(props: { icon: Child; title: string; children: Child }) {
+  return (
+    <div class="empty">
+      <div class="icon">{props.icon}</div>
+      <h2>{props.title}</h2>
+      <p>{props.children}</p>
+    </div>
+  );
+}
+
+/** The hidden CSRF field every form carries. */
+export function CsrfInput({ token }: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={token} />;
+}
+
+/** A labelled form control with an optional hint. */
+export function Field(props: { label: string; for: string; hint?: Child; children: Child }) {
+  return (
+    <div class="field">
+      <label for={props.for}>{props.label}</label>
+      {props.children}
+      {props.hint ? <span class="hint">{props.hint}</span> : null}
+    </div>
+  );
+}
+
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+const absolute = new Intl.DateTimeFormat("en-GB", {
+  dateStyle: "medium",
+  timeStyle: "short",
+  timeZone: "UTC",
+});
+
+/** "3 minutes ago" style text for a past or future date. */
+export function relativeTime(date: Date, now: Date = new Date()): string {
+  const seconds = Math.round((date.getTime() - now.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return "just now";
+  if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
+  if (abs < 86_400) return relative.format(Math.round(seconds / 3600), "hour");
+  if (abs < 30 * 86_400) return relative.format(Math.round(seconds / 86_400), "day");
+  return absolute.format(date);
+}
+
+/** A `<time>` showing relative text, with the exact UTC time on hover. */
+export function Time({ date, empty = "—" }: { date: Date | null | undefined; empty?: string }) {
+  if (!date) return <span class="muted">{empty}</span>;
+  return (
+    <time datetime={date.toISOString()} title={`${absolute.format(date)} UTC`}>
+      {relativeTime(date)}
+    </time>
+  );
+}
