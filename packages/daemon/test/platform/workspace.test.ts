@@ -1,0 +1,163 @@
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createWorkspaceBootstrapper, WorkspaceError } from "../../src/workspace/bootstrap.ts";
+import { tempHome } from "./support/daemon-process.ts";
+import { createBareRepo, git } from "./support/git-fixtures.ts";
+
+const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: "Agent",
+  GIT_AUTHOR_EMAIL: "agent@example.com",
+  GIT_COMMITTER_NAME: "Agent",
+  GIT_COMMITTER_EMAIL: "agent@example.com",
+};
+
+async function bootstrapper() {
+  const home = await tempHome();
+  const dir = join(home, "workspace");
+  const env = () => ({
+    PATH: process.env.PATH,
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: "1",
+    ...GIT_IDENTITY,
+  });
+  return { home, dir, workspace: createWorkspaceBootstrapper({ dir, env }) };
+}
+
+describe("workspace bootstrap refs", () => {
+  it("checks out a named branch as a local tracking branch", async () => {
+    const repo = await createBareRepo();
+    const feature = await repo.commit({ "f.txt": "feature\n" }, { branch: "feature" });
+    const { dir, workspace } = await bootstrapper();
+    expect(await workspace.bootstrap({ url: repo.url, ref: "feature" })).toEqual({
+      commit: feature,
+    });
+    expect(await git(["rev-parse", "--abbrev-ref", "feature@{upstream}"], dir)).toBe(
+      "origin/feature",
+    );
+  });
+
+  it("checks out a tag or a commit detached", async () => {
+    const repo = await createBareRepo();
+    const tagged = await repo.tag("v1");
+    const later = await repo.commit({ "b.txt": "b\n" });
+    const { dir, workspace } = await bootstrapper();
+    expect(await workspace.bootstrap({ url: repo.url, ref: "v1" })).toEqual({ commit: tagged });
+    expect(await git(["rev-parse", "--abbrev-ref", "HEAD"], dir)).toBe("HEAD");
+    expect(await workspace.bootstrap({ url: repo.url, ref: later })).toEqual({ commit: later });
+  });
+
+  it("fails with git's message for a ref the remote lacks, leaving nothing behind", async () => {
+    const repo = await createBareRepo();
+    const { home, workspace } = await bootstrapper();
+    const failure = workspace.bootstrap({ url: repo.url, ref: "no-such-branch" });
+    await expect(failure).rejects.toBeInstanceOf(WorkspaceError);
+    await expect(failure).rejects.toThrow(/couldn't find remote ref no-such-branch/);
+    expect(await readdir(home)).toEqual([]);
+  });
+
+  it("switches branch on a re-bootstrap with another ref", async () => {
+    const repo = await createBareRepo();
+    const feature = await repo.commit({ "f.txt": "feature\n" }, { branch: "feature" });
+    const { dir, workspace } = await bootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    expect(await workspace.bootstrap({ url: repo.url, ref: "feature" })).toEqual({
+      commit: feature,
+    });
+    expect(await git(["rev-parse", "--abbrev-ref", "HEAD"], dir)).toBe("feature");
+  });
+
+  it("turns an empty workspace into a clone of the repo given later", async () => {
+    const repo = await createBareRepo();
+    const head = await repo.commit({ "a.txt": "a\n" });
+    const { dir, workspace } = await bootstrapper();
+    expect(await workspace.bootstrap()).toEqual({ commit: null });
+    expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: head });
+    expect(await readFile(join(dir, "a.txt"), "utf8")).toBe("a\n");
+  });
+});
+
+describe("workspace bootstrap keeps local work", () => {
+  it("keeps unpushed local commits when the remote has nothing new", async () => {
+    const repo = await createBareRepo();
+    const { dir, workspace } = await bootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    await writeFile(join(dir, "agent.txt"), "work\n");
+    await git(["add", "agent.txt"], dir);
+    await git(["commit", "-q", "-m", "agent work"], dir);
+    const local = await git(["rev-parse", "HEAD"], dir);
+    expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: local });
+  });
+
+  it("carries uncommitted changes across a fast-forward", async () => {
+    const repo = await createBareRepo();
+    const { dir, workspace } = await bootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    await writeFile(join(dir, "notes.txt"), "draft\n");
+    const next = await repo.commit({ "other.txt": "x\n" });
+    expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: next });
+    expect(await readFile(join(dir, "notes.txt"), "utf8")).toBe("draft\n");
+  });
+
+  it("refuses to move a diverged branch (conflict) and keeps the local commit", async () => {
+    const repo = await createBareRepo();
+    const { dir, workspace } = await bootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    await writeFile(join(dir, "agent.txt"), "work\n");
+    await git(["add", "agent.txt"], dir);
+    await git(["commit", "-q", "-m", "agent work"], dir);
+    const local = await git(["rev-parse", "HEAD"], dir);
+    await repo.commit({ "remote.txt": "r\n" });
+    const failure = workspace.bootstrap({ url: repo.url });
+    await expect(failure).rejects.toMatchObject({ kind: "conflict" });
+    await expect(failure).rejects.toThrow(/diverged/);
+    expect(await git(["rev-parse", "HEAD"], dir)).toBe(local);
+  });
+
+  it("refuses a workspace directory that is not a git repository (conflict)", async () => {
+    const { dir, workspace } = await bootstrapper();
+    await mkdir(dir);
+    await writeFile(join(dir, "file.txt"), "mine\n");
+    await expect(workspace.bootstrap()).rejects.toMatchObject({ kind: "conflict" });
+    expect(await readFile(join(dir, "file.txt"), "utf8")).toBe("mine\n");
+  });
+});
+
+describe("workspace bootstrap concurrency", () => {
+  it("shares one run between identical concurrent calls", async () => {
+    const repo = await createBareRepo();
+    const { workspace } = await bootstrapper();
+    const first = workspace.bootstrap({ url: repo.url });
+    const second = workspace.bootstrap({ url: repo.url });
+    expect(second).toBe(first);
+    await first;
+    // Once settled, the next call runs afresh (and sees new commits).
+    const next = await repo.commit({ "n.txt": "n\n" });
+    expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: next });
+  });
+
+  it("serializes different concurrent calls; the last one wins", async () => {
+    const repo = await createBareRepo();
+    const feature = await repo.commit({ "f.txt": "f\n" }, { branch: "feature" });
+    const { dir, workspace } = await bootstrapper();
+    const [a, b] = await Promise.all([
+      workspace.bootstrap({ url: repo.url }),
+      workspace.bootstrap({ url: repo.url, ref: "feature" }),
+    ]);
+    expect(a.commit).not.toBe(feature);
+    expect(b).toEqual({ commit: feature });
+    expect(await git(["rev-parse", "HEAD"], dir)).toBe(feature);
+  });
+
+  it("sweeps temp clones left by a daemon killed mid-clone", async () => {
+    const home = await tempHome();
+    await mkdir(join(home, ".workspace.tmp-abc123"));
+    await writeFile(join(home, ".workspace.tmp-abc123", "half"), "x");
+    const workspace = createWorkspaceBootstrapper({
+      dir: join(home, "workspace"),
+      env: () => ({ PATH: process.env.PATH, HOME: home }),
+    });
+    await workspace.bootstrap();
+    expect(await readdir(home)).toEqual(["workspace"]);
+  });
+});
