@@ -1,0 +1,88 @@
+import { errorResponse, failureResponse, respond } from "./http-responses.ts";
+import { formatOffset } from "./offsets.ts";
+import {
+  CONTENT_TYPE_PATTERN,
+  HEADER_TOKEN_MAX,
+  PRODUCER_EPOCH,
+  PRODUCER_ID,
+  PRODUCER_NUMBER_PATTERN,
+  PRODUCER_SEQ,
+  STREAM_CLOSED,
+  STREAM_NEXT_OFFSET,
+  STREAM_SEQ,
+} from "./protocol.ts";
+import { type RouteContext, readBody } from "./route-context.ts";
+import { isTrue } from "./stream-names.ts";
+import type { ProducerTuple } from "./stream-store.ts";
+
+/**
+ * POST — append, append-and-close, or close-only (PROTOCOL §5.2, §5.2.1).
+ * 204 on a plain append, 200 when a producer's batch is accepted, 204 for a
+ * producer retry (duplicate); the response is sent only once the data is
+ * durable. Payloads are not parsed except in JSON mode.
+ *
+ * @example
+ * POST /agents/s  Content-Type: text/plain  Producer-Id: p  Producer-Epoch: 0  Producer-Seq: 0 → 200
+ */
+export async function handleAppend(
+  ctx: RouteContext,
+  request: Request,
+  name: string,
+): Promise<Response> {
+  const headers = request.headers;
+  const close = isTrue(headers.get(STREAM_CLOSED));
+  const producer = parseProducer(headers);
+  if (producer instanceof Response) return producer;
+  const streamSeq = headers.get(STREAM_SEQ) ?? undefined;
+  if (streamSeq !== undefined && (streamSeq.length === 0 || streamSeq.length > HEADER_TOKEN_MAX)) {
+    return badRequest(`${STREAM_SEQ} must be 1–${HEADER_TOKEN_MAX} characters`);
+  }
+  const body = await readBody(request, ctx.maxAppendBytes);
+  if (body instanceof Response) return body;
+  const contentType = headers.get("content-type") ?? undefined;
+  if (body.length === 0) {
+    if (!close) return badRequest("empty body (send Stream-Closed: true to close)");
+  } else if (contentType === undefined) {
+    return badRequest("Content-Type is required");
+  } else if (!CONTENT_TYPE_PATTERN.test(contentType)) {
+    return badRequest("Content-Type is not a media type");
+  }
+
+  const result = await ctx.store.append(name, { contentType, body, close, streamSeq, producer });
+  if (!result.ok) return failureResponse(result);
+  const out: Record<string, string> = { [STREAM_NEXT_OFFSET]: formatOffset(result.tail) };
+  if (result.closed) out[STREAM_CLOSED] = "true";
+  if (result.producer) {
+    out[PRODUCER_EPOCH] = String(result.producer.epoch);
+    out[PRODUCER_SEQ] = String(result.producer.seq);
+  }
+  // §5.2.1: 200 = a producer's new data was written; 204 otherwise.
+  const status = producer && !result.duplicate && body.length > 0 ? 200 : 204;
+  return respond(status, out);
+}
+
+function parseProducer(headers: Headers): ProducerTuple | undefined | Response {
+  const id = headers.get(PRODUCER_ID);
+  const epoch = headers.get(PRODUCER_EPOCH);
+  const seq = headers.get(PRODUCER_SEQ);
+  if (id === null && epoch === null && seq === null) return undefined;
+  if (id === null || epoch === null || seq === null) {
+    return badRequest(`${PRODUCER_ID}, ${PRODUCER_EPOCH} and ${PRODUCER_SEQ} go together`);
+  }
+  if (id.length === 0 || id.length > HEADER_TOKEN_MAX) {
+    return badRequest(`${PRODUCER_ID} must be 1–${HEADER_TOKEN_MAX} characters`);
+  }
+  const epochValue = Number(epoch);
+  const seqValue = Number(seq);
+  if (!PRODUCER_NUMBER_PATTERN.test(epoch) || !Number.isSafeInteger(epochValue)) {
+    return badRequest(`${PRODUCER_EPOCH} must be a non-negative integer`);
+  }
+  if (!PRODUCER_NUMBER_PATTERN.test(seq) || !Number.isSafeInteger(seqValue)) {
+    return badRequest(`${PRODUCER_SEQ} must be a non-negative integer`);
+  }
+  return { id, epoch: epochValue, seq: seqValue };
+}
+
+function badRequest(message: string): Response {
+  return errorResponse(400, "bad_request", message);
+}

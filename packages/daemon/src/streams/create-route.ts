@@ -1,0 +1,116 @@
+import { errorResponse, failureResponse, respond } from "./http-responses.ts";
+import { formatOffset, parseOffset } from "./offsets.ts";
+import {
+  CONTENT_TYPE_PATTERN,
+  NON_NEGATIVE_INTEGER_PATTERN,
+  RFC3339_PATTERN,
+  STREAM_CLOSED,
+  STREAM_EXPIRES_AT,
+  STREAM_FORK_OFFSET,
+  STREAM_FORK_SUB_OFFSET,
+  STREAM_FORKED_FROM,
+  STREAM_NEXT_OFFSET,
+  STREAM_TTL,
+} from "./protocol.ts";
+import { type RouteContext, readBody } from "./route-context.ts";
+import { isTrue, parseStreamName } from "./stream-names.ts";
+import type { CreateInput, ForkInput } from "./stream-store.ts";
+
+/**
+ * PUT — create a stream, or confirm an identical one (PROTOCOL §5.1): 201 with
+ * `Location` when created, 200 when it already exists with the same
+ * configuration, 409 otherwise. Fork headers create a fork of another stream.
+ *
+ * @example
+ * PUT /agents/slack/T1/C1/1712.5  Content-Type: application/json  → 201
+ */
+export async function handleCreate(
+  ctx: RouteContext,
+  request: Request,
+  name: string,
+): Promise<Response> {
+  const headers = request.headers;
+  const input = parseCreateHeaders(headers);
+  if (input instanceof Response) return input;
+  const body = await readBody(request, ctx.maxAppendBytes);
+  if (body instanceof Response) return body;
+  input.body = body;
+
+  const result = await ctx.store.create(name, input);
+  if (!result.ok) return failureResponse(result);
+  const info = result.info;
+  const out: Record<string, string> = {
+    "content-type": info.contentType,
+    [STREAM_NEXT_OFFSET]: formatOffset(info.tail),
+  };
+  if (info.closed) out[STREAM_CLOSED] = "true";
+  if (result.created) {
+    const url = new URL(request.url);
+    out.location = `${url.origin}${url.pathname}`;
+  }
+  return respond(result.created ? 201 : 200, out);
+}
+
+function parseCreateHeaders(headers: Headers): CreateInput | Response {
+  const contentType = headers.get("content-type")?.trim() || undefined;
+  if (contentType !== undefined && !CONTENT_TYPE_PATTERN.test(contentType)) {
+    return badRequest("Content-Type is not a media type");
+  }
+  const ttl = headers.get(STREAM_TTL);
+  const expiresAt = headers.get(STREAM_EXPIRES_AT);
+  if (ttl !== null && expiresAt !== null)
+    return badRequest("send Stream-TTL or Stream-Expires-At, not both");
+  let ttlSeconds: number | undefined;
+  if (ttl !== null) {
+    ttlSeconds = Number(ttl);
+    if (!NON_NEGATIVE_INTEGER_PATTERN.test(ttl) || !Number.isSafeInteger(ttlSeconds)) {
+      return badRequest("Stream-TTL must be a non-negative integer");
+    }
+  }
+  if (
+    expiresAt !== null &&
+    (!RFC3339_PATTERN.test(expiresAt) || Number.isNaN(Date.parse(expiresAt)))
+  ) {
+    return badRequest("Stream-Expires-At must be an RFC 3339 timestamp");
+  }
+  const fork = parseForkHeaders(headers);
+  if (fork instanceof Response) return fork;
+  return {
+    contentType,
+    ttlSeconds,
+    expiresAt: expiresAt ?? undefined,
+    closed: isTrue(headers.get(STREAM_CLOSED)),
+    body: Buffer.alloc(0),
+    fork,
+  };
+}
+
+function parseForkHeaders(headers: Headers): ForkInput | undefined | Response {
+  const from = headers.get(STREAM_FORKED_FROM);
+  const offset = headers.get(STREAM_FORK_OFFSET);
+  const subOffset = headers.get(STREAM_FORK_SUB_OFFSET);
+  if (from === null) {
+    if (offset !== null || subOffset !== null)
+      return badRequest(`fork headers need ${STREAM_FORKED_FROM}`);
+    return undefined;
+  }
+  const source = parseStreamName(from.startsWith("/") ? from.slice(1) : from);
+  if (source === null) return badRequest(`${STREAM_FORKED_FROM} is not a stream name`);
+  const fork: ForkInput = { from: source };
+  if (offset !== null) {
+    const parsed = parseOffset(offset);
+    if (parsed?.kind !== "position") return badRequest(`${STREAM_FORK_OFFSET} is not an offset`);
+    fork.offset = parsed.position;
+  }
+  if (subOffset !== null) {
+    if (!NON_NEGATIVE_INTEGER_PATTERN.test(subOffset) || !Number.isSafeInteger(Number(subOffset))) {
+      return badRequest(`${STREAM_FORK_SUB_OFFSET} must be a non-negative integer`);
+    }
+    fork.subOffset = Number(subOffset);
+  }
+  return fork;
+}
+
+function badRequest(message: string): Response {
+  return errorResponse(400, "bad_request", message);
+}
