@@ -1,10 +1,12 @@
 import { base64urlDecode, base64urlEncode, fromUtf8, utf8 } from "./encoding.ts";
 import { AppError } from "./errors.ts";
+import { createHmacSha256 } from "./sha256.ts";
+import { timingSafeEqual } from "./tokens.ts";
 
 /**
- * Minimal compact-JWS HS256 (RFC 7515/7518) over WebCrypto, with the HMAC CryptoKey cached
- * per secret. Hand-rolled rather than jose's SignJWT/jwtVerify because importing the key on
- * every request dominated the per-request cost; tests check interop with jose both ways.
+ * Minimal compact-JWS HS256 (RFC 7515/7518): sign and verify with a per-secret cached MAC.
+ * Hand-rolled rather than jose's SignJWT/jwtVerify for speed (see sha256.ts and the bench);
+ * tests check interop with jose and with raw WebCrypto HMAC in both directions.
  */
 
 /** `{"alg":"HS256","typ":"JWT"}`, pre-encoded: the header every token we mint carries. */
@@ -12,37 +14,34 @@ const ENCODED_HEADER = base64urlEncode(utf8(JSON.stringify({ alg: "HS256", typ: 
 const HMAC_KEY_BYTES = 32;
 const KEY_CACHE_MAX = 256;
 
-// Keyed by the secret text; holds resolved keys only, so no promise crosses requests in workerd.
-const keyCache = new Map<string, CryptoKey>();
+/** A prepared HS256 key: computes the 32-byte MAC of a message. */
+export type Hs256Key = (message: Uint8Array) => Uint8Array;
+
+// Keyed by the secret text. Bounded: a verifier has one secret, a signer one per live machine.
+const keyCache = new Map<string, Hs256Key>();
 
 /**
- * The HMAC-SHA256 key for a daemon secret (base64url of exactly 32 bytes).
+ * The HS256 key for a daemon secret (base64url of exactly 32 bytes).
  * Throws AppError(internal_error) for any other secret: that is a programming error, not a bad request.
  */
-export async function hmacKeyForSecret(secret: string): Promise<CryptoKey> {
+export function hs256KeyForSecret(secret: string): Hs256Key {
   const cached = keyCache.get(secret);
   if (cached) return cached;
   const bytes = typeof secret === "string" ? base64urlDecode(secret) : null;
   if (!bytes || bytes.length !== HMAC_KEY_BYTES) {
     throw new AppError("internal_error", "Daemon secret must be base64url of 32 bytes", 500);
   }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    bytes,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign", "verify"],
-  );
+  const key = createHmacSha256(bytes);
+  bytes.fill(0);
   if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
   keyCache.set(secret, key);
   return key;
 }
 
 /** Signs `payload` as a compact HS256 JWT with header `{"alg":"HS256","typ":"JWT"}`. */
-export async function signHs256(key: CryptoKey, payload: object): Promise<string> {
+export function signHs256(key: Hs256Key, payload: object): string {
   const signingInput = `${ENCODED_HEADER}.${base64urlEncode(utf8(JSON.stringify(payload)))}`;
-  const signature = await crypto.subtle.sign("HMAC", key, utf8(signingInput));
-  return `${signingInput}.${base64urlEncode(new Uint8Array(signature))}`;
+  return `${signingInput}.${base64urlEncode(key(utf8(signingInput)))}`;
 }
 
 /** Outcome of checking a compact HS256 JWT's structure and signature. */
@@ -55,7 +54,7 @@ export type Hs256Result =
  * Accepts any header with `alg: "HS256"` (typ, kid optional); `crit` is refused as we
  * understand no extensions (RFC 7515 §4.1.11).
  */
-export async function verifyHs256(key: CryptoKey, token: string): Promise<Hs256Result> {
+export function verifyHs256(key: Hs256Key, token: string): Hs256Result {
   const parts = token.split(".");
   if (parts.length !== 3) return { ok: false, code: "malformed" };
   const [headerText, payloadText, signatureText] = parts as [string, string, string];
@@ -66,13 +65,10 @@ export async function verifyHs256(key: CryptoKey, token: string): Promise<Hs256R
   if (header.crit !== undefined) return { ok: false, code: "malformed" };
   // Anything but HS256 (incl. "none") cannot be checked with this key: treated as forged.
   if (header.alg !== "HS256") return { ok: false, code: "bad_signature" };
-  const valid = await crypto.subtle.verify(
-    "HMAC",
-    key,
-    signature,
-    utf8(`${headerText}.${payloadText}`),
-  );
-  return valid ? { ok: true, payload } : { ok: false, code: "bad_signature" };
+  const expected = key(utf8(`${headerText}.${payloadText}`));
+  return timingSafeEqual(expected, signature)
+    ? { ok: true, payload }
+    : { ok: false, code: "bad_signature" };
 }
 
 function decodeJsonObject(text: string): Record<string, unknown> | null {

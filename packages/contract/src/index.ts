@@ -9,5 +9,6 @@ export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./messages.ts";
 export * from "./replay-cache.ts";
+export * from "./sha256.ts";
 export * from "./signing.ts";
 export * from "./tokens.ts";

@@ -80,7 +80,9 @@ describe("request signing interop with jose", () => {
       aud: MACHINE_ID,
       iat: T0,
       exp: T0 + 60,
-      jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      jti: expect.stringMatching(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      ),
       htm: "POST",
       htu: PATH,
       bh: await refSha256(BODY),
@@ -185,6 +187,28 @@ describe("request signing round trips", () => {
     expect((await verifyFixture(token, { body: BODY })).ok).toBe(true);
     expect((await verifyFixture(token, { body: bytes })).ok).toBe(true);
     expect((await verifyFixture(token, { body: bytes.subarray(1) })).ok).toBe(false);
+  });
+
+  it("hashes large bodies (past the in-JS threshold) to the same standard digest", async () => {
+    const big = new Uint8Array(100_000).map((_, i) => i % 251);
+    const token = await signRequest({
+      secret: SECRET,
+      machineId: MACHINE_ID,
+      method: "PUT",
+      url: PATH,
+      body: big,
+      now: () => T0_MS,
+    });
+    const claims = JSON.parse(
+      new TextDecoder().decode(refFromBase64url(token.split(".")[1] as string)),
+    );
+    expect(claims.bh).toBe(await refSha256(big));
+    expect((await verifyFixture(token, { method: "PUT", body: big })).ok).toBe(true);
+    big[99_999] = 0;
+    expect(await verifyFixture(token, { method: "PUT", body: big })).toEqual({
+      ok: false,
+      code: "body_mismatch",
+    });
   });
 
   it("omits bh for every empty body form and accepts any of them on verify", async () => {
