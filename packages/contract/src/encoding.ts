@@ -11,7 +11,8 @@ const URL_DECODE = buildDecodeTable(URL_ALPHABET);
 const STD_DECODE = buildDecodeTable(STD_ALPHABET);
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM spelled out: the workers type definitions require it (false is the default anyway).
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function buildDecodeTable(alphabet: string): Int16Array {
   const table = new Int16Array(128).fill(-1);
@@ -103,7 +104,8 @@ export function base64Decode(text: string): Uint8Array<ArrayBuffer> | null {
 
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array<ArrayBuffer> {
-  return utf8Encoder.encode(text);
+  // Always a fresh ArrayBuffer at runtime; the workers types just declare it more loosely.
+  return utf8Encoder.encode(text) as Uint8Array<ArrayBuffer>;
 }
 
 /** Decodes UTF-8; null when the bytes are not valid UTF-8. */
