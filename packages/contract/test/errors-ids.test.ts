@@ -9,6 +9,7 @@ import {
   isId,
   randomId,
   VERIFY_FAILURE_CODES,
+  VERIFY_FAILURE_MESSAGES,
 } from "../src/index.ts";
 
 describe("error codes", () => {
@@ -32,6 +33,11 @@ describe("error codes", () => {
     for (const code of required) expect(ERROR_CODES).toContain(code);
     expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
     for (const code of ERROR_CODES) expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
+  });
+
+  it("give every signing failure a human message", () => {
+    for (const code of VERIFY_FAILURE_CODES)
+      expect(VERIFY_FAILURE_MESSAGES[code]).toMatch(/^Request /);
   });
 
   it("give every code a default HTTP status", () => {
