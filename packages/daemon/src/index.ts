@@ -1,2 +1,10 @@
-export { createDaemonApp } from "./app.ts";
+export { createDaemonApp, type DaemonAppOptions } from "./app.ts";
+export { type PlatformAuthOptions, platformAuth } from "./auth/platform-auth.ts";
+export { type Credentials, CredentialsError, loadOrCreateCredentials } from "./credentials.ts";
+export { createMachineEnv, type MachineEnv } from "./env/machine-env.ts";
+export { pingPlatform } from "./ping.ts";
+export { createPlatformRoutes, type PlatformRoutesOptions } from "./platform/platform-routes.ts";
+export { type PlatformSetup, setupPlatform } from "./platform/platform-setup.ts";
 export { DAEMON_VERSION } from "./version.ts";
+export { createWorkspaceBootstrapper } from "./workspace/bootstrap.ts";
+export { readWorkspaceConfig } from "./workspace/config.ts";
