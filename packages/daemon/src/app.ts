@@ -31,6 +31,8 @@ export function createDaemonApp(options: DaemonAppOptions = {}) {
   );
   // Registered before `auth`: its handler answers without calling next, so auth never runs for it.
   app.get("/healthz", (c) => c.json({ ok: true, version: DAEMON_VERSION }));
+  // Hono runs matched handlers in registration order: every route mounted below this line is
+  // behind `auth`; anything mounted above it would be public.
   if (options.auth) app.use(options.auth);
   if (options.platform) app.route("/platform", createPlatformRoutes(options.platform));
   return app;
