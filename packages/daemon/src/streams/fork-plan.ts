@@ -29,7 +29,11 @@ export interface ForkPlan {
 export async function planFork(
   source: StreamState,
   input: ForkInput,
-  readPayloads: (stream: StreamState, records: readonly LogRecord[]) => Promise<Buffer[]>,
+  readPayloads: (
+    stream: StreamState,
+    records: readonly LogRecord[],
+    firstStart: number,
+  ) => Promise<Buffer[]>,
 ): Promise<ForkPlan | StoreFailure> {
   const offset = input.offset ?? source.tail;
   if (offset > source.tail || !source.isBoundary(offset)) {
@@ -37,7 +41,7 @@ export async function planFork(
   }
   const inheritedCount = source.indexAfter(offset);
   const inherited = source.records.slice(0, inheritedCount);
-  const payloads = await readPayloads(source, inherited);
+  const payloads = await readPayloads(source, inherited, 0);
   const writes: PendingWrite[] = inherited.map((record, index) => {
     const data = payloads[index] as Buffer;
     return {
@@ -51,7 +55,7 @@ export async function planFork(
   if (subOffset > 0) {
     const next = source.records[inheritedCount];
     if (!next) return { ok: false, reason: "invalid_sub_offset" };
-    const [whole] = await readPayloads(source, [next]);
+    const [whole] = await readPayloads(source, [next], offset);
     const prefix = source.json
       ? takeJsonPrefix(whole as Buffer, subOffset)
       : subOffset <= (whole as Buffer).length

@@ -18,8 +18,15 @@ export interface LogBackend {
   create(meta: StreamMeta, writes: PendingWrite[]): Promise<void>;
   /** Durably appends one batch (group commit); fills record locations. */
   write(meta: StreamMeta, writes: PendingWrite[]): Promise<void>;
-  /** Payloads of committed records whose bytes are not cached (consecutive, in order). */
-  readPayloads(meta: StreamMeta, records: readonly LogRecord[]): Promise<Buffer[]>;
+  /**
+   * Payloads of consecutive committed records (in order); `firstStart` is the
+   * start position of the first, so each record's size is known.
+   */
+  readPayloads(
+    meta: StreamMeta,
+    records: readonly LogRecord[],
+    firstStart: number,
+  ): Promise<Buffer[]>;
   /** Durably rewrites stream metadata (soft-delete marker). */
   updateMeta(meta: StreamMeta): Promise<void>;
   /** Durably removes a stream's data. */

@@ -58,10 +58,11 @@ export function createStoreCore(options: StoreCoreOptions): StreamStore {
   const readPayloads = async (
     stream: StreamState,
     records: readonly LogRecord[],
+    firstStart: number,
   ): Promise<Buffer[]> => {
     if (records.every((record) => record.data !== undefined))
       return records.map((r) => r.data as Buffer);
-    return backend.readPayloads(stream.meta, records);
+    return backend.readPayloads(stream.meta, records, firstStart);
   };
   const lifecycle = createStreamLifecycle({
     streams,
@@ -296,7 +297,7 @@ export function createStoreCore(options: StoreCoreOptions): StreamStore {
         }
       }
       const selected = stream.records.slice(first, last);
-      const chunks = selected.length === 0 ? [] : await readPayloads(stream, selected);
+      const chunks = selected.length === 0 ? [] : await readPayloads(stream, selected, start);
       const end = selected.at(-1)?.end ?? start;
       return { ok: true, info: stream.info(), chunks, start, end, upToDate: end === stream.tail };
     },

@@ -71,7 +71,8 @@ export function createStreamLifecycle(options: {
   function softDelete(stream: StreamState): Promise<void> {
     stream.meta.softDeleted = true;
     stream.wake("gone");
-    return backend.updateMeta(stream.meta);
+    stream.metaWrite = backend.updateMeta(stream.meta);
+    return stream.metaWrite;
   }
 
   // Unlinks synchronously (the name is free at once), removes data durably after.
@@ -81,6 +82,7 @@ export function createStreamLifecycle(options: {
     const parent = releaseParent(stream);
     const removed = (async () => {
       await stream.lastWrite;
+      await stream.metaWrite?.catch(() => {});
       await backend.remove(stream.meta);
     })();
     return parent ? Promise.all([removed, parent]) : removed;

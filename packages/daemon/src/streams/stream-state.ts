@@ -51,6 +51,8 @@ export class StreamState {
   /** Set after a failed write: the stream refuses further writes until restart. */
   failure: string | undefined;
   waiters = new Set<Waiter>();
+  /** The last metadata rewrite (soft delete); removal waits for it. */
+  metaWrite: Promise<void> | null = null;
   /** Settles when the durable create finishes; other requests wait for it. */
   creating: Promise<void> | null = null;
   /** Bytes of payload held in `records[].data` (the file store's hot-tail cache). */

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runConformanceTests } from "@durable-streams/server-conformance-tests";
+import { Hono } from "hono";
+import { afterAll, beforeAll } from "vitest";
+import { createAgentsApp } from "../../src/streams/agents-app.ts";
+import { createFileStreamStore } from "../../src/streams/file-store.ts";
+import type { StreamStore } from "../../src/streams/stream-store.ts";
+import { serveApp } from "./serve-app.ts";
+
+// The suite reads `baseUrl` lazily, so it can be filled in once the server listens.
+const options = { baseUrl: "", longPollTimeoutMs: 500 };
+let server: Awaited<ReturnType<typeof serveApp>>;
+let store: StreamStore;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "streams-conformance-"));
+  // Small segments so the suite also exercises rolling and sealed-segment reads.
+  store = await createFileStreamStore({
+    dir,
+    segmentBytes: 64 * 1024,
+    cacheBytesPerStream: 16 * 1024,
+  });
+  const app = new Hono();
+  app.route("/agents", createAgentsApp({ store, longPollTimeoutMs: options.longPollTimeoutMs }));
+  server = await serveApp(app);
+  options.baseUrl = `${server.url}/agents`;
+});
+afterAll(async () => {
+  await server.close();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+runConformanceTests(options);
