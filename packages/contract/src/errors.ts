@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   "method_mismatch",
   "path_mismatch",
   "body_mismatch",
+  // Durable Streams: a stream deleted while forks of it still exist (410).
+  "gone",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -70,6 +72,7 @@ export const DEFAULT_ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   method_mismatch: 401,
   path_mismatch: 401,
   body_mismatch: 401,
+  gone: 410,
 };
 
 /** zod schema of an error code. */

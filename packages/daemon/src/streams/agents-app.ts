@@ -70,7 +70,7 @@ export function createAgentsApp(options: AgentsAppOptions): Hono {
         return result.ok ? respond(204, null) : failureResponse(result);
       }
       default:
-        return errorResponse(405, "bad_request", `${method} is not supported on streams`, {
+        return errorResponse(405, "method_not_allowed", `${method} is not supported on streams`, {
           allow: "GET, HEAD, PUT, POST, DELETE, OPTIONS",
         });
     }

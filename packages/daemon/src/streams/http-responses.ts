@@ -1,3 +1,4 @@
+import { type ErrorCode, errorBody } from "@iterate/contract";
 import { formatOffset } from "./offsets.ts";
 import {
   PRODUCER_EPOCH,
@@ -18,17 +19,6 @@ import {
   STREAM_UP_TO_DATE,
 } from "./protocol.ts";
 import type { StoreFailure } from "./stream-store.ts";
-
-/** Error codes this sub-app answers with (`{"error":{"code","message"}}`). */
-export type StreamErrorCode =
-  | "bad_request"
-  | "invalid_json"
-  | "not_found"
-  | "gone"
-  | "conflict"
-  | "forbidden"
-  | "payload_too_large"
-  | "internal_error";
 
 /**
  * Sent on every `/agents` response (PROTOCOL §10.7 and CORS): no MIME sniffing,
@@ -101,14 +91,14 @@ export function respond(
 /** A JSON error response (`{"error":{"code","message"}}`). */
 export function errorResponse(
   status: number,
-  code: StreamErrorCode,
+  code: ErrorCode,
   message: string,
   headers: Record<string, string> = {},
 ): Response {
   return respond(
     status,
     { "content-type": "application/json", ...headers },
-    JSON.stringify({ error: { code, message } }),
+    JSON.stringify(errorBody(code, message)),
   );
 }
 
