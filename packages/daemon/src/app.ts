@@ -2,6 +2,7 @@ import { errorBody } from "@iterate/contract";
 import { Hono, type MiddlewareHandler } from "hono";
 import { daemonErrorHandler } from "./error-handler.ts";
 import { createPlatformRoutes, type PlatformRoutesOptions } from "./platform/platform-routes.ts";
+import { type AgentsAppOptions, createAgentsApp } from "./streams/agents-app.ts";
 import { DAEMON_VERSION } from "./version.ts";
 
 /** Options of {@link createDaemonApp}; each part is mounted only when given. */
@@ -13,6 +14,8 @@ export interface DaemonAppOptions {
   auth?: MiddlewareHandler;
   /** The platform control routes, mounted at `/platform`. */
   platform?: PlatformRoutesOptions;
+  /** Agent sessions as Durable Streams, mounted at `/agents` (behind `auth` when given). */
+  agents?: AgentsAppOptions;
 }
 
 /**
@@ -35,5 +38,6 @@ export function createDaemonApp(options: DaemonAppOptions = {}) {
   // behind `auth`; anything mounted above it would be public.
   if (options.auth) app.use(options.auth);
   if (options.platform) app.route("/platform", createPlatformRoutes(options.platform));
+  if (options.agents) app.route("/agents", createAgentsApp(options.agents));
   return app;
 }

@@ -1,16 +1,22 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { serve } from "@hono/node-server";
-import { createDaemonApp } from "./app.ts";
 import { CredentialsError } from "./credentials.ts";
 import { InstanceEnvFileError } from "./env/instance-env-store.ts";
 import { setupPlatform } from "./platform/platform-setup.ts";
+import { daemonSettingsFromEnv, startDaemon } from "./server.ts";
 
 // Order: args/env → credentials (fail fast, one line) → app with auth → listen → ping in background.
 const { values: args } = parseArgs({ options: { home: { type: "string" } }, strict: true });
 const home = resolve(args.home ?? process.env.HOME ?? homedir());
-const port = Number(process.env.PORT ?? 3000);
+const settings = (() => {
+  try {
+    return daemonSettingsFromEnv(process.env);
+  } catch (error) {
+    console.error(`iterate-daemon: ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
 
 const platform = await setupPlatform({ home, env: process.env, target: process.env }).catch(
   (error: unknown) => {
@@ -22,16 +28,25 @@ const platform = await setupPlatform({ home, env: process.env, target: process.e
   },
 );
 
-const app = createDaemonApp({ auth: platform.auth, platform: platform.routes });
 const stopping = new AbortController();
-const server = serve({ fetch: app.fetch, port, hostname: "0.0.0.0" }, (info) => {
-  console.log(`iterate-daemon listening on :${info.port}`);
-  void platform.startPing(stopping.signal);
+// Streams (~/.iterate/streams) are opened and recovered before listening.
+const daemon = await startDaemon({
+  home,
+  ...settings,
+  auth: platform.auth,
+  platform: platform.routes,
 });
+console.log(`iterate-daemon listening on :${daemon.port}`);
+void platform.startPing(stopping.signal);
 
-function shutdown() {
+// SIGTERM: stop accepting, finish in-flight appends, end SSE with a final control event, exit.
+let shuttingDown = false;
+async function shutdown() {
+  if (shuttingDown) return;
+  shuttingDown = true;
   stopping.abort();
-  server.close(() => process.exit(0));
+  await daemon.shutdown();
+  process.exit(0);
 }
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);

@@ -5,6 +5,16 @@ export { createMachineEnv, type MachineEnv } from "./env/machine-env.ts";
 export { pingPlatform } from "./ping.ts";
 export { createPlatformRoutes, type PlatformRoutesOptions } from "./platform/platform-routes.ts";
 export { type PlatformSetup, setupPlatform } from "./platform/platform-setup.ts";
+export {
+  daemonSettingsFromEnv,
+  type RunningDaemon,
+  type StartDaemonOptions,
+  startDaemon,
+} from "./server.ts";
+export { type AgentsAppOptions, createAgentsApp } from "./streams/agents-app.ts";
+export { createFileStreamStore, type FileStreamStoreOptions } from "./streams/file-store.ts";
+export { createMemoryStreamStore } from "./streams/memory-store.ts";
+export type { StreamInfo, StreamStore } from "./streams/stream-store.ts";
 export { DAEMON_VERSION } from "./version.ts";
 export { createWorkspaceBootstrapper } from "./workspace/bootstrap.ts";
 export { readWorkspaceConfig } from "./workspace/config.ts";

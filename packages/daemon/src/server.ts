@@ -1,0 +1,142 @@
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
+import type { MiddlewareHandler } from "hono";
+import { createDaemonApp } from "./app.ts";
+import type { PlatformRoutesOptions } from "./platform/platform-routes.ts";
+import { createFileStreamStore } from "./streams/file-store.ts";
+import { DEFAULT_LONG_POLL_MS } from "./streams/protocol.ts";
+import type { StreamStore } from "./streams/stream-store.ts";
+
+/** `debug` adds one log line per request; `info` is the default. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface StartDaemonOptions {
+  /** The daemon's HOME; streams live in `<home>/.iterate/streams`. */
+  home: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  hostname?: string;
+  /** Long-poll wait before 204 (`ITERATE_LONG_POLL_MS`). */
+  longPollTimeoutMs?: number;
+  logLevel?: LogLevel;
+  /** fsync appends before acknowledging them (default true). */
+  fsync?: boolean;
+  /** Passed to `createDaemonApp`: the platform's signed-request check, if any. */
+  auth?: MiddlewareHandler;
+  /** Passed to `createDaemonApp`: the `/platform/*` routes, if any. */
+  platform?: PlatformRoutesOptions;
+  log?: (line: string) => void;
+}
+
+export interface RunningDaemon {
+  url: string;
+  port: number;
+  store: StreamStore;
+  /**
+   * Stops accepting connections, ends long-polls and SSE streams (SSE with a
+   * final control event), waits for in-flight requests (appends get their
+   * durable acknowledgement), then closes the store.
+   */
+  shutdown(options?: { graceMs?: number }): Promise<void>;
+}
+
+/**
+ * Daemon settings from its env (ARCHITECTURE "Daemon routes"): `PORT` (default
+ * 3000), `ITERATE_LONG_POLL_MS` (default 20000), `LOG_LEVEL` (default info).
+ *
+ * @example
+ * const settings = daemonSettingsFromEnv(process.env); // { port: 3000, longPollTimeoutMs: 20000, logLevel: "info" }
+ */
+export function daemonSettingsFromEnv(env: Record<string, string | undefined>): {
+  port: number;
+  longPollTimeoutMs: number;
+  logLevel: LogLevel;
+} {
+  const port = Number(env.PORT ?? 3000);
+  const longPollTimeoutMs = Number(env.ITERATE_LONG_POLL_MS ?? DEFAULT_LONG_POLL_MS);
+  const level = (env.LOG_LEVEL ?? "info").toLowerCase();
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT is not a port: ${env.PORT}`);
+  if (!Number.isFinite(longPollTimeoutMs) || longPollTimeoutMs <= 0) {
+    throw new Error(`ITERATE_LONG_POLL_MS is not a positive number: ${env.ITERATE_LONG_POLL_MS}`);
+  }
+  if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
+    throw new Error(`LOG_LEVEL must be debug, info, warn or error: ${env.LOG_LEVEL}`);
+  }
+  return { port, longPollTimeoutMs, logLevel: level };
+}
+
+/**
+ * Opens the durable stream store under HOME, builds the daemon app and listens.
+ * The CLI wraps this with credentials and the platform ping.
+ *
+ * @example
+ * const daemon = await startDaemon({ home: os.homedir(), port: 3000 });
+ * process.once("SIGTERM", () => daemon.shutdown().then(() => process.exit(0)));
+ */
+export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const store = await createFileStreamStore({
+    dir: join(options.home, ".iterate", "streams"),
+    fsync: options.fsync,
+  });
+  const stopping = new AbortController();
+  const app = createDaemonApp({
+    auth: options.auth,
+    platform: options.platform,
+    agents: {
+      store,
+      longPollTimeoutMs: options.longPollTimeoutMs,
+      shutdownSignal: stopping.signal,
+    },
+  });
+  const debug = options.logLevel === "debug";
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  const server = serve({
+    fetch: async (request: Request, env: HttpBindings | Http2Bindings) => {
+      // Counted until the response is fully sent (SSE bodies included), so
+      // shutdown can wait for in-flight appends and final SSE events.
+      inFlight++;
+      env.outgoing.once("close", () => {
+        if (--inFlight === 0) drained?.();
+      });
+      if (!debug) return app.fetch(request, env);
+      const started = performance.now();
+      const response = await app.fetch(request, env);
+      const path = new URL(request.url).pathname;
+      log(
+        `${request.method} ${path} ${response.status} ${(performance.now() - started).toFixed(1)}ms`,
+      );
+      return response;
+    },
+    port: options.port,
+    hostname: options.hostname ?? "0.0.0.0",
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    store,
+    async shutdown({ graceMs = 10_000 } = {}) {
+      stopping.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            drained = resolve;
+          }),
+          new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+        ]);
+      }
+      if ("closeAllConnections" in server) server.closeAllConnections();
+      await closed;
+      await store.close();
+    },
+  };
+}
