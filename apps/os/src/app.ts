@@ -66,6 +66,9 @@ export function createApp() {
   app.use(
     "*",
     secureHeaders({
+      // Not `no-referrer` (the default): with it browsers send `Origin: null` on our own form
+      // posts, which the CSRF check must refuse. `same-origin` keeps referrers in-house.
+      referrerPolicy: "same-origin",
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],

@@ -50,6 +50,29 @@ describe("dashboard: sign-up and log-in", () => {
     expect(login.status).toBe(403); // and a fresh browser has no CSRF cookie at all
   });
 
+  it("refuses a form post from another origin or an opaque one (403), even with the token", async () => {
+    const browser = new Browser();
+    await browser.page("/signup");
+    const csrf = browser.cookies.get("iterate_csrf") as string;
+    for (const origin of ["https://evil.example", "null"]) {
+      const res = await browser.fetch("/signup", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin },
+        body: new URLSearchParams({
+          email: uniqueEmail(),
+          password: "long enough pw",
+          _csrf: csrf,
+        }).toString(),
+      });
+      expect(res.status).toBe(403);
+    }
+  });
+
+  it("keeps referrers same-origin, so the browser's own form posts carry a real Origin", async () => {
+    const res = await new Browser().fetch("/login");
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
+  });
+
   it("signs up, lands on the instance's Machines page with a welcome flash", async () => {
     const { browser, base } = await signUpInBrowser();
     const html = await browser.page(`${base}/machines`);

@@ -1,9 +1,12 @@
-/** `/assets/app.css` and `/assets/app.js`: the dashboard's stylesheet and its one small script. */
+/** `/assets/*`: the dashboard's stylesheet, its one small script and the favicon. */
 import { Hono } from "hono";
 import { APP_JS } from "../ui/client-script.ts";
 import { APP_CSS } from "../ui/styles.ts";
 
 const CACHE = "public, max-age=3600";
+
+/** The brand mark: an indigo rounded square with an "i". */
+const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#4f46e5"/><circle cx="16" cy="9" r="2.5" fill="#fff"/><rect x="13.5" y="13" width="5" height="12" rx="2" fill="#fff"/></svg>`;
 
 /** Mounted at `/assets`. */
 export const assetRoutes = new Hono()
@@ -15,4 +18,7 @@ export const assetRoutes = new Hono()
       "content-type": "text/javascript; charset=utf-8",
       "cache-control": CACHE,
     }),
+  )
+  .get("/favicon.svg", (c) =>
+    c.body(FAVICON_SVG, 200, { "content-type": "image/svg+xml", "cache-control": CACHE }),
   );

@@ -21,6 +21,7 @@ export function Document(props: { title: string; children: Child }) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light" />
           <title>{`${props.title} · iterate`}</title>
+          <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/assets/app.css" />
           <script src="/assets/app.js" defer />
         </head>

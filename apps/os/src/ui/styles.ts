@@ -48,7 +48,7 @@ code, .mono { font-family: var(--mono); font-size: 12.5px; }
 .auth-switch { text-align: center; margin-top: 16px; color: var(--muted); }
 
 /* Shell: sidebar + main */
-.shell { display: grid; grid-template-columns: 248px 1fr; min-height: 100vh; }
+.shell { display: grid; grid-template-columns: 248px minmax(0, 1fr); min-height: 100vh; }
 .sidebar {
   background: var(--surface); border-right: 1px solid var(--border); padding: 20px 14px;
   display: flex; flex-direction: column; gap: 20px; position: sticky; top: 0; height: 100vh;
@@ -155,8 +155,8 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 
 @media (max-width: 820px) {
-  .shell { grid-template-columns: 1fr; }
-  .sidebar { position: static; height: auto; flex-direction: row; flex-wrap: wrap; align-items: center; gap: 10px 14px; padding: 12px 16px; border-right: 0; border-bottom: 1px solid var(--border); }
+  .shell { grid-template-columns: minmax(0, 1fr); }
+  .sidebar { position: static; height: auto; flex-direction: row; flex-wrap: wrap; align-items: center; gap: 4px 14px; padding: 12px 16px 6px; border-right: 0; border-bottom: 1px solid var(--border); }
   .instance-chip { display: none; }
   .nav { flex-direction: row; order: 3; width: 100%; overflow-x: auto; }
   .nav a { white-space: nowrap; }

@@ -1,0 +1,91 @@
+/**
+ * Starts the real platform worker for Node-side tests and benchmarks: a fresh temp persist dir,
+ * D1 migrations applied with wrangler's own CLI, then `unstable_startWorker` on a free port with a
+ * test ENCRYPTION_KEY (the developer's .dev.vars is deliberately not read).
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { unstable_startWorker } from "wrangler";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+const wranglerBin = path.join(root, "node_modules/.bin/wrangler");
+const configPath = path.join(root, "wrangler.toml");
+
+/** A running worker: its URL, its persist dir (for scanning the D1 file) and a stop function. */
+export type RunningWorker = {
+  url: URL;
+  persistDir: string;
+  encryptionKey: string;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+};
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => {
+      output += d;
+    });
+    child.stderr.on("data", (d) => {
+      output += d;
+    });
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`${cmd} ${args.join(" ")} failed:\n${output}`)),
+    );
+  });
+}
+
+/**
+ * @example
+ * const worker = await startPlatformWorker();
+ * await fetch(new URL("/healthz", worker.url));
+ * await worker.stop();
+ */
+export async function startPlatformWorker(): Promise<RunningWorker> {
+  const persistDir = await mkdtemp(path.join(tmpdir(), "iterate-os-"));
+  await run(
+    wranglerBin,
+    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
+    {
+      ...process.env,
+      CI: "true", // no interactive confirmation
+      WRANGLER_SEND_METRICS: "false",
+    },
+  );
+  const encryptionKey = randomBytes(32).toString("base64");
+  const worker = await unstable_startWorker({
+    config: configPath,
+    envFiles: [],
+    bindings: { ENCRYPTION_KEY: { type: "secret_text", value: encryptionKey } },
+    sendMetrics: false,
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: false,
+      persist: persistDir,
+      watch: false,
+      liveReload: false,
+      logLevel: "warn",
+    },
+  });
+  await worker.ready;
+  const url = await worker.url;
+  let stopped = false;
+  return {
+    url,
+    persistDir,
+    encryptionKey,
+    async stop({ keepData = false } = {}) {
+      if (!stopped) {
+        stopped = true;
+        await worker.dispose();
+      }
+      if (!keepData) await rm(persistDir, { recursive: true, force: true });
+    },
+  };
+}
