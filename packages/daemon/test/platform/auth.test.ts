@@ -96,6 +96,39 @@ describe("platform auth: accepted requests", () => {
   });
 });
 
+describe("platform auth in front of /agents", () => {
+  async function signedRaw(method: string, path: string, body?: string): Promise<Response> {
+    const token = await signRequest({ ...key, method, url: path, body });
+    const headers = { authorization: `Bearer ${token}`, "content-type": "text/plain" };
+    return fetch(`${daemon.url}${path}`, { method, headers, body });
+  }
+
+  it("passes signed stream requests through with their bodies intact", async () => {
+    expect((await signedRaw("PUT", "/agents/auth-check")).status).toBe(201);
+    expect((await signedRaw("POST", "/agents/auth-check", "hello, stream")).status).toBeLessThan(
+      300,
+    );
+    const read = await signedRaw("GET", "/agents/auth-check?offset=-1");
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe("hello, stream");
+  });
+
+  it("refuses an append whose body was swapped in transit", async () => {
+    const token = await signRequest({
+      ...key,
+      method: "POST",
+      url: "/agents/auth-check",
+      body: "a",
+    });
+    const res = await fetch(`${daemon.url}/agents/auth-check`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
+      body: "b",
+    });
+    await expectRefused(res, "body_mismatch");
+  });
+});
+
 describe("platform auth: refused requests answer 401 with the contract's code", () => {
   it.each(["/platform/ping", "/platform/config", "/agents/some/stream", "/ui", "/unknown"])(
     "refuses unsigned GET %s (missing)",
