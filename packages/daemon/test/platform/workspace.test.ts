@@ -1,9 +1,10 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createWorkspaceBootstrapper, WorkspaceError } from "../../src/workspace/bootstrap.ts";
 import { tempHome } from "./support/daemon-process.ts";
 import { createBareRepo, git } from "./support/git-fixtures.ts";
+import { startGitHttpServer } from "./support/git-http-server.ts";
 
 const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: "Agent",
@@ -74,6 +75,26 @@ describe("workspace bootstrap refs", () => {
     expect(await workspace.bootstrap()).toEqual({ commit: null });
     expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: head });
     expect(await readFile(join(dir, "a.txt"), "utf8")).toBe("a\n");
+  });
+});
+
+describe("workspace bootstrap credentials", () => {
+  it("falls back to GIT_TOKEN when GITHUB_TOKEN is not set", async () => {
+    const token = "glpat_fallbackToken0123";
+    const repo = await createBareRepo({ name: "private.git" });
+    const host = await startGitHttpServer({ root: dirname(repo.dir), token });
+    try {
+      const home = await tempHome();
+      const workspace = createWorkspaceBootstrapper({
+        dir: join(home, "workspace"),
+        env: () => ({ PATH: process.env.PATH, HOME: home, GIT_TOKEN: token }),
+      });
+      const { commit } = await workspace.bootstrap({ url: `${host.url}/private.git` });
+      expect(commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(new Set(host.passwordsSeen)).toEqual(new Set([token]));
+    } finally {
+      await host.close();
+    }
   });
 });
 
