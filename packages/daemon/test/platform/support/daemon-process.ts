@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "./temp.ts";
 
 const BIN = fileURLToPath(new URL("../../../bin/iterate-daemon.js", import.meta.url));
 
@@ -32,7 +30,7 @@ export interface DaemonProcess {
 
 /** A fresh temp HOME. */
 export function tempHome(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "iterate-daemon-home-"));
+  return tempDir("home-");
 }
 
 /** Spawns the daemon (`PORT=0`, `--home`) and resolves once it listens. */

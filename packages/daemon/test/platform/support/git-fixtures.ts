@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { tempDir } from "./temp.ts";
 
 const exec = promisify(execFile);
 
@@ -50,7 +50,7 @@ export interface BareRepo {
 export async function createBareRepo(
   options: { empty?: boolean; root?: string; name?: string } = {},
 ): Promise<BareRepo> {
-  const root = options.root ?? (await mkdtemp(join(tmpdir(), "iterate-git-")));
+  const root = options.root ?? (await tempDir("git-"));
   const dir = join(root, options.name ?? "origin.git");
   await git(["init", "--quiet", "--bare", "--initial-branch=main", dir]);
   const scratch = join(root, `scratch-${options.name ?? "origin"}`);
