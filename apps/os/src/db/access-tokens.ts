@@ -83,8 +83,7 @@ export async function authenticateAccessToken(
     .from(accessTokens)
     .where(eq(accessTokens.id, parsed.tokenId))
     .limit(1);
-  // Verify even a missing row's secret would cost the same: verifySecret is constant time and
-  // the lookup is by id, so only "this id exists" can leak, and ids are not secret.
+  // Looked up by id (not secret); the secret itself is compared in constant time.
   if (!row || row.revokedAt) return null;
   if (!(await verifySecret(parsed.secret, row.secretHash))) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

@@ -106,6 +106,8 @@ input[type=text], input[type=email], input[type=password], input[type=url], text
   font: inherit; width: 100%; padding: 9px 12px; border: 1px solid var(--border-strong); border-radius: 8px;
   background: #fff; color: var(--text); transition: border-color .12s, box-shadow .12s;
 }
+input.mono { font-family: var(--mono); font-size: 13px; }
+input[readonly] { background: var(--bg); color: var(--muted); }
 textarea { font-family: var(--mono); font-size: 13px; min-height: 42px; resize: vertical; }
 input:focus, textarea:focus { outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(79, 70, 229, .15); }
 .btn {
@@ -155,7 +157,7 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 
 @media (max-width: 820px) {
-  .shell { grid-template-columns: minmax(0, 1fr); }
+  .shell { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto 1fr; }
   .sidebar { position: static; height: auto; flex-direction: row; flex-wrap: wrap; align-items: center; gap: 4px 14px; padding: 12px 16px 6px; border-right: 0; border-bottom: 1px solid var(--border); }
   .instance-chip { display: none; }
   .nav { flex-direction: row; order: 3; width: 100%; overflow-x: auto; }
