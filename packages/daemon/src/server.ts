@@ -22,6 +22,8 @@ export interface StartDaemonOptions {
   logLevel?: LogLevel;
   /** fsync appends before acknowledging them (default true). */
   fsync?: boolean;
+  /** Serve this store instead of the file store under `home` (tests, benchmarks). */
+  store?: StreamStore;
   /** Passed to `createDaemonApp`: the platform's signed-request check, if any. */
   auth?: MiddlewareHandler;
   /** Passed to `createDaemonApp`: the `/platform/*` routes, if any. */
@@ -77,10 +79,12 @@ export function daemonSettingsFromEnv(env: Record<string, string | undefined>): 
  */
 export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const store = await createFileStreamStore({
-    dir: join(options.home, ".iterate", "streams"),
-    fsync: options.fsync,
-  });
+  const store =
+    options.store ??
+    (await createFileStreamStore({
+      dir: join(options.home, ".iterate", "streams"),
+      fsync: options.fsync,
+    }));
   const stopping = new AbortController();
   const app = createDaemonApp({
     auth: options.auth,

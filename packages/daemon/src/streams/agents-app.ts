@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import type { HttpBindings } from "@hono/node-server";
+import { type Context, Hono } from "hono";
 import { handleAppend } from "./append-route.ts";
 import { handleCreate } from "./create-route.ts";
 import { createCursorGenerator } from "./cursor.ts";
@@ -10,7 +11,7 @@ import {
   DEFAULT_SSE_MAX_DURATION_MS,
 } from "./protocol.ts";
 import { handleHead, handleRead } from "./read-route.ts";
-import { createLiveRegistry, type RouteContext } from "./route-context.ts";
+import { createLiveRegistry, type RouteContext, type WatchClient } from "./route-context.ts";
 import { parseStreamName } from "./stream-names.ts";
 import type { StreamStore } from "./stream-store.ts";
 
@@ -31,6 +32,25 @@ export interface AgentsAppOptions {
 }
 
 /**
+ * "The client went away": the node response's `close` event when served by
+ * `@hono/node-server` (cheap), else the request's abort signal.
+ */
+function watchClient(c: Context): WatchClient {
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+  if (outgoing && typeof outgoing.once === "function") {
+    return (listener) => {
+      outgoing.once("close", listener);
+      return () => outgoing.off("close", listener);
+    };
+  }
+  const signal = c.req.raw.signal;
+  return (listener) => {
+    signal.addEventListener("abort", listener, { once: true });
+    return () => signal.removeEventListener("abort", listener);
+  };
+}
+
+/**
  * The Durable Streams protocol as a Hono sub-app. Mounted at `/agents`, the
  * path after `/agents/` is the stream name; `Stream-Forked-From` names are
  * relative to the same base (`/v1/stream/a` → stream `v1/stream/a`).
@@ -47,8 +67,9 @@ export function createAgentsApp(options: AgentsAppOptions): Hono {
     maxAppendBytes: options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES,
     maxReadBytes: options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES,
     cursor: createCursorGenerator({ intervalSeconds: options.cursorIntervalSeconds }),
-    live: createLiveRegistry(options.shutdownSignal),
+    live: createLiveRegistry(),
   };
+  options.shutdownSignal?.addEventListener("abort", () => ctx.live.shutdown(), { once: true });
   const app = new Hono();
   app.all("/:name{.+}", async (c) => {
     const method = c.req.method;
@@ -58,7 +79,7 @@ export function createAgentsApp(options: AgentsAppOptions): Hono {
     const request = c.req.raw;
     switch (method) {
       case "GET":
-        return handleRead(ctx, request, name);
+        return handleRead(ctx, request, name, watchClient(c));
       case "HEAD":
         return handleHead(ctx, name);
       case "PUT":

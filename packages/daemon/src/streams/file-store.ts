@@ -20,6 +20,13 @@ export interface FileStreamStoreOptions {
   dir: string;
   /** fdatasync before acknowledging (default true). Off, data survives a process kill but not a power loss. */
   fsync?: boolean;
+  /**
+   * When tailing readers see an append: `written` (default) once it is in the
+   * kernel — it survives `kill -9`, and its fsync overlaps the readers'
+   * delivery; `durable` only after fdatasync, so not even a power loss can take
+   * back what a reader saw. Writers are acknowledged after fdatasync either way.
+   */
+  visibility?: "written" | "durable";
   /** Roll to a new segment file once the active one reaches this size (default 8 MiB). */
   segmentBytes?: number;
   /** Newest payload bytes kept in memory per stream for tailing readers (default 1 MiB). */
@@ -44,7 +51,8 @@ const IDLE_FD_MS = 60_000;
  * holding `meta.json`, append-only segment files of CRC-framed records
  * (`record-codec.ts`) and, for sealed segments, an index (`segment-index.ts`).
  * Appends are group-committed: each batch is one write + one fdatasync, and
- * nothing is acknowledged or shown to readers before that. Creates are
+ * nothing is acknowledged before that (readers see a batch once it is written
+ * to the kernel, see `visibility`). Creates are
  * prepared in `.creating-<id>/` and renamed into place; deletes rename to
  * `.trash-<id>/` first — both atomic. Startup recovery truncates a torn last
  * record left by `kill -9` or power loss.
@@ -55,6 +63,7 @@ const IDLE_FD_MS = 60_000;
 export async function createFileStreamStore(options: FileStreamStoreOptions): Promise<StreamStore> {
   const root = options.dir;
   const durable = options.fsync ?? true;
+  const visibility = options.visibility ?? "written";
   const segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024;
   const cacheBytes = options.cacheBytesPerStream ?? 1024 * 1024;
   const log = options.log ?? ((message: string) => console.error(`[streams] ${message}`));
@@ -129,7 +138,6 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
   }
 
   const backend: LogBackend = {
-    synchronous: false,
     async recover() {
       await mkdir(root, { recursive: true });
       const byName = new Map<
@@ -196,10 +204,18 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
       files.set(meta.id, stream);
     },
 
-    async write(meta, writes) {
+    async write(meta, writes, published) {
       const stream = fileOf(meta);
       if (stream.size >= segmentBytes) await roll(stream);
       appendBatch(stream, writes);
+      // In the page cache now: a killed daemon can no longer lose it, so tailing
+      // readers may see it while fdatasync makes it survive power loss too.
+      if (visibility === "written" && published) {
+        published();
+        // Let the woken readers' responses go out before the fsync competes
+        // with them for the CPU.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (durable) await fdatasyncAsync(stream.fd as number);
       for (const write of writes) applyRecordState(stream.state, write);
     },

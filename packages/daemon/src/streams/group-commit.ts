@@ -9,15 +9,17 @@ export interface Committer {
   commit(stream: StreamState, writes: readonly PendingWrite[]): void;
 }
 
-const DONE: Promise<Error | null> = Promise.resolve(null);
-
 /**
  * Group commit per stream: the first write to an idle stream schedules a flush
  * on the next `setImmediate`, so every append parsed in the same I/O turn joins
  * it; writes arriving while a flush is in flight form the next batch. One batch
- * = one `backend.write` (one write + one fsync in the file store). Readers are
- * woken only after the batch is durable, so nothing is ever seen that a crash
- * could take back. Synchronous backends (memory) commit inline.
+ * = one `backend.write` (one write + one fsync in the file store).
+ *
+ * Two moments per batch: readers are woken when the backend calls `published`
+ * (the file store: once the bytes are in the kernel, so a killed process cannot
+ * take them back), writers are acknowledged when the write resolves (after
+ * fsync). Backends that never call `published` make data visible only once it
+ * is durable.
  *
  * @example
  * const committer = createCommitter({ backend, cacheBytesPerStream: 1 << 20 });
@@ -65,8 +67,13 @@ export function createCommitter(options: {
     while (stream.queue.length > 0) {
       const batch = stream.queue;
       stream.queue = [];
+      let visible = false;
+      const publish = () => {
+        visible = true;
+        commit(stream, batch);
+      };
       try {
-        await backend.write(stream.meta, batch);
+        await backend.write(stream.meta, batch, publish);
       } catch (cause) {
         // The file may now hold a partial batch; refuse further writes until a
         // restart re-validates the log (recovery truncates torn records).
@@ -77,17 +84,13 @@ export function createCommitter(options: {
         stream.queue = [];
         break;
       }
-      commit(stream, batch);
+      if (!visible) publish();
       for (const write of batch) write.resolve(null);
     }
     stream.flushing = false;
   }
 
   function enqueue(stream: StreamState, write: PendingWrite): Promise<Error | null> {
-    if (backend.synchronous) {
-      commit(stream, [write]);
-      return DONE;
-    }
     const promise = new Promise<Error | null>((resolve) => {
       const queued = write as QueuedWrite;
       queued.resolve = resolve;

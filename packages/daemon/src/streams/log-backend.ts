@@ -10,14 +10,16 @@ import type { ProducerTuple } from "./stream-store.ts";
  * const store = createStoreCore({ backend: memoryBackend() });
  */
 export interface LogBackend {
-  /** True when `write` is durable on return (memory): the core skips batching. */
-  readonly synchronous: boolean;
   /** Streams found at startup, with their indexes rebuilt. */
   recover(): Promise<RecoveredStream[]>;
   /** Durably creates a stream with its initial writes (fills record locations). */
   create(meta: StreamMeta, writes: PendingWrite[]): Promise<void>;
-  /** Durably appends one batch (group commit); fills record locations. */
-  write(meta: StreamMeta, writes: PendingWrite[]): Promise<void>;
+  /**
+   * Durably appends one batch (group commit) and fills record locations. May
+   * call `published` once the batch can be shown to readers (it must then
+   * survive a process crash) before resolving when it is durable.
+   */
+  write(meta: StreamMeta, writes: PendingWrite[], published?: () => void): Promise<void>;
   /**
    * Payloads of consecutive committed records (in order); `firstStart` is the
    * start position of the first, so each record's size is known.

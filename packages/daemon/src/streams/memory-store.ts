@@ -3,15 +3,17 @@ import { createStoreCore } from "./store-core.ts";
 import type { StreamStore } from "./stream-store.ts";
 
 /**
- * A backend that keeps everything in memory: writes are "durable" on return,
- * so the core commits inline and wakes readers in the same tick.
+ * A backend that keeps everything in memory: a batch is visible at once;
+ * writers are answered one event-loop turn later, after the woken readers.
  */
 function createMemoryBackend(): LogBackend {
   return {
-    synchronous: true,
     recover: async () => [],
     create: async () => {},
-    write: async () => {},
+    write: async (_meta, _writes, published) => {
+      published?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     readPayloads: async (_meta, records) => records.map((record) => record.data ?? Buffer.alloc(0)),
     updateMeta: async () => {},
     remove: async () => {},

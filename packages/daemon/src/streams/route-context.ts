@@ -1,6 +1,6 @@
 import type { CursorGenerator } from "./cursor.ts";
 import { errorResponse } from "./http-responses.ts";
-import type { StreamStore } from "./stream-store.ts";
+import type { Cancellation, StreamStore } from "./stream-store.ts";
 
 /** What every `/agents` route handler needs, resolved once per app. */
 export interface RouteContext {
@@ -13,43 +13,85 @@ export interface RouteContext {
   live: LiveRegistry;
 }
 
-/** Reason given to live requests' abort signals when the daemon shuts down. */
+/** Cancellation reason when the daemon shuts down. */
 export const SHUTDOWN = "shutdown";
+/** Cancellation reason when the client went away. */
+export const CLIENT_GONE = "client";
+
+/** Subscribes to "the client disconnected"; returns an unsubscribe. */
+export type WatchClient = (listener: () => void) => () => void;
+
+/** A live request's cancellation: client gone, shutdown, or the handler finished. */
+export interface LiveHandle extends Cancellation {
+  /** Unregisters the request; its waits end with reason `done`. */
+  close(): void;
+}
 
 /** Tracks long-polls and SSE connections so shutdown can end them promptly. */
 export interface LiveRegistry {
-  /**
-   * A signal that aborts when the client goes away, the daemon shuts down
-   * (reason `SHUTDOWN`) or the handler calls `close()` (reason `"done"`).
-   */
-  open(requestSignal: AbortSignal | undefined): { signal: AbortSignal; close(): void };
+  open(watchClient: WatchClient): LiveHandle;
+  /** Cancels every live request with `SHUTDOWN` (and any opened later). */
+  shutdown(): void;
 }
 
 /**
+ * Plain listener lists instead of AbortController/EventTarget: one of these
+ * per long-poll is on the latency path.
+ *
  * @example
- * const live = createLiveRegistry(shutdown.signal);
- * const handle = live.open(c.req.raw.signal); // ... handle.close()
+ * const live = createLiveRegistry();
+ * const handle = live.open(watchClient); // ... handle.close()
  */
-export function createLiveRegistry(shutdownSignal: AbortSignal | undefined): LiveRegistry {
-  const active = new Set<AbortController>();
-  shutdownSignal?.addEventListener("abort", () => {
-    for (const controller of active) controller.abort(SHUTDOWN);
-  });
-  return {
-    open(requestSignal) {
-      const controller = new AbortController();
-      if (shutdownSignal?.aborted) controller.abort(SHUTDOWN);
-      const onClientGone = () => controller.abort("client");
-      requestSignal?.addEventListener("abort", onClientGone, { once: true });
-      active.add(controller);
-      return {
-        signal: controller.signal,
-        close() {
-          active.delete(controller);
-          requestSignal?.removeEventListener("abort", onClientGone);
-          controller.abort("done");
-        },
+export function createLiveRegistry(): LiveRegistry {
+  const active = new Set<Handle>();
+  let stopped = false;
+
+  class Handle implements LiveHandle {
+    reason: string | undefined;
+    private listeners: (() => void)[] = [];
+    private unwatch: () => void = () => {};
+
+    constructor(watchClient: WatchClient) {
+      if (stopped) {
+        this.reason = SHUTDOWN;
+        return;
+      }
+      active.add(this);
+      this.unwatch = watchClient(() => this.cancel(CLIENT_GONE));
+    }
+
+    cancel(reason: string): void {
+      if (this.reason !== undefined) return;
+      this.reason = reason;
+      active.delete(this);
+      this.unwatch();
+      const listeners = this.listeners;
+      this.listeners = [];
+      for (const listener of listeners) listener();
+    }
+
+    onCancel(listener: () => void): () => void {
+      if (this.reason !== undefined) {
+        listener();
+        return () => {};
+      }
+      this.listeners.push(listener);
+      return () => {
+        const index = this.listeners.indexOf(listener);
+        if (index !== -1) this.listeners.splice(index, 1);
       };
+    }
+
+    close(): void {
+      this.cancel("done");
+    }
+  }
+
+  return {
+    open: (watchClient) => new Handle(watchClient),
+    shutdown() {
+      stopped = true;
+      for (const handle of [...active]) handle.cancel(SHUTDOWN);
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   STREAM_SSE_DATA_ENCODING,
 } from "./protocol.ts";
 import type { ReadRequest } from "./read-route.ts";
-import { type RouteContext, SHUTDOWN } from "./route-context.ts";
+import { type RouteContext, SHUTDOWN, type WatchClient } from "./route-context.ts";
 import { mediaType } from "./stream-state.ts";
 import type { ReadResult } from "./stream-store.ts";
 
@@ -32,9 +32,9 @@ const LINE_BREAK = /\r\n|\r|\n/;
  */
 export async function handleSse(
   ctx: RouteContext,
-  request: Request,
   name: string,
   parsed: ReadRequest,
+  watchClient: WatchClient,
 ): Promise<Response> {
   const first = await ctx.store.read(name, { from: parsed.from, maxBytes: ctx.maxReadBytes });
   if (!first.ok) return failureResponse(first);
@@ -46,7 +46,7 @@ export async function handleSse(
   };
   if (base64) headers[STREAM_SSE_DATA_ENCODING] = "base64";
 
-  const handle = ctx.live.open(request.signal);
+  const handle = ctx.live.open(watchClient);
   const decoder = new TextDecoder();
   const deadline = Date.now() + ctx.sseMaxDurationMs;
   let resumePull: (() => void) | null = null;
@@ -81,10 +81,10 @@ export async function handleSse(
     start(controller) {
       const send = async (text: string) => {
         controller.enqueue(encoder.encode(text));
-        if ((controller.desiredSize ?? 1) <= 0 && !handle.signal.aborted) {
+        if ((controller.desiredSize ?? 1) <= 0 && handle.reason === undefined) {
           await new Promise<void>((resolve) => {
             resumePull = resolve;
-            handle.signal.addEventListener("abort", () => resolve(), { once: true });
+            handle.onCancel(resolve);
           });
         }
       };
@@ -106,10 +106,9 @@ export async function handleSse(
           if (remaining <= 0) return;
           const outcome = await ctx.store.waitForData(name, result.end, {
             timeoutMs: Math.min(ctx.longPollTimeoutMs, remaining),
-            signal: handle.signal,
+            cancel: handle,
           });
-          if (outcome === "gone" || (outcome === "aborted" && handle.signal.reason !== SHUTDOWN))
-            return;
+          if (outcome === "gone" || (outcome === "aborted" && handle.reason !== SHUTDOWN)) return;
           if (outcome === "timeout" && Date.now() >= deadline) return;
           const next = await ctx.store.read(name, { from: result.end, maxBytes: ctx.maxReadBytes });
           if (!next.ok) return;

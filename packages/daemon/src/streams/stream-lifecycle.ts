@@ -115,21 +115,20 @@ export function createStreamLifecycle(options: {
     stream.lastAccessAt = now();
     if (position < stream.tail) return Promise.resolve("data");
     if (stream.closed) return Promise.resolve("closed");
-    if (wait.signal?.aborted) return Promise.resolve("aborted");
+    if (wait.cancel?.reason !== undefined) return Promise.resolve("aborted");
     return new Promise((resolve) => {
-      const onAbort = () => waiter.wake("aborted");
       const timer = setTimeout(() => waiter.wake("timeout"), wait.timeoutMs);
+      const unsubscribe = wait.cancel?.onCancel(() => waiter.wake("aborted"));
       const waiter: Waiter = {
         position,
         wake(outcome) {
           clearTimeout(timer);
           stream.waiters.delete(waiter);
-          wait.signal?.removeEventListener("abort", onAbort);
+          unsubscribe?.();
           stream.lastAccessAt = now();
           resolve(outcome);
         },
       };
-      wait.signal?.addEventListener("abort", onAbort, { once: true });
       stream.waiters.add(waiter);
     });
   }

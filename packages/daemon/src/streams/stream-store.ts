@@ -8,7 +8,7 @@
  *
  * Guarantees of both:
  * - an append is acknowledged (resolves ok) only once it is durable, and
- *   readers never see data before it is acknowledged-durable;
+ *   readers never see data that a crash of the process could take back;
  * - appends to one stream are totally ordered in arrival order; `Stream-Seq`
  *   and producer state are checked against all earlier accepted appends;
  * - one append (with its producer state and close flag) is atomic.
@@ -101,7 +101,20 @@ export interface ReadInput {
 
 export interface WaitOptions {
   timeoutMs: number;
-  signal?: AbortSignal;
+  /** Ends the wait early with `aborted` (client gone, shutdown). */
+  cancel?: Cancellation;
+}
+
+/**
+ * A cheap cancellation source for waits: long-polls and SSE park one per
+ * request, and Node's EventTarget-based AbortSignal costs more than the rest
+ * of the request.
+ */
+export interface Cancellation {
+  /** Why it was cancelled, once it was. */
+  readonly reason: string | undefined;
+  /** Calls `listener` once when cancelled; returns an unsubscribe. */
+  onCancel(listener: () => void): () => void;
 }
 
 /** Why a wait ended. `gone` = deleted or expired meanwhile. */

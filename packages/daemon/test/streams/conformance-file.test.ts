@@ -2,9 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runConformanceTests } from "@durable-streams/server-conformance-tests";
-import { Hono } from "hono";
 import { afterAll, beforeAll } from "vitest";
-import { createAgentsApp } from "../../src/streams/agents-app.ts";
+import { createDaemonApp } from "../../src/app.ts";
 import { createFileStreamStore } from "../../src/streams/file-store.ts";
 import type { StreamStore } from "../../src/streams/stream-store.ts";
 import { serveApp } from "./serve-app.ts";
@@ -23,8 +22,8 @@ beforeAll(async () => {
     segmentBytes: 64 * 1024,
     cacheBytesPerStream: 16 * 1024,
   });
-  const app = new Hono();
-  app.route("/agents", createAgentsApp({ store, longPollTimeoutMs: options.longPollTimeoutMs }));
+  // The daemon's own app; no `auth`, because the suite cannot sign requests.
+  const app = createDaemonApp({ agents: { store, longPollTimeoutMs: options.longPollTimeoutMs } });
   server = await serveApp(app);
   options.baseUrl = `${server.url}/agents`;
 });

@@ -1,7 +1,6 @@
 import { runConformanceTests } from "@durable-streams/server-conformance-tests";
-import { Hono } from "hono";
 import { afterAll, beforeAll } from "vitest";
-import { createAgentsApp } from "../../src/streams/agents-app.ts";
+import { createDaemonApp } from "../../src/app.ts";
 import { createMemoryStreamStore } from "../../src/streams/memory-store.ts";
 import { serveApp } from "./serve-app.ts";
 
@@ -11,8 +10,8 @@ let server: Awaited<ReturnType<typeof serveApp>>;
 const store = createMemoryStreamStore();
 
 beforeAll(async () => {
-  const app = new Hono();
-  app.route("/agents", createAgentsApp({ store, longPollTimeoutMs: options.longPollTimeoutMs }));
+  // The daemon's own app; no `auth`, because the suite cannot sign requests.
+  const app = createDaemonApp({ agents: { store, longPollTimeoutMs: options.longPollTimeoutMs } });
   server = await serveApp(app);
   options.baseUrl = `${server.url}/agents`;
 });

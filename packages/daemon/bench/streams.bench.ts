@@ -1,0 +1,145 @@
+/**
+ * Streams benchmark: the daemon's `/agents` Durable Streams server against the
+ * reference `@durable-streams/server@0.3.7`, all started in this run on this
+ * machine, each in its own process while the load runs here.
+ *
+ *   (a) append → long-poll receive round trip, p50 / p99
+ *   (b) 100 B append throughput, pipelining client
+ *   (c) SSE fan-out to 100 readers: last-reader latency p50 / p99, deliveries/s
+ *
+ * for ours (file store, fsync on), ours (memory), reference (memory) and
+ * reference (file), with ratios against the reference.
+ *
+ * Run: `pnpm bench` (or `tsx bench/streams.bench.ts`). Knobs: BENCH_RT_SAMPLES,
+ * BENCH_TP_MS, BENCH_TP_CONNECTIONS, BENCH_TP_WINDOW, BENCH_SSE_READERS, BENCH_SSE_MESSAGES.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { appendThroughput, percentile, roundTrips, sseFanout } from "./support/load.ts";
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const RT = { warmup: 100, samples: env("BENCH_RT_SAMPLES", 1000) };
+const TP = {
+  durationMs: env("BENCH_TP_MS", 3000),
+  connections: env("BENCH_TP_CONNECTIONS", 8),
+  window: env("BENCH_TP_WINDOW", 32),
+};
+const SSE = { readers: env("BENCH_SSE_READERS", 100), messages: env("BENCH_SSE_MESSAGES", 300) };
+
+const TARGETS = [
+  { id: "ours-file", label: "ours (file, fsync)" },
+  { id: "ours-memory", label: "ours (memory)" },
+  { id: "ref-memory", label: "reference (memory)" },
+  { id: "ref-file", label: "reference (file)" },
+] as const;
+type TargetId = (typeof TARGETS)[number]["id"];
+
+interface Figures {
+  rtP50: number;
+  rtP99: number;
+  appendsPerSecond: number;
+  sseP50: number;
+  sseP99: number;
+  sseDeliveriesPerSecond: number;
+}
+
+const SERVE = fileURLToPath(new URL("./support/serve-target.ts", import.meta.url));
+
+async function startTarget(
+  id: TargetId,
+  dir: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", SERVE, id, dir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /READY (\S+)/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`${id} exited with ${code}: ${out}`)));
+  });
+  return { url, child };
+}
+
+async function measure(id: TargetId): Promise<Figures> {
+  const dir = await mkdtemp(join(tmpdir(), `bench-${id}-`));
+  const { url, child } = await startTarget(id, dir);
+  try {
+    const rt = await roundTrips(url, RT);
+    const tp = await appendThroughput(url, TP);
+    const sse = await sseFanout(url, SSE);
+    return {
+      rtP50: percentile(rt, 50),
+      rtP99: percentile(rt, 99),
+      appendsPerSecond: tp.perSecond,
+      sseP50: percentile(sse.latencies, 50),
+      sseP99: percentile(sse.latencies, 99),
+      sseDeliveriesPerSecond: sse.deliveriesPerSecond,
+    };
+  } finally {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const results = new Map<TargetId, Figures>();
+for (const target of TARGETS) {
+  process.stderr.write(`measuring ${target.label}…\n`);
+  results.set(target.id, await measure(target.id));
+}
+
+const rows: { name: string; key: keyof Figures; unit: string; higherIsBetter: boolean }[] = [
+  { name: "round trip p50", key: "rtP50", unit: "ms", higherIsBetter: false },
+  { name: "round trip p99", key: "rtP99", unit: "ms", higherIsBetter: false },
+  { name: "100 B appends", key: "appendsPerSecond", unit: "/s", higherIsBetter: true },
+  { name: "SSE fan-out p50", key: "sseP50", unit: "ms", higherIsBetter: false },
+  { name: "SSE fan-out p99", key: "sseP99", unit: "ms", higherIsBetter: false },
+  { name: "SSE deliveries", key: "sseDeliveriesPerSecond", unit: "/s", higherIsBetter: true },
+];
+const format = (value: number, unit: string) =>
+  unit === "ms" ? value.toFixed(3) : Math.round(value).toString();
+// A ratio above 1 always means "ours is better" (faster or more throughput).
+const ratio = (ours: number, reference: number, higherIsBetter: boolean) =>
+  `${(higherIsBetter ? ours / reference : reference / ours).toFixed(2)}×`;
+
+const get = (id: TargetId) => results.get(id) as Figures;
+console.log(
+  `\nDurable Streams: ${RT.samples} round trips; ${TP.connections}×${TP.window} pipelined appends for ${TP.durationMs} ms; ` +
+    `${SSE.readers} SSE readers × ${SSE.messages} messages\n`,
+);
+const header = [
+  "metric",
+  ...TARGETS.map((t) => t.label),
+  "file vs ref-mem",
+  "mem vs ref-mem",
+  "file vs ref-file",
+];
+const table = rows.map((row) => [
+  `${row.name} (${row.unit})`,
+  ...TARGETS.map((t) => format(get(t.id)[row.key], row.unit)),
+  ratio(get("ours-file")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
+  ratio(get("ours-memory")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
+  ratio(get("ours-file")[row.key], get("ref-file")[row.key], row.higherIsBetter),
+]);
+const widths = header.map((h, i) =>
+  Math.max(h.length, ...table.map((r) => (r[i] as string).length)),
+);
+const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join("  ");
+console.log(line(header));
+for (const row of table) console.log(line(row));
+console.log("\nratios: >1× means ours is better (lower latency or higher throughput).");
+
+const fileRt = get("ours-file").rtP50 <= get("ref-memory").rtP50;
+const fileTp = get("ours-file").appendsPerSecond >= get("ref-memory").appendsPerSecond;
+console.log(
+  `target (file+fsync at least as fast as reference memory): round-trip p50 ${fileRt ? "met" : "MISSED"}, ` +
+    `append throughput ${fileTp ? "met" : "MISSED"}`,
+);

@@ -1,0 +1,268 @@
+/**
+ * Load generators for the streams benchmark. Each speaks plain HTTP/1.1 with
+ * the least client overhead Node allows (node:http keep-alive agents, raw
+ * sockets for pipelining), so differences come from the servers.
+ */
+import http from "node:http";
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** performance.now() when the last byte arrived. */
+  at: number;
+}
+
+/** One request over `agent`; resolves when the whole response has arrived. */
+export function send(
+  agent: http.Agent,
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, agent, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks),
+          at: performance.now(),
+        }),
+      );
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+export async function createStream(
+  baseUrl: string,
+  name: string,
+): Promise<{ url: string; tail: string }> {
+  const agent = new http.Agent({ keepAlive: false });
+  const url = `${baseUrl}/${name}`;
+  const reply = await send(agent, "PUT", url, { "content-type": "text/plain" });
+  if (reply.status !== 201) throw new Error(`create ${url}: ${reply.status} ${reply.body}`);
+  return { url, tail: String(reply.headers["stream-next-offset"]) };
+}
+
+/** A 100-byte text message carrying an id the readers can find. */
+export function message(id: number, bytes = 100): string {
+  const head = `m${id}|`;
+  return head + "x".repeat(Math.max(0, bytes - head.length));
+}
+
+/**
+ * (a) Append → long-poll receive: a reader parks a long-poll at the tail, the
+ * writer appends 100 B, and the sample is the time from sending the append to
+ * the reader holding the data.
+ */
+export async function roundTrips(
+  baseUrl: string,
+  options: { warmup: number; samples: number },
+): Promise<number[]> {
+  const stream = await createStream(baseUrl, `bench-rt-${Date.now()}`);
+  const reader = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const writer = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const samples: number[] = [];
+  let offset = stream.tail;
+  for (let i = 0; i < options.warmup + options.samples; i++) {
+    const poll = send(reader, "GET", `${stream.url}?offset=${offset}&live=long-poll`);
+    // Give the long-poll time to park at the server before appending.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const sentAt = performance.now();
+    const append = send(writer, "POST", stream.url, { "content-type": "text/plain" }, message(i));
+    const got = await poll;
+    const ack = await append;
+    if (got.status !== 200 || ack.status !== 204)
+      throw new Error(`round trip ${i}: ${got.status}/${ack.status}`);
+    if (i >= options.warmup) samples.push(got.at - sentAt);
+    offset = String(got.headers["stream-next-offset"]);
+  }
+  reader.destroy();
+  writer.destroy();
+  return samples;
+}
+
+/**
+ * (b) Small-message append throughput with a pipelining client: `connections`
+ * sockets each keep `window` pipelined 100 B appends outstanding for `durationMs`.
+ */
+export async function appendThroughput(
+  baseUrl: string,
+  options: { connections: number; window: number; durationMs: number },
+): Promise<{ perSecond: number; appends: number }> {
+  const stream = await createStream(baseUrl, `bench-tp-${Date.now()}`);
+  const url = new URL(stream.url);
+  const body = message(0);
+  const requestBytes = Buffer.from(
+    `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  let completed = 0;
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+  const runs = Array.from(
+    { length: options.connections },
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = net.connect(Number(url.port), url.hostname);
+        socket.setNoDelay(true);
+        let outstanding = 0;
+        let buffered: Buffer = Buffer.alloc(0);
+        const fill = () => {
+          const batch: Buffer[] = [];
+          while (outstanding < options.window && performance.now() < deadline) {
+            batch.push(requestBytes);
+            outstanding++;
+          }
+          if (batch.length > 0) socket.write(Buffer.concat(batch));
+          else if (outstanding === 0) socket.end(resolve);
+        };
+        socket.on("connect", fill);
+        socket.on("error", reject);
+        socket.on("data", (chunk: Buffer) => {
+          buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+          let at = 0;
+          for (;;) {
+            // Fast path for the expected bodiless 204; anything else is parsed fully.
+            const headEnd = buffered.indexOf(HEAD_END, at);
+            if (headEnd === -1) break;
+            if (
+              buffered[at + 9] !== 0x32 ||
+              buffered[at + 10] !== 0x30 ||
+              buffered[at + 11] !== 0x34
+            ) {
+              const parsed = parseResponse(buffered.subarray(at));
+              if (!parsed) break;
+              return reject(new Error(`append answered ${parsed.status}`));
+            }
+            at = headEnd + 4;
+            outstanding--;
+            completed++;
+          }
+          buffered = buffered.subarray(at);
+          fill();
+        });
+      }),
+  );
+  await Promise.all(runs);
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: completed / seconds, appends: completed };
+}
+
+const HEAD_END = Buffer.from("\r\n\r\n");
+
+/** Length and status of the first complete HTTP/1.1 response in `buffer`, if any. */
+function parseResponse(buffer: Buffer): { status: number; length: number } | null {
+  const headEnd = buffer.indexOf("\r\n\r\n");
+  if (headEnd === -1) return null;
+  const head = buffer.toString("latin1", 0, headEnd);
+  const status = Number(head.slice(9, 12));
+  let length = headEnd + 4;
+  const contentLength = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+  if (status !== 204 && status !== 304 && contentLength) length += Number(contentLength[1]);
+  else if (status !== 204 && status !== 304 && /\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+    const end = buffer.indexOf("0\r\n\r\n", headEnd + 4);
+    if (end === -1) return null;
+    length = end + 5;
+  }
+  return buffer.length >= length ? { status, length } : null;
+}
+
+/**
+ * (c) SSE fan-out: `readers` SSE connections tail one stream while a writer
+ * appends `messages` 100 B messages one after another; a sample is the time
+ * from sending an append until the last reader has it.
+ */
+export async function sseFanout(
+  baseUrl: string,
+  options: { readers: number; messages: number },
+): Promise<{ latencies: number[]; deliveriesPerSecond: number }> {
+  const stream = await createStream(baseUrl, `bench-sse-${Date.now()}`);
+  const received = new Array<number>(options.messages).fill(0);
+  const doneAt = new Array<number>(options.messages).fill(0);
+  let allDone: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    allDone = resolve;
+  });
+  let complete = 0;
+  const requests: http.ClientRequest[] = [];
+  await Promise.all(
+    Array.from(
+      { length: options.readers },
+      () =>
+        new Promise<void>((ready, reject) => {
+          const request = http.get(
+            `${stream.url}?offset=${stream.tail}&live=sse`,
+            { agent: false },
+            (response) => {
+              if (response.statusCode !== 200)
+                return reject(new Error(`sse ${response.statusCode}`));
+              let pending = "";
+              let isReady = false;
+              response.setEncoding("utf8");
+              response.on("data", (text: string) => {
+                pending += text;
+                const cut = pending.lastIndexOf("\n\n");
+                if (cut === -1) return;
+                const events = pending.slice(0, cut);
+                pending = pending.slice(cut + 2);
+                if (!isReady && events.includes("upToDate")) {
+                  isReady = true;
+                  ready();
+                }
+                const now = performance.now();
+                for (const match of events.matchAll(/m(\d+)\|/g)) {
+                  const id = Number(match[1]);
+                  received[id] = (received[id] ?? 0) + 1;
+                  if (received[id] === options.readers) {
+                    doneAt[id] = now;
+                    if (++complete === options.messages) allDone();
+                  }
+                }
+              });
+            },
+          );
+          request.on("error", reject);
+          requests.push(request);
+        }),
+    ),
+  );
+  const writer = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const sentAt: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < options.messages; i++) {
+    sentAt[i] = performance.now();
+    const ack = await send(
+      writer,
+      "POST",
+      stream.url,
+      { "content-type": "text/plain" },
+      message(i),
+    );
+    if (ack.status !== 204) throw new Error(`append ${i}: ${ack.status}`);
+  }
+  await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+  const elapsed = (Math.max(...doneAt) - started) / 1000;
+  for (const request of requests) request.destroy();
+  writer.destroy();
+  if (complete !== options.messages)
+    throw new Error(`only ${complete}/${options.messages} messages reached every reader`);
+  return {
+    latencies: doneAt.map((at, i) => at - (sentAt[i] as number)),
+    deliveriesPerSecond: (options.readers * options.messages) / elapsed,
+  };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
