@@ -6,7 +6,7 @@ import { afterAll, beforeAll } from "vitest";
 import { createDaemonApp } from "../../src/app.ts";
 import { createFileStreamStore } from "../../src/streams/file-store.ts";
 import type { StreamStore } from "../../src/streams/stream-store.ts";
-import { serveApp } from "./serve-app.ts";
+import { serveApp } from "./support/serve-app.ts";
 
 // The suite reads `baseUrl` lazily, so it can be filled in once the server listens.
 const options = { baseUrl: "", longPollTimeoutMs: 500 };

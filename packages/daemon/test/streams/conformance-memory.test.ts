@@ -2,7 +2,7 @@ import { runConformanceTests } from "@durable-streams/server-conformance-tests";
 import { afterAll, beforeAll } from "vitest";
 import { createDaemonApp } from "../../src/app.ts";
 import { createMemoryStreamStore } from "../../src/streams/memory-store.ts";
-import { serveApp } from "./serve-app.ts";
+import { serveApp } from "./support/serve-app.ts";
 
 // The suite reads `baseUrl` lazily, so it can be filled in once the server listens.
 const options = { baseUrl: "", longPollTimeoutMs: 500 };
