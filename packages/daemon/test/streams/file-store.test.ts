@@ -1,0 +1,214 @@
+import { appendFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createFileStreamStore,
+  type FileStreamStoreOptions,
+} from "../../src/streams/file-store.ts";
+import type { StreamStore } from "../../src/streams/stream-store.ts";
+
+const open: StreamStore[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((store) => store.close()));
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempRoot(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "file-store-"));
+  dirs.push(dir);
+  return dir;
+}
+
+async function openStore(
+  dir: string,
+  options: Partial<FileStreamStoreOptions> = {},
+): Promise<StreamStore> {
+  const store = await createFileStreamStore({ dir, log: () => {}, ...options });
+  open.push(store);
+  return store;
+}
+
+async function reopen(
+  store: StreamStore,
+  dir: string,
+  options: Partial<FileStreamStoreOptions> = {},
+) {
+  await store.close();
+  open.splice(open.indexOf(store), 1);
+  return openStore(dir, options);
+}
+
+const text = (s: string) => Buffer.from(s);
+const EMPTY = Buffer.alloc(0);
+
+async function readAll(store: StreamStore, name: string): Promise<string> {
+  let from = 0;
+  let out = "";
+  for (;;) {
+    const result = await store.read(name, { from, maxBytes: 64 });
+    if (!result.ok) throw new Error(result.reason);
+    out += Buffer.concat(result.chunks).toString();
+    from = result.end;
+    if (result.upToDate) return out;
+  }
+}
+
+describe("file stream store", () => {
+  it("reopens with data, closure, producer state, Stream-Seq and configuration intact", async () => {
+    const dir = await tempRoot();
+    let store = await openStore(dir);
+    await store.create("a/b", {
+      contentType: "text/plain; charset=utf-8",
+      ttlSeconds: 3600,
+      closed: false,
+      body: text("x"),
+    });
+    const producer = { id: "p", epoch: 2, seq: 0 };
+    expect(
+      await store.append("a/b", {
+        contentType: "text/plain",
+        body: text("y"),
+        close: false,
+        producer,
+        streamSeq: "007",
+      }),
+    ).toMatchObject({ ok: true });
+    expect(await store.append("a/b", { body: EMPTY, close: true })).toMatchObject({
+      ok: true,
+      closed: true,
+    });
+
+    store = await reopen(store, dir);
+    expect(store.head("a/b")).toMatchObject({
+      ok: true,
+      info: { contentType: "text/plain; charset=utf-8", ttlSeconds: 3600, closed: true, tail: 2 },
+    });
+    expect(await readAll(store, "a/b")).toBe("xy");
+    expect(
+      await store.append("a/b", {
+        contentType: "text/plain",
+        body: text("y"),
+        close: false,
+        producer,
+      }),
+    ).toMatchObject({ ok: true, duplicate: true });
+    expect(
+      await store.append("a/b", {
+        contentType: "text/plain",
+        body: text("z"),
+        close: false,
+        producer: { ...producer, epoch: 1 },
+      }),
+    ).toMatchObject({ reason: "stale_epoch", currentEpoch: 2 });
+    expect(
+      await store.create("a/b", {
+        contentType: "text/plain",
+        ttlSeconds: 3600,
+        closed: false,
+        body: EMPTY,
+      }),
+    ).toMatchObject({ ok: true, created: false });
+  });
+
+  it("rolls segments, indexes sealed ones, and reads evicted payloads back from disk after a restart", async () => {
+    const dir = await tempRoot();
+    const options = { segmentBytes: 1024, cacheBytesPerStream: 256 };
+    let store = await openStore(dir, options);
+    await store.create("s", { contentType: "text/plain", closed: false, body: EMPTY });
+    let expected = "";
+    for (let i = 0; i < 200; i++) {
+      const line = `line ${i};`;
+      expected += line;
+      expect(
+        await store.append("s", {
+          contentType: "text/plain",
+          body: text(line),
+          close: false,
+          streamSeq: String(i).padStart(4, "0"),
+        }),
+      ).toMatchObject({ ok: true });
+    }
+    expect(await readAll(store, "s")).toBe(expected);
+
+    const [id] = (await readdir(dir)).filter((name) => !name.startsWith("."));
+    const files = await readdir(join(dir, id as string));
+    expect(files.filter((f) => f.endsWith(".seg")).length).toBeGreaterThan(2);
+    await expect
+      .poll(
+        async () =>
+          (await readdir(join(dir, id as string))).filter((f) => f.endsWith(".idx")).length,
+      )
+      .toBeGreaterThan(1);
+
+    store = await reopen(store, dir, options);
+    expect(await readAll(store, "s")).toBe(expected);
+    // Stream-Seq state came back through the sealed segments' indexes.
+    expect(
+      await store.append("s", {
+        contentType: "text/plain",
+        body: text("no"),
+        close: false,
+        streamSeq: "0150",
+      }),
+    ).toMatchObject({ reason: "seq_conflict" });
+
+    // Without an index a sealed segment is simply scanned.
+    await rm(join(dir, id as string, "00000001.idx"));
+    store = await reopen(store, dir, options);
+    expect(await readAll(store, "s")).toBe(expected);
+  });
+
+  it("truncates a torn last record at startup and appends after it", async () => {
+    const dir = await tempRoot();
+    let store = await openStore(dir);
+    await store.create("t", { contentType: "text/plain", closed: false, body: text("intact") });
+    await store.close();
+    const [id] = (await readdir(dir)).filter((name) => !name.startsWith("."));
+    const segment = join(dir, id as string, "00000001.seg");
+    const size = (await stat(segment)).size;
+    await appendFile(segment, Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 1, 0, 0, 0]));
+
+    const logged: string[] = [];
+    store = await createFileStreamStore({ dir, log: (line) => logged.push(line) });
+    open.push(store);
+    expect(logged.join("\n")).toMatch(/torn last record/);
+    expect((await stat(segment)).size).toBe(size);
+    await store.append("t", { contentType: "text/plain", body: text("+more"), close: false });
+    store = await reopen(store, dir);
+    expect(await readAll(store, "t")).toBe("intact+more");
+  });
+
+  it("keeps deletes, soft deletes and forks across restarts, and collects a soft-deleted source with its last fork", async () => {
+    const dir = await tempRoot();
+    let store = await openStore(dir);
+    await store.create("gone", { contentType: "text/plain", closed: false, body: text("bye") });
+    await store.create("src", { contentType: "text/plain", closed: false, body: text("abc") });
+    await store.create("fork", { closed: false, body: text("d"), fork: { from: "src" } });
+    expect(await store.delete("gone")).toEqual({ ok: true });
+    expect(await store.delete("src")).toEqual({ ok: true });
+
+    store = await reopen(store, dir);
+    expect(store.head("gone")).toMatchObject({ reason: "not_found" });
+    expect(store.head("src")).toMatchObject({ reason: "gone" });
+    expect(
+      await store.create("src", { contentType: "text/plain", closed: false, body: EMPTY }),
+    ).toMatchObject({ reason: "path_in_use" });
+    expect(await readAll(store, "fork")).toBe("abcd");
+
+    expect(await store.delete("fork")).toEqual({ ok: true });
+    store = await reopen(store, dir);
+    expect(store.head("src")).toMatchObject({ reason: "not_found" });
+    expect((await readdir(dir)).filter((name) => !name.startsWith("."))).toEqual([]);
+  });
+
+  it("discards creates that never finished (a crash before the atomic rename)", async () => {
+    const dir = await tempRoot();
+    await mkdir(join(dir, ".creating-half"), { recursive: true });
+    await writeFile(join(dir, ".creating-half", "meta.json"), "{}");
+    const store = await openStore(dir);
+    expect(store.list()).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
