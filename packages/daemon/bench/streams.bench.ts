@@ -5,13 +5,15 @@
  *
  *   (a) append → long-poll receive round trip, p50 / p99
  *   (b) 100 B append throughput, pipelining client
- *   (c) SSE fan-out to 100 readers: last-reader latency p50 / p99, deliveries/s
+ *   (c) SSE fan-out to 100 readers: last-reader latency p50 / p99 (paced writer),
+ *       deliveries/s (pipelined writer)
  *
  * for ours (file store, fsync on), ours (memory), reference (memory) and
  * reference (file), with ratios against the reference.
  *
  * Run: `pnpm bench` (or `tsx bench/streams.bench.ts`). Knobs: BENCH_RT_SAMPLES,
- * BENCH_TP_MS, BENCH_TP_CONNECTIONS, BENCH_TP_WINDOW, BENCH_SSE_READERS, BENCH_SSE_MESSAGES.
+ * BENCH_TP_MS, BENCH_TP_CONNECTIONS, BENCH_TP_WINDOW, BENCH_SSE_READERS, BENCH_SSE_MESSAGES,
+ * BENCH_SSE_BURST, BENCH_SSE_WINDOW.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,7 +29,12 @@ const TP = {
   connections: env("BENCH_TP_CONNECTIONS", 8),
   window: env("BENCH_TP_WINDOW", 32),
 };
-const SSE = { readers: env("BENCH_SSE_READERS", 100), messages: env("BENCH_SSE_MESSAGES", 300) };
+const SSE = {
+  readers: env("BENCH_SSE_READERS", 100),
+  paced: env("BENCH_SSE_MESSAGES", 300),
+  burst: env("BENCH_SSE_BURST", 2000),
+  window: env("BENCH_SSE_WINDOW", 16),
+};
 
 const TARGETS = [
   { id: "ours-file", label: "ours (file, fsync)" },
@@ -67,34 +74,78 @@ async function startTarget(
   return { url, child };
 }
 
-async function measure(id: TargetId): Promise<Figures> {
-  const dir = await mkdtemp(join(tmpdir(), `bench-${id}-`));
-  const { url, child } = await startTarget(id, dir);
-  try {
-    const rt = await roundTrips(url, RT);
-    const tp = await appendThroughput(url, TP);
-    const sse = await sseFanout(url, SSE);
-    return {
-      rtP50: percentile(rt, 50),
-      rtP99: percentile(rt, 99),
-      appendsPerSecond: tp.perSecond,
-      sseP50: percentile(sse.latencies, 50),
-      sseP99: percentile(sse.latencies, 99),
-      sseDeliveriesPerSecond: sse.deliveriesPerSecond,
-    };
-  } finally {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
+interface Samples {
+  rt: number[];
+  appends: number;
+  appendSeconds: number;
+  sse: number[];
+  deliveries: number;
+  deliverySeconds: number;
+}
+
+// All four servers run side by side (an idle one costs nothing) and each
+// scenario visits them in turn, ROUNDS times, pooling the samples: load from
+// anything else on the machine then hits every target alike.
+const ROUNDS = env("BENCH_ROUNDS", 3);
+const targets = await Promise.all(
+  TARGETS.map(async (target) => {
+    const dir = await mkdtemp(join(tmpdir(), `bench-${target.id}-`));
+    return { ...target, dir, ...(await startTarget(target.id, dir)) };
+  }),
+);
+const samples = new Map<TargetId, Samples>(
+  TARGETS.map((t) => [
+    t.id,
+    { rt: [], appends: 0, appendSeconds: 0, sse: [], deliveries: 0, deliverySeconds: 0 },
+  ]),
+);
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) {
+      process.stderr.write(`round ${round + 1}/${ROUNDS}: ${target.label}\n`);
+      const into = samples.get(target.id) as Samples;
+      into.rt.push(
+        ...(await roundTrips(target.url, {
+          warmup: round === 0 ? RT.warmup : 10,
+          samples: Math.ceil(RT.samples / ROUNDS),
+        })),
+      );
+      const tp = await appendThroughput(target.url, { ...TP, durationMs: TP.durationMs / ROUNDS });
+      into.appends += tp.appends;
+      into.appendSeconds += tp.appends / tp.perSecond;
+      const burst = Math.ceil(SSE.burst / ROUNDS);
+      const sse = await sseFanout(target.url, {
+        ...SSE,
+        paced: Math.ceil(SSE.paced / ROUNDS),
+        burst,
+      });
+      into.sse.push(...sse.latencies);
+      into.deliveries += SSE.readers * burst;
+      into.deliverySeconds += (SSE.readers * burst) / sse.deliveriesPerSecond;
+    }
+  }
+} finally {
+  for (const target of targets) {
+    const exited = new Promise((resolve) => target.child.once("exit", resolve));
+    target.child.kill("SIGTERM");
     await exited;
-    await rm(dir, { recursive: true, force: true });
+    await rm(target.dir, { recursive: true, force: true });
   }
 }
 
-const results = new Map<TargetId, Figures>();
-for (const target of TARGETS) {
-  process.stderr.write(`measuring ${target.label}…\n`);
-  results.set(target.id, await measure(target.id));
-}
+const results = new Map<TargetId, Figures>(
+  [...samples].map(([id, s]) => [
+    id,
+    {
+      rtP50: percentile(s.rt, 50),
+      rtP99: percentile(s.rt, 99),
+      appendsPerSecond: s.appends / s.appendSeconds,
+      sseP50: percentile(s.sse, 50),
+      sseP99: percentile(s.sse, 99),
+      sseDeliveriesPerSecond: s.deliveries / s.deliverySeconds,
+    },
+  ]),
+);
 
 const rows: { name: string; key: keyof Figures; unit: string; higherIsBetter: boolean }[] = [
   { name: "round trip p50", key: "rtP50", unit: "ms", higherIsBetter: false },
@@ -113,7 +164,7 @@ const ratio = (ours: number, reference: number, higherIsBetter: boolean) =>
 const get = (id: TargetId) => results.get(id) as Figures;
 console.log(
   `\nDurable Streams: ${RT.samples} round trips; ${TP.connections}×${TP.window} pipelined appends for ${TP.durationMs} ms; ` +
-    `${SSE.readers} SSE readers × ${SSE.messages} messages\n`,
+    `${SSE.readers} SSE readers × (${SSE.paced} paced + ${SSE.burst} pipelined) messages\n`,
 );
 const header = [
   "metric",

@@ -178,22 +178,22 @@ function parseResponse(buffer: Buffer): { status: number; length: number } | nul
 }
 
 /**
- * (c) SSE fan-out: `readers` SSE connections tail one stream while a writer
- * appends `messages` 100 B messages one after another; a sample is the time
- * from sending an append until the last reader has it.
+ * (c) SSE fan-out: `readers` SSE connections tail one stream. Latency: a writer
+ * appends `paced` 100 B messages one at a time (1 ms apart); a sample is the
+ * time from sending an append until the last reader has it. Throughput: a
+ * writer keeps `window` appends in flight for `burst` more messages; the figure
+ * is messages × readers delivered per second.
  */
 export async function sseFanout(
   baseUrl: string,
-  options: { readers: number; messages: number },
+  options: { readers: number; paced: number; burst: number; window: number },
 ): Promise<{ latencies: number[]; deliveriesPerSecond: number }> {
   const stream = await createStream(baseUrl, `bench-sse-${Date.now()}`);
-  const received = new Array<number>(options.messages).fill(0);
-  const doneAt = new Array<number>(options.messages).fill(0);
-  let allDone: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    allDone = resolve;
-  });
+  const total = options.paced + options.burst;
+  const received = new Array<number>(total).fill(0);
+  const doneAt = new Array<number>(total).fill(0);
   let complete = 0;
+  let wake: () => void = () => {};
   const requests: http.ClientRequest[] = [];
   await Promise.all(
     Array.from(
@@ -225,7 +225,8 @@ export async function sseFanout(
                   received[id] = (received[id] ?? 0) + 1;
                   if (received[id] === options.readers) {
                     doneAt[id] = now;
-                    if (++complete === options.messages) allDone();
+                    complete++;
+                    wake();
                   }
                 }
               });
@@ -236,29 +237,56 @@ export async function sseFanout(
         }),
     ),
   );
-  const writer = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const until = (count: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${complete}/${count} messages reached every reader`)),
+        30_000,
+      );
+      wake = () => {
+        if (complete < count) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      wake();
+    });
+
+  const paced = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const sentAt: number[] = [];
-  const started = performance.now();
-  for (let i = 0; i < options.messages; i++) {
+  for (let i = 0; i < options.paced; i++) {
     sentAt[i] = performance.now();
-    const ack = await send(
-      writer,
-      "POST",
-      stream.url,
-      { "content-type": "text/plain" },
-      message(i),
-    );
+    const ack = await send(paced, "POST", stream.url, { "content-type": "text/plain" }, message(i));
     if (ack.status !== 204) throw new Error(`append ${i}: ${ack.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
-  await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-  const elapsed = (Math.max(...doneAt) - started) / 1000;
+  await until(options.paced);
+  paced.destroy();
+
+  const burst = new http.Agent({ keepAlive: true, maxSockets: options.window });
+  const started = performance.now();
+  let next = options.paced;
+  await Promise.all(
+    Array.from({ length: options.window }, async () => {
+      while (next < total) {
+        const id = next++;
+        const ack = await send(
+          burst,
+          "POST",
+          stream.url,
+          { "content-type": "text/plain" },
+          message(id),
+        );
+        if (ack.status !== 204) throw new Error(`append ${id}: ${ack.status}`);
+      }
+    }),
+  );
+  await until(total);
+  burst.destroy();
   for (const request of requests) request.destroy();
-  writer.destroy();
-  if (complete !== options.messages)
-    throw new Error(`only ${complete}/${options.messages} messages reached every reader`);
+  const burstDone = Math.max(...doneAt.slice(options.paced));
   return {
-    latencies: doneAt.map((at, i) => at - (sentAt[i] as number)),
-    deliveriesPerSecond: (options.readers * options.messages) / elapsed,
+    latencies: doneAt.slice(0, options.paced).map((at, i) => at - (sentAt[i] as number)),
+    deliveriesPerSecond: (options.readers * options.burst) / ((burstDone - started) / 1000),
   };
 }
 

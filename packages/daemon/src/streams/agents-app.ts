@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { handleAppend } from "./append-route.ts";
@@ -50,6 +51,12 @@ function watchClient(c: Context): WatchClient {
   };
 }
 
+/** Node's response object when served by `@hono/node-server` (SSE writes to it directly). */
+function nodeResponse(c: Context): ServerResponse | undefined {
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+  return outgoing && typeof outgoing.writeHead === "function" ? outgoing : undefined;
+}
+
 /**
  * The Durable Streams protocol as a Hono sub-app. Mounted at `/agents`, the
  * path after `/agents/` is the stream name; `Stream-Forked-From` names are
@@ -79,7 +86,7 @@ export function createAgentsApp(options: AgentsAppOptions): Hono {
     const request = c.req.raw;
     switch (method) {
       case "GET":
-        return handleRead(ctx, request, name, watchClient(c));
+        return handleRead(ctx, request, name, watchClient(c), nodeResponse(c));
       case "HEAD":
         return handleHead(ctx, name);
       case "PUT":

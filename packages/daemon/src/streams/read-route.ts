@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import type { ServerResponse } from "node:http";
 import { errorResponse, failureResponse, respond } from "./http-responses.ts";
 import { jsonArrayBody } from "./json-mode.ts";
 import { formatOffset, parseOffset } from "./offsets.ts";
@@ -43,10 +44,11 @@ export async function handleRead(
   request: Request,
   name: string,
   watchClient: WatchClient,
+  outgoing?: ServerResponse,
 ): Promise<Response> {
   const parsed = parseReadRequest(request.url);
   if (parsed instanceof Response) return parsed;
-  if (parsed.live === LIVE_SSE) return handleSse(ctx, name, parsed, watchClient);
+  if (parsed.live === LIVE_SSE) return handleSse(ctx, name, parsed, watchClient, outgoing);
 
   let result = await ctx.store.read(name, { from: parsed.from, maxBytes: ctx.maxReadBytes });
   if (!result.ok) return failureResponse(result);
