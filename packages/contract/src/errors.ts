@@ -1,5 +1,22 @@
 import { z } from "zod";
 
+/** Why `verifyRequest` refused a signed request; the daemon answers each with 401. */
+export const VERIFY_FAILURE_CODES = [
+  "missing",
+  "malformed",
+  "bad_signature",
+  "expired",
+  "not_yet_valid",
+  "wrong_audience",
+  "replayed",
+  "method_mismatch",
+  "path_mismatch",
+  "body_mismatch",
+] as const;
+
+/** One of {@link VERIFY_FAILURE_CODES}. */
+export type VerifyFailureCode = (typeof VERIFY_FAILURE_CODES)[number];
+
 /**
  * The closed set of error codes any iterate service answers with, in
  * `{"error":{"code","message"}}`. Append new codes at the end; never rename.
@@ -24,16 +41,7 @@ export const ERROR_CODES = [
   "upstream_error",
   "internal_error",
   // Signed platform → daemon requests (see signing.ts).
-  "missing",
-  "malformed",
-  "bad_signature",
-  "expired",
-  "not_yet_valid",
-  "wrong_audience",
-  "replayed",
-  "method_mismatch",
-  "path_mismatch",
-  "body_mismatch",
+  ...VERIFY_FAILURE_CODES,
   // Durable Streams: a stream deleted while forks of it still exist (410).
   "gone",
 ] as const;

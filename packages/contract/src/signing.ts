@@ -1,4 +1,5 @@
 import { base64urlEncode, sha256Base64url, utf8 } from "./encoding.ts";
+import type { VerifyFailureCode } from "./errors.ts";
 import { hs256KeyForSecret, signHs256, verifyHs256 } from "./hs256.ts";
 import { createReplayCache, type ReplayCache } from "./replay-cache.ts";
 import { sha256 } from "./sha256.ts";
@@ -9,23 +10,6 @@ export const PLATFORM_ISSUER = "iterate-platform";
 export const REQUEST_TOKEN_MAX_LIFETIME_SECONDS = 60;
 /** Clock difference between platform and daemon tolerated on iat/nbf/exp, in seconds. */
 export const CLOCK_SKEW_SECONDS = 30;
-
-/** Why verifyRequest refused a request; the daemon answers each with 401. */
-export const VERIFY_FAILURE_CODES = [
-  "missing",
-  "malformed",
-  "bad_signature",
-  "expired",
-  "not_yet_valid",
-  "wrong_audience",
-  "replayed",
-  "method_mismatch",
-  "path_mismatch",
-  "body_mismatch",
-] as const;
-
-/** One of {@link VERIFY_FAILURE_CODES}. */
-export type VerifyFailureCode = (typeof VERIFY_FAILURE_CODES)[number];
 
 /** A message per failure code, for `{"error":{"code","message"}}` bodies. */
 export const VERIFY_FAILURE_MESSAGES: Readonly<Record<VerifyFailureCode, string>> = {
