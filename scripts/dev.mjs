@@ -11,6 +11,12 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
+// Works offline: without this, wrangler dev fetches the `Request.cf` placeholder from the internet
+// at every start (and prints a stack trace when it cannot). Set it to "true" to get real values.
+const env = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+};
 
 ensureDevVars(path.join(root, ".dev.vars"), {
   ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
@@ -19,12 +25,16 @@ ensureDevVars(path.join(root, ".dev.vars"), {
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, CI: "true" }, // no interactive confirmation
+  env: { ...env, CI: "true" }, // no interactive confirmation
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const children = [
-  spawn(wrangler, ["dev", "--port", "8787", "--ip", "127.0.0.1"], { cwd: root, stdio: "inherit" }),
+  spawn(wrangler, ["dev", "--port", "8787", "--ip", "127.0.0.1"], {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  }),
 ];
 
 let stopping = false;
