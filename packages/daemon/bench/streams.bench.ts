@@ -20,7 +20,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { appendThroughput, percentile, roundTrips, sseFanout } from "./support/load.ts";
+import {
+  appendThroughput,
+  percentile,
+  roundTrips,
+  sseFanout,
+  type TailSession,
+  tailSession,
+} from "./support/load.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const RT = { warmup: 100, samples: env("BENCH_RT_SAMPLES", 1000) };
@@ -100,28 +107,44 @@ const samples = new Map<TargetId, Samples>(
   ]),
 );
 try {
-  for (let round = 0; round < ROUNDS; round++) {
+  // Each scenario runs on its own, the targets taking turns: round trips in
+  // many short slices (they are the most drift-sensitive), the rest in ROUNDS.
+  const RT_SLICES = 10;
+  const sessions = new Map(
+    await Promise.all(targets.map(async (t) => [t.id, await tailSession(t.url)] as const)),
+  );
+  for (let slice = 0; slice < RT_SLICES; slice++) {
+    process.stderr.write(`round trips ${slice + 1}/${RT_SLICES}\n`);
     for (const target of targets) {
-      process.stderr.write(`round ${round + 1}/${ROUNDS}: ${target.label}\n`);
+      const rt = await roundTrips(sessions.get(target.id) as TailSession, {
+        warmup: slice === 0 ? RT.warmup : 10,
+        samples: Math.ceil(RT.samples / RT_SLICES),
+      });
+      (samples.get(target.id) as Samples).rt.push(...rt);
+    }
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    process.stderr.write(`throughput ${round + 1}/${ROUNDS}\n`);
+    for (const target of targets) {
       const into = samples.get(target.id) as Samples;
-      into.rt.push(
-        ...(await roundTrips(target.url, {
-          warmup: round === 0 ? RT.warmup : 10,
-          samples: Math.ceil(RT.samples / ROUNDS),
-        })),
-      );
       const tp = await appendThroughput(target.url, { ...TP, durationMs: TP.durationMs / ROUNDS });
       into.appends += tp.appends;
       into.appendSeconds += tp.appends / tp.perSecond;
-      const burst = Math.ceil(SSE.burst / ROUNDS);
+    }
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    process.stderr.write(`SSE fan-out ${round + 1}/${ROUNDS}\n`);
+    for (const target of targets) {
+      const into = samples.get(target.id) as Samples;
       const sse = await sseFanout(target.url, {
         ...SSE,
         paced: Math.ceil(SSE.paced / ROUNDS),
-        burst,
+        burst: Math.ceil(SSE.burst / ROUNDS),
+        burstMs: 2000,
       });
       into.sse.push(...sse.latencies);
-      into.deliveries += SSE.readers * burst;
-      into.deliverySeconds += (SSE.readers * burst) / sse.deliveriesPerSecond;
+      into.deliveries += sse.delivered;
+      into.deliverySeconds += sse.delivered / sse.deliveriesPerSecond;
     }
   }
 } finally {

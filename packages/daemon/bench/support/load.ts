@@ -59,35 +59,58 @@ export function message(id: number, bytes = 100): string {
   return head + "x".repeat(Math.max(0, bytes - head.length));
 }
 
+export interface TailSession {
+  url: string;
+  offset: string;
+  reader: http.Agent;
+  writer: http.Agent;
+}
+
+/** One session stream that a reader tails and a writer appends to, kept across slices. */
+export async function tailSession(baseUrl: string): Promise<TailSession> {
+  const stream = await createStream(baseUrl, `bench-rt-${Date.now()}`);
+  return {
+    url: stream.url,
+    offset: stream.tail,
+    reader: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    writer: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+  };
+}
+
 /**
  * (a) Append → long-poll receive: a reader parks a long-poll at the tail, the
  * writer appends 100 B, and the sample is the time from sending the append to
- * the reader holding the data.
+ * the reader holding the data. The session stream grows across calls, as a
+ * tailed agent session does.
  */
 export async function roundTrips(
-  baseUrl: string,
+  session: TailSession,
   options: { warmup: number; samples: number },
 ): Promise<number[]> {
-  const stream = await createStream(baseUrl, `bench-rt-${Date.now()}`);
-  const reader = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const writer = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const samples: number[] = [];
-  let offset = stream.tail;
   for (let i = 0; i < options.warmup + options.samples; i++) {
-    const poll = send(reader, "GET", `${stream.url}?offset=${offset}&live=long-poll`);
+    const poll = send(
+      session.reader,
+      "GET",
+      `${session.url}?offset=${session.offset}&live=long-poll`,
+    );
     // Give the long-poll time to park at the server before appending.
     await new Promise((resolve) => setTimeout(resolve, 2));
     const sentAt = performance.now();
-    const append = send(writer, "POST", stream.url, { "content-type": "text/plain" }, message(i));
+    const append = send(
+      session.writer,
+      "POST",
+      session.url,
+      { "content-type": "text/plain" },
+      message(i),
+    );
     const got = await poll;
     const ack = await append;
     if (got.status !== 200 || ack.status !== 204)
       throw new Error(`round trip ${i}: ${got.status}/${ack.status}`);
     if (i >= options.warmup) samples.push(got.at - sentAt);
-    offset = String(got.headers["stream-next-offset"]);
+    session.offset = String(got.headers["stream-next-offset"]);
   }
-  reader.destroy();
-  writer.destroy();
   return samples;
 }
 
@@ -186,8 +209,8 @@ function parseResponse(buffer: Buffer): { status: number; length: number } | nul
  */
 export async function sseFanout(
   baseUrl: string,
-  options: { readers: number; paced: number; burst: number; window: number },
-): Promise<{ latencies: number[]; deliveriesPerSecond: number }> {
+  options: { readers: number; paced: number; burst: number; window: number; burstMs?: number },
+): Promise<{ latencies: number[]; delivered: number; deliveriesPerSecond: number }> {
   const stream = await createStream(baseUrl, `bench-sse-${Date.now()}`);
   const total = options.paced + options.burst;
   const received = new Array<number>(total).fill(0);
@@ -264,10 +287,12 @@ export async function sseFanout(
 
   const burst = new http.Agent({ keepAlive: true, maxSockets: options.window });
   const started = performance.now();
+  // A slow server gets fewer messages, not a longer benchmark.
+  const stopAt = started + (options.burstMs ?? 5000);
   let next = options.paced;
   await Promise.all(
     Array.from({ length: options.window }, async () => {
-      while (next < total) {
+      while (next < total && performance.now() < stopAt) {
         const id = next++;
         const ack = await send(
           burst,
@@ -280,13 +305,15 @@ export async function sseFanout(
       }
     }),
   );
-  await until(total);
+  await until(next);
   burst.destroy();
   for (const request of requests) request.destroy();
-  const burstDone = Math.max(...doneAt.slice(options.paced));
+  const burstDone = Math.max(...doneAt.slice(options.paced, next));
   return {
     latencies: doneAt.slice(0, options.paced).map((at, i) => at - (sentAt[i] as number)),
-    deliveriesPerSecond: (options.readers * options.burst) / ((burstDone - started) / 1000),
+    delivered: options.readers * (next - options.paced),
+    deliveriesPerSecond:
+      (options.readers * (next - options.paced)) / ((burstDone - started) / 1000),
   };
 }
 

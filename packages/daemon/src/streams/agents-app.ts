@@ -1,6 +1,4 @@
-import type { ServerResponse } from "node:http";
-import type { HttpBindings } from "@hono/node-server";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { handleAppend } from "./append-route.ts";
 import { handleCreate } from "./create-route.ts";
 import { createCursorGenerator } from "./cursor.ts";
@@ -12,7 +10,8 @@ import {
   DEFAULT_SSE_MAX_DURATION_MS,
 } from "./protocol.ts";
 import { handleHead, handleRead } from "./read-route.ts";
-import { createLiveRegistry, type RouteContext, type WatchClient } from "./route-context.ts";
+import { requestAccess } from "./request-access.ts";
+import { createLiveRegistry, type RouteContext } from "./route-context.ts";
 import { parseStreamName } from "./stream-names.ts";
 import type { StreamStore } from "./stream-store.ts";
 
@@ -30,31 +29,6 @@ export interface AgentsAppOptions {
   cursorIntervalSeconds?: number;
   /** When aborted: long-polls answer at once, SSE streams send a last control event and end. */
   shutdownSignal?: AbortSignal;
-}
-
-/**
- * "The client went away": the node response's `close` event when served by
- * `@hono/node-server` (cheap), else the request's abort signal.
- */
-function watchClient(c: Context): WatchClient {
-  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-  if (outgoing && typeof outgoing.once === "function") {
-    return (listener) => {
-      outgoing.once("close", listener);
-      return () => outgoing.off("close", listener);
-    };
-  }
-  const signal = c.req.raw.signal;
-  return (listener) => {
-    signal.addEventListener("abort", listener, { once: true });
-    return () => signal.removeEventListener("abort", listener);
-  };
-}
-
-/** Node's response object when served by `@hono/node-server` (SSE writes to it directly). */
-function nodeResponse(c: Context): ServerResponse | undefined {
-  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-  return outgoing && typeof outgoing.writeHead === "function" ? outgoing : undefined;
 }
 
 /**
@@ -83,10 +57,10 @@ export function createAgentsApp(options: AgentsAppOptions): Hono {
     if (method === "OPTIONS") return respond(204, PREFLIGHT_HEADERS);
     const name = parseStreamName(c.req.param("name"));
     if (name === null) return errorResponse(400, "bad_request", "invalid stream name");
-    const request = c.req.raw;
+    const request = requestAccess(c);
     switch (method) {
       case "GET":
-        return handleRead(ctx, request, name, watchClient(c), nodeResponse(c));
+        return handleRead(ctx, request, name);
       case "HEAD":
         return handleHead(ctx, name);
       case "PUT":

@@ -11,7 +11,8 @@ import {
   STREAM_NEXT_OFFSET,
   STREAM_SEQ,
 } from "./protocol.ts";
-import { type RouteContext, readBody } from "./route-context.ts";
+import type { RequestAccess } from "./request-access.ts";
+import type { RouteContext } from "./route-context.ts";
 import { isTrue } from "./stream-names.ts";
 import type { ProducerTuple } from "./stream-store.ts";
 
@@ -26,20 +27,20 @@ import type { ProducerTuple } from "./stream-store.ts";
  */
 export async function handleAppend(
   ctx: RouteContext,
-  request: Request,
+  request: RequestAccess,
   name: string,
 ): Promise<Response> {
-  const headers = request.headers;
-  const close = isTrue(headers.get(STREAM_CLOSED));
-  const producer = parseProducer(headers);
+  const header = request.header;
+  const close = isTrue(header(STREAM_CLOSED));
+  const producer = parseProducer(header);
   if (producer instanceof Response) return producer;
-  const streamSeq = headers.get(STREAM_SEQ) ?? undefined;
+  const streamSeq = header(STREAM_SEQ);
   if (streamSeq !== undefined && (streamSeq.length === 0 || streamSeq.length > HEADER_TOKEN_MAX)) {
     return badRequest(`${STREAM_SEQ} must be 1–${HEADER_TOKEN_MAX} characters`);
   }
-  const body = await readBody(request, ctx.maxAppendBytes);
+  const body = await request.body(ctx.maxAppendBytes);
   if (body instanceof Response) return body;
-  const contentType = headers.get("content-type") ?? undefined;
+  const contentType = header("content-type");
   if (body.length === 0) {
     if (!close) return badRequest("empty body (send Stream-Closed: true to close)");
   } else if (contentType === undefined) {
@@ -61,12 +62,14 @@ export async function handleAppend(
   return respond(status, out);
 }
 
-function parseProducer(headers: Headers): ProducerTuple | undefined | Response {
-  const id = headers.get(PRODUCER_ID);
-  const epoch = headers.get(PRODUCER_EPOCH);
-  const seq = headers.get(PRODUCER_SEQ);
-  if (id === null && epoch === null && seq === null) return undefined;
-  if (id === null || epoch === null || seq === null) {
+function parseProducer(
+  header: (name: string) => string | undefined,
+): ProducerTuple | undefined | Response {
+  const id = header(PRODUCER_ID);
+  const epoch = header(PRODUCER_EPOCH);
+  const seq = header(PRODUCER_SEQ);
+  if (id === undefined && epoch === undefined && seq === undefined) return undefined;
+  if (id === undefined || epoch === undefined || seq === undefined) {
     return badRequest(`${PRODUCER_ID}, ${PRODUCER_EPOCH} and ${PRODUCER_SEQ} go together`);
   }
   if (id.length === 0 || id.length > HEADER_TOKEN_MAX) {

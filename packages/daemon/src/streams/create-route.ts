@@ -12,7 +12,8 @@ import {
   STREAM_NEXT_OFFSET,
   STREAM_TTL,
 } from "./protocol.ts";
-import { type RouteContext, readBody } from "./route-context.ts";
+import type { RequestAccess } from "./request-access.ts";
+import type { RouteContext } from "./route-context.ts";
 import { isTrue, parseStreamName } from "./stream-names.ts";
 import type { CreateInput, ForkInput } from "./stream-store.ts";
 
@@ -26,13 +27,12 @@ import type { CreateInput, ForkInput } from "./stream-store.ts";
  */
 export async function handleCreate(
   ctx: RouteContext,
-  request: Request,
+  request: RequestAccess,
   name: string,
 ): Promise<Response> {
-  const headers = request.headers;
-  const input = parseCreateHeaders(headers);
+  const input = parseCreateHeaders(request.header);
   if (input instanceof Response) return input;
-  const body = await readBody(request, ctx.maxAppendBytes);
+  const body = await request.body(ctx.maxAppendBytes);
   if (body instanceof Response) return body;
   input.body = body;
 
@@ -51,58 +51,60 @@ export async function handleCreate(
   return respond(result.created ? 201 : 200, out);
 }
 
-function parseCreateHeaders(headers: Headers): CreateInput | Response {
-  const contentType = headers.get("content-type")?.trim() || undefined;
+function parseCreateHeaders(header: (name: string) => string | undefined): CreateInput | Response {
+  const contentType = header("content-type")?.trim() || undefined;
   if (contentType !== undefined && !CONTENT_TYPE_PATTERN.test(contentType)) {
     return badRequest("Content-Type is not a media type");
   }
-  const ttl = headers.get(STREAM_TTL);
-  const expiresAt = headers.get(STREAM_EXPIRES_AT);
-  if (ttl !== null && expiresAt !== null)
+  const ttl = header(STREAM_TTL);
+  const expiresAt = header(STREAM_EXPIRES_AT);
+  if (ttl !== undefined && expiresAt !== undefined)
     return badRequest("send Stream-TTL or Stream-Expires-At, not both");
   let ttlSeconds: number | undefined;
-  if (ttl !== null) {
+  if (ttl !== undefined) {
     ttlSeconds = Number(ttl);
     if (!NON_NEGATIVE_INTEGER_PATTERN.test(ttl) || !Number.isSafeInteger(ttlSeconds)) {
       return badRequest("Stream-TTL must be a non-negative integer");
     }
   }
   if (
-    expiresAt !== null &&
+    expiresAt !== undefined &&
     (!RFC3339_PATTERN.test(expiresAt) || Number.isNaN(Date.parse(expiresAt)))
   ) {
     return badRequest("Stream-Expires-At must be an RFC 3339 timestamp");
   }
-  const fork = parseForkHeaders(headers);
+  const fork = parseForkHeaders(header);
   if (fork instanceof Response) return fork;
   return {
     contentType,
     ttlSeconds,
-    expiresAt: expiresAt ?? undefined,
-    closed: isTrue(headers.get(STREAM_CLOSED)),
+    expiresAt,
+    closed: isTrue(header(STREAM_CLOSED)),
     body: Buffer.alloc(0),
     fork,
   };
 }
 
-function parseForkHeaders(headers: Headers): ForkInput | undefined | Response {
-  const from = headers.get(STREAM_FORKED_FROM);
-  const offset = headers.get(STREAM_FORK_OFFSET);
-  const subOffset = headers.get(STREAM_FORK_SUB_OFFSET);
-  if (from === null) {
-    if (offset !== null || subOffset !== null)
+function parseForkHeaders(
+  header: (name: string) => string | undefined,
+): ForkInput | undefined | Response {
+  const from = header(STREAM_FORKED_FROM);
+  const offset = header(STREAM_FORK_OFFSET);
+  const subOffset = header(STREAM_FORK_SUB_OFFSET);
+  if (from === undefined) {
+    if (offset !== undefined || subOffset !== undefined)
       return badRequest(`fork headers need ${STREAM_FORKED_FROM}`);
     return undefined;
   }
   const source = parseStreamName(from.startsWith("/") ? from.slice(1) : from);
   if (source === null) return badRequest(`${STREAM_FORKED_FROM} is not a stream name`);
   const fork: ForkInput = { from: source };
-  if (offset !== null) {
+  if (offset !== undefined) {
     const parsed = parseOffset(offset);
     if (parsed?.kind !== "position") return badRequest(`${STREAM_FORK_OFFSET} is not an offset`);
     fork.offset = parsed.position;
   }
-  if (subOffset !== null) {
+  if (subOffset !== undefined) {
     if (!NON_NEGATIVE_INTEGER_PATTERN.test(subOffset) || !Number.isSafeInteger(Number(subOffset))) {
       return badRequest(`${STREAM_FORK_SUB_OFFSET} must be a non-negative integer`);
     }

@@ -81,14 +81,17 @@ export async function recoverStreamDir(
       applyRecordState(state, record);
       offset = record.next;
     }
-    if (offset < buffer.length) {
+    // Zeros after the last record are a preallocated tail; anything else is a
+    // torn write (or damage), cut off durably.
+    const damaged = !isZero(buffer, offset);
+    if (damaged) {
       await truncateDurably(path, offset);
       options.log(
         `stream ${meta.name}: ${last ? "torn last record" : "damaged record"} in ${path}, truncated ${buffer.length - offset} bytes at ${offset}`,
       );
     }
     active = { segment, size: offset, entries, state };
-    if (offset < buffer.length && !last) {
+    if (damaged && !last) {
       // Later segments cannot follow a hole: keep the log contiguous.
       for (const later of segments.slice(i + 1)) await rm(segmentPath(dir, later), { force: true });
       await rm(indexPath(dir, segment), { force: true });
@@ -134,4 +137,9 @@ async function truncateDurably(path: string, length: number): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+function isZero(buffer: Buffer, from: number): boolean {
+  for (let i = from; i < buffer.length; i++) if (buffer[i] !== 0) return false;
+  return true;
 }

@@ -1,5 +1,3 @@
-import { isUtf8 } from "node:buffer";
-import type { ServerResponse } from "node:http";
 import { errorResponse, failureResponse, respond } from "./http-responses.ts";
 import { jsonArrayBody } from "./json-mode.ts";
 import { formatOffset, parseOffset } from "./offsets.ts";
@@ -20,7 +18,8 @@ import {
   STREAM_TTL,
   STREAM_UP_TO_DATE,
 } from "./protocol.ts";
-import type { RouteContext, WatchClient } from "./route-context.ts";
+import type { RequestAccess } from "./request-access.ts";
+import type { RouteContext } from "./route-context.ts";
 import { handleSse } from "./sse-route.ts";
 import type { ReadResult } from "./stream-store.ts";
 
@@ -41,14 +40,13 @@ export interface ReadRequest {
  */
 export async function handleRead(
   ctx: RouteContext,
-  request: Request,
+  request: RequestAccess,
   name: string,
-  watchClient: WatchClient,
-  outgoing?: ServerResponse,
 ): Promise<Response> {
   const parsed = parseReadRequest(request.url);
   if (parsed instanceof Response) return parsed;
-  if (parsed.live === LIVE_SSE) return handleSse(ctx, name, parsed, watchClient, outgoing);
+  if (parsed.live === LIVE_SSE)
+    return handleSse(ctx, name, parsed, request.watchClient, request.outgoing);
 
   let result = await ctx.store.read(name, { from: parsed.from, maxBytes: ctx.maxReadBytes });
   if (!result.ok) return failureResponse(result);
@@ -61,7 +59,7 @@ export async function handleRead(
 
   // Long-poll at the tail: park until data, closure, timeout or shutdown.
   if (!result.info.closed) {
-    const handle = ctx.live.open(watchClient);
+    const handle = ctx.live.open(request.watchClient);
     const outcome = await ctx.store.waitForData(name, result.end, {
       timeoutMs: ctx.longPollTimeoutMs,
       cancel: handle,
@@ -145,7 +143,7 @@ function nowResponse(result: Extract<ReadResult, { ok: true }>): Response {
 }
 
 function dataResponse(
-  request: Request,
+  request: RequestAccess,
   parsed: ReadRequest,
   result: Extract<ReadResult, { ok: true }>,
   cursor: string | undefined,
@@ -153,7 +151,7 @@ function dataResponse(
   const { info, chunks } = result;
   const closed = info.closed && result.upToDate;
   const etag = `"${info.id}:${parsed.token}:${formatOffset(result.end)}${closed ? ":c" : ""}"`;
-  if (request.headers.get("if-none-match") === etag) return respond(304, { etag });
+  if (request.header("if-none-match") === etag) return respond(304, { etag });
   const out: Record<string, string> = {
     "content-type": info.contentType,
     [STREAM_NEXT_OFFSET]: formatOffset(result.end),
@@ -168,19 +166,9 @@ function dataResponse(
     : chunks.length === 1
       ? (chunks[0] as Buffer)
       : Buffer.concat(chunks);
-  return respond(200, out, smallTextAsString(bytes));
+  return respond(200, out, bytes);
 }
 
 function badRequest(message: string): Response {
   return errorResponse(400, "bad_request", message);
 }
-
-/**
- * Node writes a string body together with the headers in one write(2), a
- * Buffer body with writev — measurably slower per long-poll answer. Small
- * bodies that are valid UTF-8 (every JSON-mode body, typical text) go as text.
- */
-function smallTextAsString(bytes: Buffer): Buffer | string {
-  return bytes.length <= SMALL_BODY_BYTES && isUtf8(bytes) ? bytes.toString("utf8") : bytes;
-}
-const SMALL_BODY_BYTES = 16 * 1024;

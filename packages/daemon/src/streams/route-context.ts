@@ -1,5 +1,4 @@
 import type { CursorGenerator } from "./cursor.ts";
-import { errorResponse } from "./http-responses.ts";
 import type { Cancellation, StreamStore } from "./stream-store.ts";
 
 /** What every `/agents` route handler needs, resolved once per app. */
@@ -94,16 +93,4 @@ export function createLiveRegistry(): LiveRegistry {
       for (const handle of [...active]) handle.cancel(SHUTDOWN);
     },
   };
-}
-
-/** Reads a request body up to `max` bytes; a Response (413) when larger. */
-export async function readBody(request: Request, max: number): Promise<Buffer | Response> {
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > max) return tooLarge(max);
-  const body = Buffer.from(await request.arrayBuffer());
-  return body.length > max ? tooLarge(max) : body;
-}
-
-function tooLarge(max: number): Response {
-  return errorResponse(413, "payload_too_large", `body exceeds ${max} bytes`);
 }

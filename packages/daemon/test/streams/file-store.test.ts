@@ -1,4 +1,13 @@
-import { appendFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  open as openFile,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -167,8 +176,12 @@ describe("file stream store", () => {
     await store.close();
     const [id] = (await readdir(dir)).filter((name) => !name.startsWith("."));
     const segment = join(dir, id as string, "00000001.seg");
-    const size = (await stat(segment)).size;
-    await appendFile(segment, Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 1, 0, 0, 0]));
+    const bytes = await readFile(segment);
+    let size = bytes.length;
+    while (size > 0 && bytes[size - 1] === 0) size--;
+    const handle = await openFile(segment, "r+");
+    await handle.write(Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 1, 7, 7, 7]), 0, 12, size);
+    await handle.close();
 
     const logged: string[] = [];
     store = await createFileStreamStore({ dir, log: (line) => logged.push(line) });

@@ -1,4 +1,4 @@
-import { appendFile, readdir, stat } from "node:fs/promises";
+import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -39,6 +39,19 @@ async function kill(): Promise<void> {
 }
 
 const JSON_TYPE = { "content-type": "application/json" };
+
+/** Where a (preallocated, zero-padded) segment's records end. */
+function logicalEnd(bytes: Buffer): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end;
+}
+
+async function writeAt(path: string, bytes: Buffer, position: number): Promise<void> {
+  const handle = await open(path, "r+");
+  await handle.write(bytes, 0, bytes.length, position);
+  await handle.close();
+}
 
 describe("durability under kill -9", () => {
   it("keeps every acknowledged append of a concurrent burst, once and in order, with producer state", async () => {
@@ -118,18 +131,20 @@ describe("durability under kill -9", () => {
     }
     await kill();
 
-    // What a crash mid-write leaves: a frame that promises 64 bytes but holds 10.
+    // What a crash mid-write leaves right after the last record (segments are
+    // preallocated, so that is inside the file): a frame that promises 64
+    // bytes but holds 10.
     const root = join(home, ".iterate", "streams");
     const [dir] = (await readdir(root)).filter((name) => !name.startsWith("."));
     const segment = join(root, dir as string, "00000001.seg");
-    const intact = (await stat(segment)).size;
-    const torn = Buffer.alloc(18);
+    const intact = logicalEnd(await readFile(segment));
+    const torn = Buffer.alloc(18, 7);
     torn.writeUInt32LE(64, 0);
-    await appendFile(segment, torn);
+    await writeAt(segment, torn, intact);
 
     await boot(home);
     expect(daemon?.output()).toMatch(/torn last record/);
-    expect((await stat(segment)).size).toBe(intact);
+    expect(logicalEnd(await readFile(segment))).toBe(intact);
     expect((await client.send("GET", "/agents/torn?offset=-1")).text).toBe("onetwo");
     expect(
       (await client.send("POST", "/agents/torn", { headers: TEXT, body: "three" })).status,
