@@ -139,7 +139,12 @@ async function truncateDurably(path: string, length: number): Promise<void> {
   }
 }
 
+const ZEROS = Buffer.alloc(64 * 1024);
+
 function isZero(buffer: Buffer, from: number): boolean {
-  for (let i = from; i < buffer.length; i++) if (buffer[i] !== 0) return false;
+  for (let at = from; at < buffer.length; at += ZEROS.length) {
+    const end = Math.min(buffer.length, at + ZEROS.length);
+    if (ZEROS.compare(buffer, at, end, 0, end - at) !== 0) return false;
+  }
   return true;
 }

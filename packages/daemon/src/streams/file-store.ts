@@ -37,8 +37,12 @@ export interface FileStreamStoreOptions {
   visibility?: "written" | "durable";
   /** Roll to a new segment file once the active one reaches this size (default 8 MiB). */
   segmentBytes?: number;
-  /** Preallocate segments (sparse) so appends do not grow files (default true). */
-  preallocate?: boolean;
+  /**
+   * Grow segment files ahead of the data in steps of this many bytes (sparse,
+   * via ftruncate; default 64 KiB, 0 disables) so most appends do not change
+   * the file size and their fdatasync skips the inode journal commit.
+   */
+  preallocateBytes?: number;
   /** Newest payload bytes kept in memory per stream for tailing readers (default 1 MiB). */
   cacheBytesPerStream?: number;
   sweepIntervalMs?: number;
@@ -50,6 +54,8 @@ export interface FileStreamStoreOptions {
 interface StreamFiles extends ActiveSegment {
   dir: string;
   fd: number | null;
+  /** Current length of the active segment file (≥ `size` when preallocated). */
+  allocated: number;
   lastWriteAt: number;
 }
 
@@ -75,7 +81,7 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
   const durable = options.fsync ?? true;
   const visibility = options.visibility ?? "written";
   const segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024;
-  const preallocate = options.preallocate ?? true;
+  const preallocateBytes = options.preallocateBytes ?? 64 * 1024;
   const cacheBytes = options.cacheBytesPerStream ?? 1024 * 1024;
   const log = options.log ?? ((message: string) => console.error(`[streams] ${message}`));
   const now = options.now ?? Date.now;
@@ -105,17 +111,23 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
     return stream;
   };
 
-  // Segments are preallocated (sparse, via ftruncate) to `segmentBytes`, so an
-  // append does not grow the file: fdatasync then flushes data blocks without
-  // an inode-size journal commit — noticeably cheaper per batch. Recovery reads
-  // the zero tail as "end of log".
+  // Segment files grow ahead of the data (sparse, via ftruncate), so most
+  // appends do not change the file size and fdatasync flushes only data blocks,
+  // without an inode journal commit — cheaper per batch. Recovery reads the
+  // zero tail as "end of log".
   function openSegment(stream: StreamFiles): number {
     const fd = openSync(
       segmentPath(stream.dir, stream.segment),
       constants.O_RDWR | constants.O_CREAT,
     );
-    if (preallocate && fstatSync(fd).size < segmentBytes) ftruncateSync(fd, segmentBytes);
+    stream.allocated = fstatSync(fd).size;
     return fd;
+  }
+
+  function reserve(stream: StreamFiles, fd: number, end: number): void {
+    if (preallocateBytes <= 0 || end <= stream.allocated) return;
+    stream.allocated = (Math.floor(end / preallocateBytes) + 1) * preallocateBytes;
+    ftruncateSync(fd, stream.allocated);
   }
 
   // Encodes a batch, writes it with one write(2) from the event loop (page
@@ -137,6 +149,7 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
       }
     }
     const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    reserve(stream, stream.fd, position);
     let written = 0;
     while (written < data.length) {
       written += writeSync(stream.fd, data, written, data.length - written, stream.size + written);
@@ -150,7 +163,7 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
     if (stream.fd !== null) {
       // Give back the unused preallocated tail (if this shrink is lost in a
       // crash, recovery just reads zeros as the end of the sealed segment).
-      if (preallocate) ftruncateSync(stream.fd, stream.size);
+      if (stream.allocated > stream.size) ftruncateSync(stream.fd, stream.size);
       closeSync(stream.fd);
     }
     stream.segment += 1;
@@ -200,7 +213,13 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
         byName.set(meta.name, { ...result, dir });
       }
       for (const { recovered, active, dir } of byName.values()) {
-        files.set(recovered.meta.id, { ...active, dir, fd: null, lastWriteAt: now() });
+        files.set(recovered.meta.id, {
+          ...active,
+          dir,
+          fd: null,
+          allocated: 0,
+          lastWriteAt: now(),
+        });
       }
       return [...byName.values()].map((entry) => entry.recovered);
     },
@@ -217,6 +236,7 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
         entries: [],
         state: { closed: false, producers: new Map() },
         fd: null,
+        allocated: 0,
         lastWriteAt: now(),
       };
       try {
