@@ -216,6 +216,37 @@ describe("file stream store", () => {
     expect((await readdir(dir)).filter((name) => !name.startsWith("."))).toEqual([]);
   });
 
+  it("forks a source whose older payloads were evicted from memory, reading them from disk", async () => {
+    const dir = await tempRoot();
+    const options = { segmentBytes: 512, cacheBytesPerStream: 64 };
+    let store = await openStore(dir, options);
+    await store.create("src", { contentType: "text/plain", closed: false, body: EMPTY });
+    let expected = "";
+    for (let i = 0; i < 50; i++) {
+      expected += `<${i}>`;
+      await store.append("src", { contentType: "text/plain", body: text(`<${i}>`), close: false });
+    }
+    const head = store.head("src");
+    const offset = head.ok ? head.info.tail : 0;
+    expect(
+      await store.create("fork", { closed: false, body: text("+"), fork: { from: "src", offset } }),
+    ).toMatchObject({ ok: true, created: true });
+    store = await reopen(store, dir, options);
+    expect(await readAll(store, "fork")).toBe(`${expected}+`);
+  });
+
+  it("in `durable` visibility mode shows appends to readers only once they are fsynced, with the same results", async () => {
+    const dir = await tempRoot();
+    const store = await openStore(dir, { visibility: "durable" });
+    await store.create("d", { contentType: "text/plain", closed: false, body: EMPTY });
+    const waiting = store.waitForData("d", 0, { timeoutMs: 5000 });
+    expect(
+      await store.append("d", { contentType: "text/plain", body: text("sure"), close: false }),
+    ).toMatchObject({ ok: true, tail: 4 });
+    expect(await waiting).toBe("data");
+    expect(await readAll(store, "d")).toBe("sure");
+  });
+
   it("discards creates that never finished (a crash before the atomic rename)", async () => {
     const dir = await tempRoot();
     await mkdir(join(dir, ".creating-half"), { recursive: true });
