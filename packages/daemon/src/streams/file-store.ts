@@ -183,7 +183,7 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
 
   const backend: LogBackend = {
     async recover() {
-      await mkdir(root, { recursive: true });
+      await mkdir(root, { recursive: true, mode: 0o700 });
       const byName = new Map<
         string,
         { recovered: RecoveredStream; active: ActiveSegment; dir: string }
