@@ -103,17 +103,18 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       // Counted until the response is fully sent (SSE bodies included), so
       // shutdown can wait for in-flight appends and final SSE events.
       inFlight++;
+      const started = debug ? performance.now() : 0;
       env.outgoing.once("close", () => {
+        // Logged when the response is done, with the status Node actually sent
+        // (some routes write their response directly).
+        if (debug) {
+          const path = new URL(request.url).pathname;
+          const ms = (performance.now() - started).toFixed(1);
+          log(`${request.method} ${path} ${env.outgoing.statusCode} ${ms}ms`);
+        }
         if (--inFlight === 0) drained?.();
       });
-      if (!debug) return app.fetch(request, env);
-      const started = performance.now();
-      const response = await app.fetch(request, env);
-      const path = new URL(request.url).pathname;
-      log(
-        `${request.method} ${path} ${response.status} ${(performance.now() - started).toFixed(1)}ms`,
-      );
-      return response;
+      return app.fetch(request, env);
     },
     port: options.port,
     hostname: options.hostname ?? "0.0.0.0",

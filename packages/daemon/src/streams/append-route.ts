@@ -1,4 +1,4 @@
-import { errorResponse, failureResponse, respond } from "./http-responses.ts";
+import { errorResponse, failureResponse } from "./http-responses.ts";
 import { formatOffset } from "./offsets.ts";
 import {
   CONTENT_TYPE_PATTERN,
@@ -59,7 +59,7 @@ export async function handleAppend(
   }
   // §5.2.1: 200 = a producer's new data was written; 204 otherwise.
   const status = producer && !result.duplicate && body.length > 0 ? 200 : 204;
-  return respond(status, out);
+  return request.reply(status, out);
 }
 
 function parseProducer(

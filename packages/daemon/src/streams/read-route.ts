@@ -166,7 +166,7 @@ function dataResponse(
     : chunks.length === 1
       ? (chunks[0] as Buffer)
       : Buffer.concat(chunks);
-  return respond(200, out, bytes);
+  return request.reply(200, out, bytes);
 }
 
 function badRequest(message: string): Response {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
-import { errorResponse } from "./http-responses.ts";
+import { errorResponse, respond, STATIC_HEADERS } from "./http-responses.ts";
 
 /**
  * What the stream routes read from a request. Under `@hono/node-server` it
@@ -20,6 +21,12 @@ export interface RequestAccess {
   watchClient(listener: () => void): () => void;
   /** Node's response object, when there is one (SSE writes to it directly). */
   outgoing: ServerResponse | undefined;
+  /**
+   * Answers a success. Under Node it writes the response itself (headers and
+   * body in one go) and returns `RESPONSE_ALREADY_SENT`, skipping the
+   * Response → ServerResponse translation on the hot paths.
+   */
+  reply(status: number, headers: Record<string, string>, body?: string | Uint8Array): Response;
 }
 
 /** @example const access = requestAccess(c); access.header("content-type") */
@@ -39,6 +46,7 @@ export function requestAccess(c: Context): RequestAccess {
         return () => signal.removeEventListener("abort", listener);
       },
       outgoing: undefined,
+      reply: (status, headers, body) => respond(status, headers, body ?? null),
     };
   }
   const headers = incoming.headers;
@@ -54,6 +62,11 @@ export function requestAccess(c: Context): RequestAccess {
       return () => outgoing.off("close", listener);
     },
     outgoing,
+    reply(status, headers, body) {
+      outgoing.writeHead(status, { ...STATIC_HEADERS, ...headers });
+      outgoing.end(body);
+      return RESPONSE_ALREADY_SENT;
+    },
   };
 }
 

@@ -67,8 +67,15 @@ describe("request log", () => {
     });
     await fetch(`${daemon.url}/healthz`);
     await fetch(`${daemon.url}/agents/a`, { method: "PUT" });
-    expect(lines).toHaveLength(2);
+    await fetch(`${daemon.url}/agents/a`, {
+      method: "POST",
+      body: "x",
+      headers: { "content-type": "application/octet-stream" },
+    });
+    // A line is written once its response is done.
+    await expect.poll(() => lines.length).toBe(3);
     expect(lines[1]).toMatch(/^PUT \/agents\/a 201 [\d.]+ms$/);
+    expect(lines[2]).toMatch(/^POST \/agents\/a 204 [\d.]+ms$/);
   });
 
   it("writes nothing per request at info level", async () => {
