@@ -24,10 +24,10 @@ import {
   appendThroughput,
   percentile,
   roundTrips,
-  sseFanout,
   type TailSession,
   tailSession,
 } from "./support/load.ts";
+import { sseFanout } from "./support/sse-fanout.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const RT = { warmup: 100, samples: env("BENCH_RT_SAMPLES", 1000) };

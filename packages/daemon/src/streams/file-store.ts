@@ -1,25 +1,11 @@
-import {
-  closeSync,
-  constants,
-  fdatasync,
-  fstatSync,
-  ftruncateSync,
-  openSync,
-  writeSync,
-} from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { closeSync, fdatasync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type ActiveSegment, indexPath, recoverStreamDir, segmentPath } from "./file-recovery.ts";
-import type {
-  LogBackend,
-  LogRecord,
-  PendingWrite,
-  RecoveredStream,
-  StreamMeta,
-} from "./log-backend.ts";
-import { encodeRecord } from "./record-codec.ts";
-import { applyRecordState, encodeSegmentIndex } from "./segment-index.ts";
+import { type ActiveSegment, recoverStreamDir } from "./file-recovery.ts";
+import type { LogBackend, RecoveredStream, StreamMeta } from "./log-backend.ts";
+import { applyRecordState } from "./segment-index.ts";
+import { createSegmentIo, type StreamFiles } from "./segment-io.ts";
 import { createStoreCore } from "./store-core.ts";
 import type { StreamStore } from "./stream-store.ts";
 
@@ -50,15 +36,6 @@ export interface FileStreamStoreOptions {
   log?: (message: string) => void;
 }
 
-/** Per-stream write state: the active segment and the durable log state. */
-interface StreamFiles extends ActiveSegment {
-  dir: string;
-  fd: number | null;
-  /** Current length of the active segment file (≥ `size` when preallocated). */
-  allocated: number;
-  lastWriteAt: number;
-}
-
 const fdatasyncAsync = promisify(fdatasync);
 const IDLE_FD_MS = 60_000;
 
@@ -87,99 +64,14 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
   const now = options.now ?? Date.now;
   const files = new Map<string, StreamFiles>();
 
-  const syncDir = async (path: string): Promise<void> => {
-    if (!durable) return;
-    const handle = await open(path, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  };
-  const writeDurably = async (path: string, data: string | Buffer): Promise<void> => {
-    const handle = await open(path, "w");
-    try {
-      await handle.writeFile(data);
-      if (durable) await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  };
   const fileOf = (meta: StreamMeta): StreamFiles => {
     const stream = files.get(meta.id);
     if (!stream) throw new Error(`stream ${meta.name} has no open log`);
     return stream;
   };
 
-  // Segment files grow ahead of the data (sparse, via ftruncate), so most
-  // appends do not change the file size and fdatasync flushes only data blocks,
-  // without an inode journal commit — cheaper per batch. Recovery reads the
-  // zero tail as "end of log".
-  function openSegment(stream: StreamFiles): number {
-    const fd = openSync(
-      segmentPath(stream.dir, stream.segment),
-      constants.O_RDWR | constants.O_CREAT,
-    );
-    stream.allocated = fstatSync(fd).size;
-    return fd;
-  }
-
-  function reserve(stream: StreamFiles, fd: number, end: number): void {
-    if (preallocateBytes <= 0 || end <= stream.allocated) return;
-    stream.allocated = (Math.floor(end / preallocateBytes) + 1) * preallocateBytes;
-    ftruncateSync(fd, stream.allocated);
-  }
-
-  // Encodes a batch, writes it with one write(2) from the event loop (page
-  // cache, microseconds) and fills in where each payload landed.
-  function appendBatch(stream: StreamFiles, writes: readonly PendingWrite[]): void {
-    stream.fd ??= openSegment(stream);
-    const parts: Buffer[] = [];
-    let position = stream.size;
-    for (const write of writes) {
-      const encoded = encodeRecord(write);
-      if (write.record) {
-        write.record.segment = stream.segment;
-        write.record.at = position + encoded.payloadOffset;
-        stream.entries.push({ end: write.record.end, at: write.record.at });
-      }
-      for (const part of encoded.parts) {
-        parts.push(part);
-        position += part.length;
-      }
-    }
-    const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-    reserve(stream, stream.fd, position);
-    let written = 0;
-    while (written < data.length) {
-      written += writeSync(stream.fd, data, written, data.length - written, stream.size + written);
-    }
-    stream.size = position;
-    stream.lastWriteAt = now();
-  }
-
-  async function roll(stream: StreamFiles): Promise<void> {
-    const sealed = { segment: stream.segment, entries: stream.entries, state: copyState(stream) };
-    if (stream.fd !== null) {
-      // Give back the unused preallocated tail (if this shrink is lost in a
-      // crash, recovery just reads zeros as the end of the sealed segment).
-      if (stream.allocated > stream.size) ftruncateSync(stream.fd, stream.size);
-      closeSync(stream.fd);
-    }
-    stream.segment += 1;
-    stream.size = 0;
-    stream.entries = [];
-    stream.fd = openSegment(stream);
-    await syncDir(stream.dir);
-    // The index only speeds up recovery (a missing one means a scan), so it is
-    // written off the append path.
-    writeDurably(
-      indexPath(stream.dir, sealed.segment),
-      encodeSegmentIndex(sealed.entries, sealed.state),
-    ).catch((error: unknown) =>
-      log(`index of ${stream.dir} segment ${sealed.segment} not written: ${String(error)}`),
-    );
-  }
+  const segments = createSegmentIo({ durable, segmentBytes, preallocateBytes, now, log });
+  const { syncDir, writeDurably } = segments;
 
   const backend: LogBackend = {
     async recover() {
@@ -240,7 +132,7 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
         lastWriteAt: now(),
       };
       try {
-        appendBatch(stream, writes);
+        segments.appendBatch(stream, writes);
         if (durable) await fdatasyncAsync(stream.fd as number);
         await syncDir(staging);
         await rename(staging, dir);
@@ -257,8 +149,8 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
 
     async write(meta, writes, published) {
       const stream = fileOf(meta);
-      if (stream.size >= segmentBytes) await roll(stream);
-      appendBatch(stream, writes);
+      if (stream.size >= segmentBytes) await segments.roll(stream);
+      segments.appendBatch(stream, writes);
       // In the page cache now: a killed daemon can no longer lose it, so tailing
       // readers may see it while fdatasync makes it survive power loss too.
       if (visibility === "written" && published) {
@@ -271,37 +163,12 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
       for (const write of writes) applyRecordState(stream.state, write);
     },
 
-    async readPayloads(meta, records, firstStart) {
-      const stream = files.get(meta.id);
-      const dir = stream?.dir ?? join(root, meta.id);
-      const out: Buffer[] = [];
-      let i = 0;
-      let start = firstStart;
-      while (i < records.length) {
-        // One read per run of records in the same segment (headers in between are skipped).
-        const first = records[i] as LogRecord;
-        let j = i;
-        const sizes: number[] = [];
-        let previousEnd = start;
-        while (j < records.length && (records[j] as LogRecord).segment === first.segment) {
-          const record = records[j] as LogRecord;
-          sizes.push(record.end - previousEnd);
-          previousEnd = record.end;
-          j++;
-        }
-        const last = records[j - 1] as LogRecord;
-        const from = first.at;
-        const length = last.at + (sizes.at(-1) as number) - from;
-        const buffer = await readRange(dir, first.segment, from, length);
-        for (let k = i; k < j; k++) {
-          const record = records[k] as LogRecord;
-          const at = record.at - from;
-          out.push(buffer.subarray(at, at + (sizes[k - i] as number)));
-        }
-        start = previousEnd;
-        i = j;
-      }
-      return out;
+    readPayloads(meta, records, firstStart) {
+      return segments.readPayloads(
+        files.get(meta.id)?.dir ?? join(root, meta.id),
+        records,
+        firstStart,
+      );
     },
 
     async updateMeta(meta) {
@@ -335,24 +202,6 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
     },
   };
 
-  // Reads use their own handle: the writer's descriptor may be closed by the
-  // idle sweep meanwhile, and a reused descriptor number must never be read.
-  async function readRange(
-    dir: string,
-    segment: number,
-    position: number,
-    length: number,
-  ): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
-    const handle = await open(segmentPath(dir, segment), "r");
-    try {
-      const { bytesRead } = await handle.read(buffer, 0, length, position);
-      return buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  }
-
   // Streams not written for a while give their file descriptor back.
   const idleSweep = setInterval(() => {
     const cutoff = now() - IDLE_FD_MS;
@@ -375,6 +224,6 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
   });
 }
 
-function copyState(stream: ActiveSegment): ActiveSegment["state"] {
+function _copyState(stream: ActiveSegment): ActiveSegment["state"] {
   return { ...stream.state, producers: new Map(stream.state.producers) };
 }

@@ -1,25 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { planFork } from "./fork-plan.ts";
 import { createCommitter } from "./group-commit.ts";
 import { encodeJsonAppend } from "./json-mode.ts";
-import type {
-  LogBackend,
-  LogRecord,
-  PendingWrite,
-  RecoveredStream,
-  StreamMeta,
-} from "./log-backend.ts";
-import { DEFAULT_CONTENT_TYPE } from "./protocol.ts";
+import type { LogBackend, LogRecord, PendingWrite, RecoveredStream } from "./log-backend.ts";
+import { createStreamCreator } from "./stream-create.ts";
 import { createStreamLifecycle } from "./stream-lifecycle.ts";
-import { mediaType, type ProducerCheck, StreamState } from "./stream-state.ts";
-import type {
-  AppendInput,
-  AppendResult,
-  CreateInput,
-  CreateResult,
-  StoreFailure,
-  StreamStore,
-} from "./stream-store.ts";
+import { asBuffer, mediaType, type ProducerCheck, StreamState } from "./stream-state.ts";
+import type { AppendInput, AppendResult, StoreFailure, StreamStore } from "./stream-store.ts";
 
 export interface StoreCoreOptions {
   backend: LogBackend;
@@ -30,11 +15,6 @@ export interface StoreCoreOptions {
   /** How often expired streams nobody touches are collected; 0 disables. */
   sweepIntervalMs?: number;
   now?: () => number;
-}
-
-/** Random internal stream id: time-ordered prefix, 48 random bits. */
-export function newStreamId(now: number): string {
-  return `${now.toString(36).padStart(9, "0")}${randomBytes(6).toString("hex")}`;
 }
 
 /**
@@ -70,7 +50,7 @@ export function createStoreCore(options: StoreCoreOptions): StreamStore {
     now,
     sweepIntervalMs: options.sweepIntervalMs,
   });
-  const { lookup, live } = lifecycle;
+  const { live } = lifecycle;
 
   for (const recovered of options.recovered ?? []) {
     const stream = new StreamState(recovered.meta, now());
@@ -88,121 +68,7 @@ export function createStoreCore(options: StoreCoreOptions): StreamStore {
   }
   lifecycle.recountForks();
 
-  function sameConfig(stream: StreamState, input: CreateInput): boolean {
-    const requested = stream.meta.requested;
-    const wantedType =
-      input.contentType ?? (input.fork ? stream.meta.contentType : DEFAULT_CONTENT_TYPE);
-    const sameExpiry =
-      input.expiresAt === requested.expiresAt ||
-      (input.expiresAt !== undefined &&
-        requested.expiresAt !== undefined &&
-        Date.parse(input.expiresAt) === Date.parse(requested.expiresAt));
-    return (
-      mediaType(wantedType) === mediaType(stream.meta.contentType) &&
-      input.ttlSeconds === requested.ttlSeconds &&
-      sameExpiry &&
-      input.closed === requested.closed &&
-      input.fork?.from === requested.forkedFrom &&
-      (input.fork?.offset === undefined || input.fork.offset === requested.forkOffset) &&
-      (input.fork?.subOffset ?? 0) === (requested.forkSubOffset ?? 0)
-    );
-  }
-
-  async function create(name: string, input: CreateInput): Promise<CreateResult> {
-    // Wait out creates in flight for either name; nothing below awaits until
-    // the new stream is registered, so two PUTs cannot both create it.
-    while (streams.get(name)?.creating || (input.fork && streams.get(input.fork.from)?.creating)) {
-      await lifecycle.settled(name);
-      if (input.fork) await lifecycle.settled(input.fork.from);
-    }
-    const existing = lookup(name);
-    if (existing) {
-      if (existing.meta.softDeleted) return { ok: false, reason: "path_in_use" };
-      if (!sameConfig(existing, input)) return { ok: false, reason: "config_mismatch" };
-      return { ok: true, created: false, info: existing.info() };
-    }
-    let source: StreamState | undefined;
-    if (input.fork) {
-      source = lookup(input.fork.from);
-      if (!source) return { ok: false, reason: "source_not_found" };
-      if (source.meta.softDeleted) return { ok: false, reason: "source_gone" };
-      if (
-        input.contentType !== undefined &&
-        mediaType(input.contentType) !== mediaType(source.meta.contentType)
-      ) {
-        return { ok: false, reason: "content_type_mismatch" };
-      }
-    }
-    const createdAt = now();
-    const inheritsExpiry =
-      source && input.ttlSeconds === undefined && input.expiresAt === undefined;
-    const meta: StreamMeta = {
-      id: newStreamId(createdAt),
-      name,
-      contentType: input.contentType ?? source?.meta.contentType ?? DEFAULT_CONTENT_TYPE,
-      createdAt,
-      ttlSeconds: inheritsExpiry ? source?.meta.ttlSeconds : input.ttlSeconds,
-      expiresAt: inheritsExpiry ? source?.meta.expiresAt : input.expiresAt,
-      forkedFrom: source ? input.fork?.from : undefined,
-      forkedFromId: source?.meta.id,
-      requested: {
-        ttlSeconds: input.ttlSeconds,
-        expiresAt: input.expiresAt,
-        closed: input.closed,
-        forkedFrom: input.fork?.from,
-        forkSubOffset: input.fork?.subOffset,
-      },
-      softDeleted: false,
-    };
-    const stream = new StreamState(meta, createdAt);
-    // Registered before any await: concurrent requests for this name wait for
-    // `creating`, and the source's reference count protects it meanwhile.
-    let finish: () => void = () => {};
-    stream.creating = new Promise((resolve) => {
-      finish = resolve;
-    });
-    streams.set(name, stream);
-    if (source) source.refCount++;
-    const abandon = (failure: StoreFailure): StoreFailure => {
-      streams.delete(name);
-      if (source) lifecycle.release(stream);
-      return failure;
-    };
-    try {
-      const writes: PendingWrite[] = [];
-      if (source && input.fork) {
-        const plan = await planFork(source, input.fork, readPayloads);
-        if (!plan.ok) return abandon(plan);
-        meta.requested.forkOffset = plan.offset;
-        writes.push(...plan.writes);
-      }
-      let end = writes.at(-1)?.end ?? 0;
-      if (input.body.length > 0) {
-        const encoded = stream.json
-          ? encodeJsonAppend(input.body, { allowEmptyArray: true })
-          : { ok: true as const, data: asBuffer(input.body) };
-        if (!encoded.ok) return abandon({ ok: false, reason: encoded.reason });
-        if (encoded.data) {
-          end += encoded.data.length;
-          const data = encoded.data;
-          writes.push({ data, end, close: false, record: { end, data, segment: -1, at: -1 } });
-        }
-      }
-      if (input.closed) writes.push({ data: null, end, close: true, record: null });
-      try {
-        await backend.create(meta, writes);
-      } catch (error) {
-        return abandon({ ok: false, reason: "storage_failed", message: String(error) });
-      }
-      stream.acceptedTail = end;
-      stream.acceptedClosed = input.closed;
-      committer.commit(stream, writes);
-      return { ok: true, created: true, info: stream.info() };
-    } finally {
-      stream.creating = null;
-      finish();
-    }
-  }
+  const create = createStreamCreator({ streams, lifecycle, backend, committer, now, readPayloads });
 
   async function append(name: string, input: AppendInput): Promise<AppendResult> {
     const stream = await live(name);
@@ -328,8 +194,4 @@ function producerFailure(
     case "invalid_epoch_seq":
       return { ok: false, reason: "invalid_epoch_seq" };
   }
-}
-
-function asBuffer(body: Uint8Array): Buffer {
-  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
