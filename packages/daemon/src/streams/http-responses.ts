@@ -46,6 +46,18 @@ export const STATIC_HEADERS: Readonly<Record<string, string>> = {
   ].join(", "),
 };
 
+/**
+ * `STATIC_HEADERS` followed by `headers`, as the flat `[name, value, …]` list
+ * `ServerResponse.writeHead` accepts — cheaper for Node than an object.
+ */
+export function headerList(headers: Record<string, string>): string[] {
+  const list = STATIC_HEADER_LIST.slice();
+  for (const name in headers) list.push(name, headers[name] as string);
+  return list;
+}
+
+const STATIC_HEADER_LIST: readonly string[] = Object.entries(STATIC_HEADERS).flat();
+
 /** Extra headers of a CORS preflight answer. */
 export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
   "access-control-allow-methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
-import { errorResponse, respond, STATIC_HEADERS } from "./http-responses.ts";
+import { errorResponse, headerList, respond } from "./http-responses.ts";
 
 /**
  * What the stream routes read from a request. Under `@hono/node-server` it
@@ -63,7 +63,7 @@ export function requestAccess(c: Context): RequestAccess {
     },
     outgoing,
     reply(status, headers, body) {
-      outgoing.writeHead(status, { ...STATIC_HEADERS, ...headers });
+      outgoing.writeHead(status, headerList(headers));
       outgoing.end(body);
       return RESPONSE_ALREADY_SENT;
     },

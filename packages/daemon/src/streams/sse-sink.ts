@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { STATIC_HEADERS } from "./http-responses.ts";
+import { headerList } from "./http-responses.ts";
 
 /** Where an SSE loop writes its events. */
 export interface EventSink {
@@ -17,7 +17,7 @@ export function nodeEventSink(
   outgoing: ServerResponse,
   headers: Record<string, string>,
 ): EventSink {
-  outgoing.writeHead(200, { ...STATIC_HEADERS, ...headers });
+  outgoing.writeHead(200, headerList(headers));
   return {
     send(text) {
       if (outgoing.destroyed || outgoing.write(text)) return undefined;
