@@ -111,12 +111,11 @@ export function handleHead(ctx: RouteContext, name: string): Response {
 }
 
 function parseReadRequest(url: string): ReadRequest | Response {
-  const query = url.indexOf("?");
-  const params = new URLSearchParams(query === -1 ? "" : url.slice(query + 1));
-  const offsets = params.getAll(OFFSET_PARAM);
+  const query = readQuery(url);
+  if (query === null) return badRequest("malformed query string");
+  const { offsets, live, cursor } = query;
   if (offsets.length > 1) return badRequest("offset given more than once");
   const token = offsets[0];
-  const live = params.get(LIVE_PARAM) ?? undefined;
   if (live !== undefined && live !== LIVE_LONG_POLL && live !== LIVE_SSE) {
     return badRequest("live must be long-poll or sse");
   }
@@ -127,7 +126,34 @@ function parseReadRequest(url: string): ReadRequest | Response {
   const offset = parseOffset(token);
   if (offset === null) return badRequest("malformed offset");
   const from = offset.kind === "start" ? 0 : offset.kind === "now" ? "now" : offset.position;
-  return { token, from, live, cursor: params.get(CURSOR_PARAM) ?? undefined };
+  return { token, from, live, cursor };
+}
+
+/**
+ * The three query parameters reads use (others are ignored, §9), parsed by
+ * hand: `URLSearchParams` costs more than the rest of a long-poll's parsing.
+ */
+function readQuery(url: string): { offsets: string[]; live?: string; cursor?: string } | null {
+  const result: { offsets: string[]; live?: string; cursor?: string } = { offsets: [] };
+  const start = url.indexOf("?");
+  if (start === -1) return result;
+  for (const pair of url.slice(start + 1).split("&")) {
+    const equals = pair.indexOf("=");
+    const key = equals === -1 ? pair : pair.slice(0, equals);
+    if (key !== OFFSET_PARAM && key !== LIVE_PARAM && key !== CURSOR_PARAM) continue;
+    let value = equals === -1 ? "" : pair.slice(equals + 1);
+    if (value.includes("%") || value.includes("+")) {
+      try {
+        value = decodeURIComponent(value.replaceAll("+", " "));
+      } catch {
+        return null;
+      }
+    }
+    if (key === OFFSET_PARAM) result.offsets.push(value);
+    else if (key === LIVE_PARAM) result.live ??= value;
+    else result.cursor ??= value;
+  }
+  return result;
 }
 
 /** Catch-up `offset=now`: no data, just the tail (§6). */
