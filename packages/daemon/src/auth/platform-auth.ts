@@ -7,6 +7,7 @@ import {
   verifyRequest,
 } from "@iterate/contract";
 import type { MiddlewareHandler } from "hono";
+import { DEFAULT_MAX_APPEND_BYTES } from "../streams/protocol.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -25,6 +26,8 @@ export interface PlatformAuthOptions {
   now?: () => number;
   /** Remembers used `jti`s; default one cache per middleware instance. */
   replayCache?: ReplayCache;
+  /** Largest body buffered for hashing (413 beyond it); default the largest stream append. */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -40,11 +43,19 @@ export interface PlatformAuthOptions {
  */
 export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
   const replayCache = options.replayCache ?? createReplayCache();
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_APPEND_BYTES;
   return async function platformAuth(c, next) {
     let body: Uint8Array<ArrayBuffer> | undefined;
     // GET/HEAD carry no body; skipping the read keeps the common case allocation-free.
     if (c.req.method !== "GET" && c.req.method !== "HEAD" && c.req.raw.body !== null) {
-      body = new Uint8Array(await c.req.arrayBuffer());
+      const read = await readBody(c.req.raw, maxBodyBytes);
+      if (read === "too_large") {
+        return c.json(
+          errorBody("payload_too_large", `Request bodies are limited to ${maxBodyBytes} bytes`),
+          413,
+        );
+      }
+      body = read;
       // The raw stream is now consumed: hand handlers a fresh Request over the same bytes.
       c.req.raw = new Request(c.req.raw.url, {
         method: c.req.method,
@@ -69,4 +80,36 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
     c.set("platformClaims", result.claims);
     await next();
   };
+}
+
+/**
+ * The request's bytes, or "too_large" as soon as they exceed `max` (announced by
+ * Content-Length or counted while streaming), so an unauthenticated sender cannot make the
+ * daemon buffer more than that.
+ */
+async function readBody(
+  request: Request,
+  max: number,
+): Promise<Uint8Array<ArrayBuffer> | "too_large"> {
+  if (Number(request.headers.get("content-length") ?? 0) > max) return "too_large";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return "too_large";
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }

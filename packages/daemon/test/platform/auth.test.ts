@@ -271,3 +271,37 @@ describe("platform auth: refused requests answer 401 with the contract's code", 
     );
   });
 });
+
+describe("platform auth: request size", () => {
+  it("answers 413 payload_too_large for a body over the append limit, before buffering it", async () => {
+    const body = "x".repeat(16 * 1024 * 1024 + 1);
+    const token = await signRequest({ ...key, method: "POST", url: "/agents/big", body });
+    const res = await fetch(`${daemon.url}/agents/big`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(errorBodySchema.parse(await res.json()).error.code).toBe("payload_too_large");
+  });
+
+  it("counts a chunked body without Content-Length against the same limit (413)", async () => {
+    const chunk = new Uint8Array(1024 * 1024);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ > 17) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const token = await signRequest({ ...key, method: "POST", url: "/agents/big-chunked" });
+    const res = await fetch(`${daemon.url}/agents/big-chunked`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(errorBodySchema.parse(await res.json()).error.code).toBe("payload_too_large");
+  });
+});
