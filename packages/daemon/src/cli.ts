@@ -7,16 +7,24 @@ import { setupPlatform } from "./platform/platform-setup.ts";
 import { daemonSettingsFromEnv, startDaemon } from "./server.ts";
 
 // Order: args/env → credentials (fail fast, one line) → app with auth → listen → ping in background.
-const { values: args } = parseArgs({ options: { home: { type: "string" } }, strict: true });
-const home = resolve(args.home ?? process.env.HOME ?? homedir());
-const settings = (() => {
+const USAGE =
+  "usage: iterate-daemon [--home DIR]   (env: PORT, ITERATE_*, ITERATE_LONG_POLL_MS, LOG_LEVEL)";
+const { args, settings } = (() => {
   try {
-    return daemonSettingsFromEnv(process.env);
+    // `--` is skipped: `pnpm start -- --home x` passes it through.
+    const argv = process.argv.slice(2).filter((arg) => arg !== "--");
+    const { values } = parseArgs({
+      args: argv,
+      options: { home: { type: "string" } },
+      strict: true,
+    });
+    return { args: values, settings: daemonSettingsFromEnv(process.env) };
   } catch (error) {
-    console.error(`iterate-daemon: ${(error as Error).message}`);
+    console.error(`iterate-daemon: ${(error as Error).message}\n${USAGE}`);
     process.exit(1);
   }
 })();
+const home = resolve(args.home ?? process.env.HOME ?? homedir());
 
 const platform = await setupPlatform({ home, env: process.env, target: process.env }).catch(
   (error: unknown) => {
