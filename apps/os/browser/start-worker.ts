@@ -13,6 +13,8 @@ import { unstable_startWorker } from "wrangler";
 const root = path.resolve(import.meta.dirname, "../../..");
 const wranglerBin = path.join(root, "node_modules/.bin/wrangler");
 const configPath = path.join(root, "wrangler.toml");
+// Offline like the rest of the tests: no fetch of the `Request.cf` placeholder from the internet.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
 /** A running worker: its URL, its persist dir (for scanning the D1 file) and a stop function. */
 export type RunningWorker = {
