@@ -78,9 +78,6 @@ export function createAgentsApp(options: AgentsAppOptions): Hono {
     }
   });
   app.notFound(() => errorResponse(404, "not_found", "no such stream"));
-  app.onError((error) => {
-    console.error("[agents]", error);
-    return errorResponse(500, "internal_error", "internal error");
-  });
+  // Unexpected errors reach the daemon app's single onError (error-handler.ts).
   return app;
 }
