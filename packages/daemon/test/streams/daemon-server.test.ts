@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { daemonSettingsFromEnv, type RunningDaemon, startDaemon } from "../../src/server.ts";
 import { createFileStreamStore } from "../../src/streams/file-store.ts";
 import { createMemoryStreamStore } from "../../src/streams/memory-store.ts";
+import type { AppendInput, StreamStore } from "../../src/streams/stream-store.ts";
 
 const running: RunningDaemon[] = [];
 const dirs: string[] = [];
@@ -93,7 +94,24 @@ describe("request log", () => {
 describe("graceful shutdown", () => {
   it("finishes in-flight appends, answers parked long-polls and ends SSE with a final control event", async () => {
     const dir = await home();
-    const daemon = await startDaemon({ home: dir, port: 0, hostname: "127.0.0.1" });
+    const fileStore = await createFileStreamStore({ dir: join(dir, ".iterate", "streams") });
+    // Holds the append inside the store until shutdown has begun: it is then truly in flight.
+    let appendArrived = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      appendArrived = resolve;
+    });
+    let releaseAppend = () => {};
+    const released = new Promise<void>((resolve) => {
+      releaseAppend = resolve;
+    });
+    const gated: StreamStore = Object.assign(Object.create(fileStore), {
+      async append(name: string, input: AppendInput) {
+        appendArrived();
+        await released;
+        return fileStore.append(name, input);
+      },
+    });
+    const daemon = await startDaemon({ home: dir, port: 0, hostname: "127.0.0.1", store: gated });
     const url = `${daemon.url}/agents/s`;
     const put = await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" } });
     const tail = put.headers.get("stream-next-offset");
@@ -106,18 +124,19 @@ describe("graceful shutdown", () => {
       headers: { "content-type": "text/plain" },
       body: "last words",
     });
-    // Let the append reach the server before the shutdown begins.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await daemon.shutdown();
+    await arrived;
+    const shutdown = daemon.shutdown();
+    releaseAppend();
+    await shutdown;
 
     expect((await append).status).toBe(204);
     expect([200, 204]).toContain((await longPoll).status);
     const events = (await sseText).trim().split("\n\n");
     expect(events.at(-1)).toMatch(/^event: control\ndata:\{"streamNextOffset":"\d{16}_\d{16}"/);
 
-    const store = await createFileStreamStore({ dir: join(dir, ".iterate", "streams") });
-    const read = await store.read("s", { from: 0, maxBytes: 1024 });
-    await store.close();
+    const reopened = await createFileStreamStore({ dir: join(dir, ".iterate", "streams") });
+    const read = await reopened.read("s", { from: 0, maxBytes: 1024 });
+    await reopened.close();
     expect(read.ok && Buffer.concat(read.chunks).toString()).toBe("last words");
   });
 });
