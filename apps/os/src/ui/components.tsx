@@ -42,6 +42,23 @@ export function Field(props: { label: string; for: string; hint?: Child; childre
   );
 }
 
+/** A one-button form that asks before it posts (revoke, delete): see `form[data-confirm]`. */
+export function ConfirmForm(props: {
+  action: string;
+  confirm: string;
+  csrfToken: string;
+  label: string;
+}) {
+  return (
+    <form method="post" action={props.action} data-confirm={props.confirm}>
+      <CsrfInput token={props.csrfToken} />
+      <button class="btn danger small" type="submit">
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
 const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 const absolute = new Intl.DateTimeFormat("en-GB", {
   dateStyle: "medium",

@@ -1,6 +1,6 @@
 /** Access tokens: create (shown once), list, revoke. */
 import type { AccessTokenRow } from "../../db/schema.ts";
-import { CsrfInput, EmptyState, Field, Time } from "../components.tsx";
+import { ConfirmForm, CsrfInput, EmptyState, Field, Time } from "../components.tsx";
 import { KeyIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
@@ -115,16 +115,12 @@ export function AccessTokensPage({ tokens, created, ...layout }: Props) {
                     </td>
                     <td class="actions">
                       {t.revokedAt ? null : (
-                        <form
-                          method="post"
+                        <ConfirmForm
                           action={`${base}/${t.id}/revoke`}
-                          data-confirm={`Revoke “${t.name}”? Anything using it stops working immediately.`}
-                        >
-                          <CsrfInput token={layout.csrfToken} />
-                          <button class="btn danger small" type="submit">
-                            Revoke
-                          </button>
-                        </form>
+                          confirm={`Revoke “${t.name}”? Anything using it stops working immediately.`}
+                          csrfToken={layout.csrfToken}
+                          label="Revoke"
+                        />
                       )}
                     </td>
                   </tr>

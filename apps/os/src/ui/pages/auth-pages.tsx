@@ -15,6 +15,24 @@ function nextQuery(next: string | undefined): string {
   return next ? `?next=${encodeURIComponent(next)}` : "";
 }
 
+/** The email field both forms share, refilled after an error. */
+function EmailField({ email }: { email: string | undefined }) {
+  return (
+    <Field label="Email" for="email">
+      <input
+        id="email"
+        name="email"
+        type="email"
+        autocomplete="email"
+        required
+        maxlength={254}
+        value={email ?? ""}
+        autofocus
+      />
+    </Field>
+  );
+}
+
 /** /signup: create an account and its first instance. */
 export function SignupPage(props: AuthPageProps) {
   return (
@@ -30,18 +48,7 @@ export function SignupPage(props: AuthPageProps) {
     >
       <form class="stack" method="post" action={`/signup${nextQuery(props.next)}`}>
         <CsrfInput token={props.csrfToken} />
-        <Field label="Email" for="email">
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            maxlength={254}
-            value={props.email ?? ""}
-            autofocus
-          />
-        </Field>
+        <EmailField email={props.email} />
         <Field label="Password" for="password" hint="At least 8 characters.">
           <input
             id="password"
@@ -76,18 +83,7 @@ export function LoginPage(props: AuthPageProps) {
     >
       <form class="stack" method="post" action={`/login${nextQuery(props.next)}`}>
         <CsrfInput token={props.csrfToken} />
-        <Field label="Email" for="email">
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            maxlength={254}
-            value={props.email ?? ""}
-            autofocus
-          />
-        </Field>
+        <EmailField email={props.email} />
         <Field label="Password" for="password">
           <input
             id="password"

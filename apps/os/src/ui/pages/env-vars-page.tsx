@@ -1,7 +1,7 @@
 /** Env vars: set, update, delete; values masked, revealed one at a time on request. */
 import { ENV_VARS_MAX_PER_INSTANCE, RESERVED_ENV_NAMES } from "@iterate/contract";
 import type { EnvVarSummary } from "../../db/env-vars.ts";
-import { CsrfInput, EmptyState, Field, Time } from "../components.tsx";
+import { ConfirmForm, CsrfInput, EmptyState, Field, Time } from "../components.tsx";
 import { BracesIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
@@ -135,16 +135,12 @@ export function EnvVarsPage({ envVars, editing, ...layout }: Props) {
                       >
                         Edit
                       </a>
-                      <form
-                        method="post"
+                      <ConfirmForm
                         action={`${base}/${encodeURIComponent(v.name)}/delete`}
-                        data-confirm={`Delete ${v.name}? Your machine loses it on its next env update.`}
-                      >
-                        <CsrfInput token={layout.csrfToken} />
-                        <button class="btn danger small" type="submit">
-                          Delete
-                        </button>
-                      </form>
+                        confirm={`Delete ${v.name}? Your machine loses it on its next env update.`}
+                        csrfToken={layout.csrfToken}
+                        label="Delete"
+                      />
                     </td>
                   </tr>
                 ))}
