@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CredentialsError } from "./credentials.ts";
 import { InstanceEnvFileError } from "./env/instance-env-store.ts";
+import { watchParent } from "./parent-watch.ts";
 import { setupPlatform } from "./platform/platform-setup.ts";
 import { daemonSettingsFromEnv, startDaemon } from "./server.ts";
 
@@ -58,3 +59,4 @@ async function shutdown() {
 }
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
+watchParent({ env: process.env, onParentGone: shutdown });
