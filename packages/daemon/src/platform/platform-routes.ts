@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import type { MachineEnv } from "../env/machine-env.ts";
 import { type WorkspaceBootstrapper, WorkspaceError } from "../workspace/bootstrap.ts";
 import { readWorkspaceConfig, WorkspaceConfigError } from "../workspace/config.ts";
+import { refNameProblem } from "../workspace/ref-name.ts";
 import { readJsonBody } from "./json-body.ts";
 
 /** Options of {@link createPlatformRoutes}. */
@@ -53,6 +54,10 @@ export function createPlatformRoutes(options: PlatformRoutesOptions) {
         400,
       );
     }
+    // The contract only refuses a leading "-"; the ref reaches `git fetch origin <ref>`, where
+    // "+a:b" would force-move a local branch. TODO(contract): move into bootstrapRequestSchema.
+    const refProblem = repo?.ref === undefined ? null : refNameProblem(repo.ref);
+    if (refProblem) throw new AppError("validation_failed", `repo.ref: ${refProblem}`, 400);
     try {
       const { commit } = await options.workspace.bootstrap(repo);
       return c.json({ ok: true, commit });
