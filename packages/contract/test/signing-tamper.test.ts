@@ -11,12 +11,13 @@ import {
   MACHINE_ID,
   PATH,
   SECRET,
+  SECRET_BYTES,
   T0,
   T0_MS,
   URL_AS_RECEIVED,
   verifyFixture,
 } from "./signing-fixture.ts";
-import { refBase64url, refSha256, refSignJwt, sequentialBytes } from "./support.ts";
+import { refBase64url, refSha256, refSignJwt, refSignParts, sequentialBytes } from "./support.ts";
 
 async function expectCode(token: Promise<string> | string, code: VerifyFailureCode, options = {}) {
   expect(await verifyFixture(await token, options)).toEqual({ ok: false, code });
@@ -32,24 +33,37 @@ describe("signed requests: missing and malformed tokens", () => {
     expect((await verifyFixture(`Bearer ${await fixtureToken()}`)).ok).toBe(true);
   });
 
-  it("answers malformed for tokens that are not three base64url JSON-object parts", async () => {
+  it("answers malformed for tokens that are not three parts or whose signature is not base64url", async () => {
     const valid = await fixtureToken();
     const [h, p, s] = valid.split(".") as [string, string, string];
-    const json = (value: unknown) => refBase64url(new TextEncoder().encode(JSON.stringify(value)));
-    for (const token of [
-      "abc",
-      `${h}.${p}`,
-      `${valid}.x`,
-      `${h}.${p}.${s}=`,
-      `${h}=.${p}.${s}`,
-      `${h}.${p}!.${s}`,
-      `${json([1])}.${p}.${s}`,
-      `${h}.${json("string")}.${s}`,
-      `${h}.${refBase64url(new TextEncoder().encode("{not json"))}.${s}`,
-      `${h}.${refBase64url(new Uint8Array([0xff, 0xfe]))}.${s}`,
-    ]) {
+    for (const token of ["abc", `${h}.${p}`, `${valid}.x`, `${h}.${p}.${s}=`, `${h}.${p}.${s}!`]) {
       await expectCode(token, "malformed");
     }
+  });
+
+  it("answers malformed for correctly signed parts that are not base64url JSON objects", async () => {
+    const [h, p] = (await fixtureToken()).split(".") as [string, string];
+    const json = (value: unknown) => refBase64url(new TextEncoder().encode(JSON.stringify(value)));
+    for (const [header, payload] of [
+      [`${h}=`, p],
+      [h, `${p}!`],
+      [json([1]), p],
+      [h, json("string")],
+      [h, refBase64url(new TextEncoder().encode("{not json"))],
+      [h, refBase64url(new Uint8Array([0xff, 0xfe]))],
+    ] as const) {
+      await expectCode(refSignParts(SECRET_BYTES, header, payload), "malformed");
+    }
+  });
+
+  it("checks the MAC before parsing: unsigned junk parts answer bad_signature, not malformed", async () => {
+    const [h, p, s] = (await fixtureToken()).split(".") as [string, string, string];
+    const notJson = refBase64url(new TextEncoder().encode("{not json"));
+    await expectCode(`${h}.${notJson}.${s}`, "bad_signature");
+    await expectCode(`${notJson}.${p}.${s}`, "bad_signature");
+    await expectCode(`${h}.${p}!.${s}`, "bad_signature");
+    const otherKey = await refSignParts(sequentialBytes(32, 7), h, notJson);
+    await expectCode(otherKey, "bad_signature");
   });
 
   it("answers malformed for a crit header (no extensions are understood)", async () => {

@@ -29,7 +29,20 @@ export async function refSignJwt(
   header: unknown = { alg: "HS256", typ: "JWT" },
 ): Promise<string> {
   const enc = new TextEncoder();
-  const input = `${refBase64url(enc.encode(JSON.stringify(header)))}.${refBase64url(enc.encode(JSON.stringify(payload)))}`;
+  return refSignParts(
+    keyBytes,
+    refBase64url(enc.encode(JSON.stringify(header))),
+    refBase64url(enc.encode(JSON.stringify(payload))),
+  );
+}
+
+/** `header.payload.mac` over two raw (possibly invalid) parts, MAC by plain WebCrypto HMAC-SHA256. */
+export async function refSignParts(
+  keyBytes: Uint8Array<ArrayBuffer>,
+  headerPart: string,
+  payloadPart: string,
+): Promise<string> {
+  const input = `${headerPart}.${payloadPart}`;
   const key = await crypto.subtle.importKey(
     "raw",
     keyBytes,
@@ -37,7 +50,8 @@ export async function refSignJwt(
     false,
     ["sign"],
   );
-  return `${input}.${refBase64url(new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(input))))}`;
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input));
+  return `${input}.${refBase64url(new Uint8Array(mac))}`;
 }
 
 /** Base64url SHA-256 via raw WebCrypto. */
