@@ -9,20 +9,31 @@ const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 
 export default defineConfig({
   plugins: [
-    cloudflareTest(async () => ({
-      main: path.join(root, "apps/os/src/worker.ts"),
-      wrangler: { configPath: path.join(root, "wrangler.toml") },
-      miniflare: {
-        bindings: {
-          TEST_MIGRATIONS: await readD1Migrations(path.join(root, "drizzle")),
-          ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    cloudflareTest(async ({ inject }) => {
+      const machines = inject("machines");
+      return {
+        main: path.join(root, "apps/os/src/worker.ts"),
+        wrangler: { configPath: path.join(root, "wrangler.toml") },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: await readD1Migrations(path.join(root, "drizzle")),
+            ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+            MACHINE_PROVIDER: "local",
+            LOCAL_SANDBOX_URL: machines.localSandboxUrl,
+            LOCAL_SANDBOX_SECRET: machines.localSandboxSecret,
+            // Daemons ping the relay; tests deliver the recorded ping (test-support/ping-relay.ts).
+            PLATFORM_URL: machines.relayUrl,
+          },
         },
-      },
-    })),
+      };
+    }),
   ],
   test: {
     name: "os (workerd)",
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     setupFiles: ["test/setup.ts"],
+    globalSetup: ["test-support/machines-global-setup.ts"],
+    // Machine tests wait for real daemons and the workflow's retry delays.
+    testTimeout: 30_000,
   },
 });

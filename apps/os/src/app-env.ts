@@ -2,8 +2,10 @@
  * The one Hono env type of the platform worker (STYLE.md 4).
  *
  * `Env` comes from `wrangler types` (wrangler.toml `[vars]`, bindings, and `[secrets] required`).
- * `ENCRYPTION_KEY_PREVIOUS` is added here by hand because it is optional — set only during a key
- * rotation — and wrangler can only declare required secrets.
+ * Optional secrets are added here by hand because wrangler can only declare required ones:
+ * `ENCRYPTION_KEY_PREVIOUS` (set only during a key rotation), `LOCAL_SANDBOX_SECRET` (the shared
+ * secret of packages/local-sandbox, `MACHINE_PROVIDER=local`) and `DAYTONA_API_KEY`
+ * (`MACHINE_PROVIDER=daytona`).
  * Each middleware declares the context variables it sets in its own file.
  */
 import type { PrincipalVariables } from "./middleware/api-auth.ts";
@@ -13,7 +15,11 @@ import type { InstanceVariables } from "./middleware/instance-access.ts";
 import type { SessionVariables } from "./middleware/session.ts";
 
 /** The worker's bindings: generated `Env` plus optional secrets. */
-export type Bindings = Env & { ENCRYPTION_KEY_PREVIOUS?: string };
+export type Bindings = Env & {
+  ENCRYPTION_KEY_PREVIOUS?: string;
+  LOCAL_SANDBOX_SECRET?: string;
+  DAYTONA_API_KEY?: string;
+};
 
 export type AppEnv = {
   Bindings: Bindings;

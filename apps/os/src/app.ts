@@ -1,7 +1,8 @@
 /**
  * The platform app: middleware and sub-apps wired together, with exactly one `onError`.
  *
- * - `/api/*` — JSON API (session cookie or `Bearer itk_…` user token)
+ * - `/api/*` — JSON API (session cookie or `Bearer itk_…` user token); `/api/machine/*` is the
+ *   machine-facing part (`Bearer` machine token)
  * - `/assets/*` — the dashboard's CSS and JS
  * - everything else — the server-rendered dashboard (session cookie, CSRF-protected forms)
  */
@@ -21,21 +22,26 @@ import { assetRoutes } from "./routes/assets.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { envVarRoutes } from "./routes/env-vars.ts";
 import { instanceRoutes } from "./routes/instances.ts";
+import { machinePingRoutes } from "./routes/machine-ping.ts";
+import { machineRoutes } from "./routes/machines.ts";
 import { accessTokenPages } from "./routes/pages/access-token-pages.tsx";
 import { authPages } from "./routes/pages/auth-pages.tsx";
 import { envVarPages } from "./routes/pages/env-var-pages.tsx";
 import { instancePages } from "./routes/pages/instance-pages.tsx";
+import { machinePages } from "./routes/pages/machine-pages.tsx";
 
 /** The JSON API, mounted at `/api`. */
 function createApi() {
   const api = new Hono<AppEnv>();
   api.use("*", sameOrigin());
   api.route("/auth", authRoutes);
+  api.route("/machine", machinePingRoutes);
   api.use("/instances/*", apiAuth());
   api.use("/instances/:instanceId/*", instanceAccess());
   api.route("/instances", instanceRoutes);
   api.route("/instances/:instanceId/access-tokens", accessTokenRoutes);
   api.route("/instances/:instanceId/env-vars", envVarRoutes);
+  api.route("/instances/:instanceId/machines", machineRoutes);
   return api;
 }
 
@@ -54,6 +60,7 @@ function createDashboard() {
   pages.route("/instances/:instanceId", instancePages);
   pages.route("/instances/:instanceId/access-tokens", accessTokenPages);
   pages.route("/instances/:instanceId/env-vars", envVarPages);
+  pages.route("/instances/:instanceId/machines", machinePages);
   return pages;
 }
 

@@ -92,3 +92,38 @@ export async function authenticateAccessToken(
   }
   return row;
 }
+
+/**
+ * Mints a machine's access token, revoking any earlier token of the same machine (a retried
+ * `create-sandbox` whose first attempt minted one but never handed it to a sandbox).
+ */
+export async function mintMachineToken(
+  db: Db,
+  input: { instanceId: string; machineId: string },
+): Promise<{ token: string; row: AccessTokenRow }> {
+  await revokeMachineTokens(db, input.machineId);
+  return createAccessToken(db, {
+    instanceId: input.instanceId,
+    name: `machine ${input.machineId}`,
+    kind: "machine",
+    machineId: input.machineId,
+  });
+}
+
+/** Revokes every live token of a machine (archive, failure). Idempotent. */
+export async function revokeMachineTokens(
+  db: Db,
+  machineId: string,
+  now: Date = new Date(),
+): Promise<void> {
+  await db
+    .update(accessTokens)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(accessTokens.machineId, machineId),
+        eq(accessTokens.kind, "machine"),
+        isNull(accessTokens.revokedAt),
+      ),
+    );
+}

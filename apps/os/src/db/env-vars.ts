@@ -15,7 +15,15 @@ import {
 } from "@iterate/contract";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { envVars } from "./schema.ts";
+import { envVars, instances } from "./schema.ts";
+
+/** Marks the instance's env as changed: a machine with an older `env_version` is stale. */
+async function bumpEnvVersion(db: Db, instanceId: string): Promise<void> {
+  await db
+    .update(instances)
+    .set({ envVersion: sql`${instances.envVersion} + 1` })
+    .where(eq(instances.id, instanceId));
+}
 
 /** What a list shows: never the value. */
 export type EnvVarSummary = { name: string; createdAt: Date; updatedAt: Date };
@@ -96,6 +104,7 @@ export async function setEnvVar(
       `An instance can have at most ${ENV_VARS_MAX_PER_INSTANCE} env vars; delete one first.`,
     );
   }
+  await bumpEnvVersion(db, instanceId);
   return {
     name,
     createdAt: new Date(row.created_at),
@@ -110,7 +119,9 @@ export async function deleteEnvVar(db: Db, instanceId: string, name: string): Pr
     .delete(envVars)
     .where(and(eq(envVars.instanceId, instanceId), eq(envVars.name, name)))
     .returning({ name: envVars.name });
-  return deleted.length > 0;
+  if (deleted.length === 0) return false;
+  await bumpEnvVersion(db, instanceId);
+  return true;
 }
 
 /** One decrypted value (an explicit "reveal"), or null when it does not exist. */

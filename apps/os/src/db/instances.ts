@@ -30,6 +30,7 @@ export function newInstanceFor(email: string): Instance {
     slug: `${base}-${randomString(6, "0123456789abcdefghijklmnopqrstuvwxyz")}`,
     repoUrl: null,
     repoRef: null,
+    envVersion: 0,
     createdAt: new Date(),
   };
 }

@@ -1,9 +1,21 @@
-/** Machines repository (read side for now; the machine lifecycle writes come with the Workflow). */
-import { desc, eq } from "drizzle-orm";
+/**
+ * Machines repository. Status changes are guarded transitions (`UPDATE … WHERE status IN (…)`),
+ * so a step that runs late — a workflow retry, a ping after a rebuild — can never move an
+ * archived or failed machine back to life.
+ */
+import { randomId } from "@iterate/contract";
+import { and, desc, eq, inArray, notInArray } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { type MachineRow, machines } from "./schema.ts";
+import { type MachineRow, type MachineStatus, machines } from "./schema.ts";
 
-const LIVE = new Set<MachineRow["status"]>(["creating", "starting", "bootstrapping", "ready"]);
+/** Statuses of a machine that is (becoming) the instance's machine; at most one row per instance. */
+export const LIVE_STATUSES = ["creating", "starting", "bootstrapping", "ready"] as const;
+const TERMINAL: MachineStatus[] = ["failed", "archived"];
+
+/** True while the machine is (becoming) the instance's machine. */
+export function isLive(machine: Pick<MachineRow, "status">): boolean {
+  return (LIVE_STATUSES as readonly string[]).includes(machine.status);
+}
 
 /**
  * The instance's live machine (at most one, by the partial unique index) and the earlier ones,
@@ -19,6 +31,88 @@ export async function listMachinesForInstance(
     .from(machines)
     .where(eq(machines.instanceId, instanceId))
     .orderBy(desc(machines.createdAt), desc(machines.id));
-  const current = rows.find((m) => LIVE.has(m.status)) ?? null;
+  const current = rows.find(isLive) ?? null;
   return { current, history: rows.filter((m) => m !== current) };
+}
+
+/** One machine by id, or null. */
+export async function findMachine(db: Db, machineId: string): Promise<MachineRow | null> {
+  const [row] = await db.select().from(machines).where(eq(machines.id, machineId)).limit(1);
+  return row ?? null;
+}
+
+/** The instance's live machine, or null. */
+export async function findLiveMachine(db: Db, instanceId: string): Promise<MachineRow | null> {
+  const [row] = await db
+    .select()
+    .from(machines)
+    .where(and(eq(machines.instanceId, instanceId), notInArray(machines.status, TERMINAL)))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * Inserts a new `creating` machine. Fails on the partial unique index when the instance still
+ * has a live machine — callers archive it first.
+ */
+export async function insertMachine(
+  db: Db,
+  input: { instanceId: string; provider: MachineRow["provider"]; now?: Date },
+): Promise<MachineRow> {
+  const now = input.now ?? new Date();
+  const id = randomId("mch");
+  const [row] = await db
+    .insert(machines)
+    .values({
+      id,
+      instanceId: input.instanceId,
+      provider: input.provider,
+      status: "creating",
+      workflowInstanceId: id,
+      createdAt: now,
+      updatedAt: now,
+      statusChangedAt: now,
+    })
+    .returning();
+  return row as MachineRow;
+}
+
+/** Columns a transition may set besides the status. */
+export type MachinePatch = Partial<
+  Omit<MachineRow, "id" | "instanceId" | "provider" | "status" | "createdAt">
+>;
+
+/**
+ * Moves a machine to `to` if its status is one of `from`; returns the updated row, or null when
+ * it was in another status (e.g. archived meanwhile) and nothing changed.
+ * @example await transitionMachine(db, id, ["starting"], "bootstrapping");
+ */
+export async function transitionMachine(
+  db: Db,
+  machineId: string,
+  from: readonly MachineStatus[],
+  to: MachineStatus,
+  patch: MachinePatch = {},
+): Promise<MachineRow | null> {
+  const now = new Date();
+  const [row] = await db
+    .update(machines)
+    .set({ ...patch, status: to, updatedAt: now, statusChangedAt: now })
+    .where(and(eq(machines.id, machineId), inArray(machines.status, [...from])))
+    .returning();
+  return row ?? null;
+}
+
+/** Sets columns without changing the status (only while the machine is live). */
+export async function updateLiveMachine(
+  db: Db,
+  machineId: string,
+  patch: MachinePatch,
+): Promise<MachineRow | null> {
+  const [row] = await db
+    .update(machines)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(eq(machines.id, machineId), notInArray(machines.status, TERMINAL)))
+    .returning();
+  return row ?? null;
 }

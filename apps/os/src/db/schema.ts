@@ -52,6 +52,8 @@ export const instances = sqliteTable("instances", {
   slug: text("slug").notNull().unique(),
   repoUrl: text("repo_url"),
   repoRef: text("repo_ref"),
+  /** Bumped on every env var change; a machine whose `env_version` matches has the latest values. */
+  envVersion: integer("env_version").notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -137,6 +139,15 @@ export const machines = sqliteTable(
     daemonUrl: text("daemon_url"),
     /** Envelope, AAD `machines.daemon_secret:<machine id>`. */
     daemonSecretEncrypted: text("daemon_secret_encrypted"),
+    /** Headers the provider requires on every request (JSON), envelope AAD `machines.provider_headers:<machine id>`. */
+    providerHeadersEncrypted: text("provider_headers_encrypted"),
+    /** The daemon version its last accepted ping reported. */
+    daemonVersion: text("daemon_version"),
+    lastPingAt: integer("last_ping_at", { mode: "timestamp_ms" }),
+    /** When a ping with a different secret than the stored one was refused (409). */
+    pingConflictAt: integer("ping_conflict_at", { mode: "timestamp_ms" }),
+    /** The instance `env_version` the machine was last given (at creation or by `PUT /platform/env`). */
+    envVersion: integer("env_version"),
     accessTokenId: text("access_token_id"),
     workflowInstanceId: text("workflow_instance_id"),
     /** What failed, in words a user understands; null unless `failed`. */
@@ -144,6 +155,11 @@ export const machines = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" })
       .notNull()
+      .$defaultFn(() => new Date()),
+    /** When `status` last changed: the start of the step the machine is in (0 on rows older than the column). */
+    statusChangedAt: integer("status_changed_at", { mode: "timestamp_ms" })
+      .notNull()
+      .default(sql`0`)
       .$defaultFn(() => new Date()),
     readyAt: integer("ready_at", { mode: "timestamp_ms" }),
     archivedAt: integer("archived_at", { mode: "timestamp_ms" }),

@@ -10,6 +10,7 @@ import { clearSessionCookie, readSessionCookie, setSessionCookie } from "../auth
 import { createDb } from "../db/client.ts";
 import { deleteSession } from "../db/sessions.ts";
 import { readJson } from "../http/read-input.ts";
+import { startFirstMachine } from "../machines/instance-do.ts";
 import { instanceJson, userJson } from "./serialize.ts";
 
 /** Mounted at `/api/auth`. */
@@ -17,6 +18,7 @@ export const authRoutes = new Hono<AppEnv>()
   .post("/signup", async (c) => {
     const input = await readJson(c, signupSchema);
     const { user, instance, cookieValue, expiresAt } = await signUp(createDb(c.env.DB), input);
+    await startFirstMachine(c.env, instance.id);
     setSessionCookie(c, cookieValue, expiresAt);
     return c.json({ user: userJson(user), instance: instanceJson(instance) }, 201);
   })

@@ -10,6 +10,7 @@ import { createDb } from "../db/client.ts";
 import { deleteEnvVar, listEnvVars, revealEnvVar, setEnvVar } from "../db/env-vars.ts";
 import { readJson } from "../http/read-input.ts";
 import { keyringFromEnv } from "../keyring.ts";
+import { envChanged } from "../machines/instance-do.ts";
 import { envVarJson } from "./serialize.ts";
 
 /** Mounted at `/api/instances/:instanceId/env-vars`. */
@@ -36,10 +37,12 @@ export const envVarRoutes = new Hono<AppEnv>()
       name: c.req.param("name"),
       value,
     });
-    return c.json({ envVar: envVarJson(envVar) }, 200);
+    const machine = await envChanged(c.env, c.var.instance.id);
+    return c.json({ envVar: envVarJson(envVar), machine: { env: machine.status } }, 200);
   })
   .delete("/:name", async (c) => {
     const deleted = await deleteEnvVar(createDb(c.env.DB), c.var.instance.id, c.req.param("name"));
     if (!deleted) throw new AppError("not_found", "No such env var.");
+    await envChanged(c.env, c.var.instance.id);
     return c.body(null, 204);
   });

@@ -1,6 +1,6 @@
 /** The JSON shapes of the API (ARCHITECTURE.md "Platform routes"); timestamps are ISO 8601. */
 import type { EnvVarSummary } from "../db/env-vars.ts";
-import type { AccessTokenRow, Instance, User } from "../db/schema.ts";
+import type { AccessTokenRow, Instance, MachineRow, User } from "../db/schema.ts";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -30,3 +30,22 @@ export const accessTokenJson = (t: AccessTokenRow) => ({
 
 /** `{ name, updatedAt }` — never the value. */
 export const envVarJson = (v: EnvVarSummary) => ({ name: v.name, updatedAt: iso(v.updatedAt) });
+
+/**
+ * `Machine` of ARCHITECTURE "Platform routes" (`id, status, provider, createdAt, readyAt,
+ * archivedAt, error`), plus when the status last changed, the daemon's reported version, its
+ * last ping and a refused ping with another secret — never the secret, token or headers.
+ */
+export const machineJson = (m: MachineRow) => ({
+  id: m.id,
+  status: m.status,
+  provider: m.provider,
+  createdAt: iso(m.createdAt),
+  readyAt: iso(m.readyAt),
+  archivedAt: iso(m.archivedAt),
+  error: m.error,
+  statusChangedAt: iso(m.statusChangedAt),
+  daemonVersion: m.daemonVersion,
+  lastPingAt: iso(m.lastPingAt),
+  pingConflictAt: iso(m.pingConflictAt),
+});

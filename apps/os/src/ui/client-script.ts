@@ -5,6 +5,8 @@
  * - `button[data-reveal]` fetches one env var value from the JSON API (same-origin, session
  *   cookie) and shows it in place, so values are never part of the HTML.
  * - `button[data-copy]` copies the text of the element it names.
+ * - `[data-live]` re-fetches itself from its URL every `data-interval` ms while the page is
+ *   visible (the Machines panel), and `[data-elapsed-since]` counts up each second.
  */
 export const APP_JS = /* js */ `
 document.addEventListener("submit", (event) => {
@@ -50,4 +52,41 @@ document.addEventListener("click", async (event) => {
     button.disabled = false;
   }
 });
+
+
+function tickElapsed() {
+  for (const el of document.querySelectorAll("[data-elapsed-since]")) {
+    const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(el.dataset.elapsedSince)) / 1000));
+    el.textContent = seconds < 60 ? seconds + "s" : Math.floor(seconds / 60) + "m " + (seconds % 60) + "s";
+  }
+}
+tickElapsed();
+setInterval(tickElapsed, 1000);
+
+async function refreshLive() {
+  const panel = document.querySelector("[data-live]");
+  if (!panel) return;
+  let delay = Number(panel.dataset.interval) || 2000;
+  if (document.visibilityState === "visible") {
+    try {
+      const res = await fetch(panel.dataset.live, { credentials: "same-origin", headers: { accept: "text/html" } });
+      if (res.ok) {
+        const next = document.createElement("div");
+        next.innerHTML = await res.text();
+        const fresh = next.firstElementChild;
+        if (fresh) {
+          panel.replaceWith(fresh);
+          delay = Number(fresh.dataset.interval) || delay;
+          tickElapsed();
+        }
+      }
+    } catch {
+      delay = 5000; // offline or restarting: try again a little later
+    }
+  }
+  setTimeout(refreshLive, delay);
+}
+if (document.querySelector("[data-live]")) {
+  setTimeout(refreshLive, Number(document.querySelector("[data-live]").dataset.interval) || 2000);
+}
 `;

@@ -7,7 +7,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { Instance, User } from "../db/schema.ts";
 import type { Flash } from "../middleware/flash.ts";
-import { CsrfInput, FlashBanner } from "./components.tsx";
+import { ConfirmForm, CsrfInput, FlashBanner } from "./components.tsx";
 import { BracesIcon, KeyIcon, ServerIcon, SettingsIcon } from "./icons.tsx";
 
 /** The full HTML document around a page. */
@@ -117,6 +117,14 @@ export function InstanceLayout(props: InstanceLayoutProps) {
             ))}
           </nav>
           <div class="sidebar-foot">
+            <div class="sidebar-action">
+              <ConfirmForm
+                action={`${base}/machines/rebuild`}
+                confirm="Rebuild the machine? The current one is deleted, with anything its agents are doing."
+                csrfToken={props.csrfToken}
+                label="Rebuild machine"
+              />
+            </div>
             <div class="who">
               <span class="avatar" aria-hidden="true">
                 {props.user.email.slice(0, 1)}

@@ -156,6 +156,19 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 8px 20px;
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 
+/* Machine steps */
+ol.steps { list-style: none; margin: 18px 0 0; padding: 0; display: grid; gap: 8px; }
+ol.steps .step { display: flex; gap: 10px; align-items: baseline; color: var(--faint); }
+ol.steps .step::before { content: ""; flex: none; width: 10px; height: 10px; border-radius: 50%; border: 2px solid currentColor; transform: translateY(1px); }
+ol.steps .step.done { color: var(--success); }
+ol.steps .step.done::before { background: currentColor; }
+ol.steps .step.active { color: var(--warn); font-weight: 560; }
+ol.steps .step .step-label { color: var(--text); }
+ol.steps .step.todo .step-label { color: var(--faint); }
+ol.steps .step-time { font-size: 13px; font-weight: 400; }
+.sidebar-action { padding: 0 6px 12px; }
+.sidebar-action .btn { width: 100%; }
+
 @media (max-width: 820px) {
   .shell { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto 1fr; }
   .sidebar { position: static; height: auto; flex-direction: row; flex-wrap: wrap; align-items: center; gap: 4px 14px; padding: 12px 16px 6px; border-right: 0; border-bottom: 1px solid var(--border); }
@@ -164,6 +177,7 @@ dl.facts dd { margin: 0; }
   .nav a { white-space: nowrap; }
   .sidebar-foot { margin: 0 0 0 auto; border: 0; padding: 0; }
   .who .email { display: none; }
+  .sidebar-action { display: none; }
   .main { padding: 20px 16px 48px; }
   th, td { padding: 10px 12px; }
   .hide-sm { display: none; }

@@ -9,6 +9,7 @@ import { createDb } from "../../db/client.ts";
 import { listInstancesForUser } from "../../db/instances.ts";
 import { deleteSession } from "../../db/sessions.ts";
 import { readForm } from "../../http/read-input.ts";
+import { startFirstMachine } from "../../machines/instance-do.ts";
 import { setFlash } from "../../middleware/flash.ts";
 import { safeNextPath } from "../../middleware/require-user.ts";
 import { LoginPage, SignupPage } from "../../ui/pages/auth-pages.tsx";
@@ -51,8 +52,9 @@ export const authPages = new Hono<AppEnv>()
     try {
       const input = await readForm(c, signupSchema);
       const { user, instance, cookieValue, expiresAt } = await signUp(createDb(c.env.DB), input);
+      await startFirstMachine(c.env, instance.id);
       setSessionCookie(c, cookieValue, expiresAt);
-      setFlash(c, "success", `Welcome! ${instance.name} is ready.`);
+      setFlash(c, "success", `Welcome! ${instance.name} is ready; its machine is starting.`);
       return c.redirect(await landing(c, user.id), 303);
     } catch (error) {
       return failed(c, error, SignupPage);

@@ -8,8 +8,17 @@ import { createDb } from "../../db/client.ts";
 import { deleteEnvVar, listEnvVars, setEnvVar } from "../../db/env-vars.ts";
 import { readForm } from "../../http/read-input.ts";
 import { keyringFromEnv } from "../../keyring.ts";
+import type { EnvPushResult } from "../../machines/env-push.ts";
+import { envChanged } from "../../machines/instance-do.ts";
 import { EnvVarsPage } from "../../ui/pages/env-vars-page.tsx";
 import { formAction, layoutProps } from "./page-context.ts";
+
+/** What the flash says about the running machine after a change. */
+function machineNote(result: EnvPushResult): string {
+  if (result.status === "pushed" || result.status === "up_to_date") return " The running machine has it.";
+  if (result.status === "not_ready") return " The machine gets it when it starts.";
+  return " The running machine could not be updated; it still has the previous values.";
+}
 
 const setEnvVarFormSchema = putEnvVarSchema.extend({ name: z.string().trim() });
 
@@ -30,7 +39,8 @@ export const envVarPages = new Hono<AppEnv>()
         name,
         value,
       });
-      return result.created ? `Added ${name}.` : `Updated ${name}.`;
+      const note = machineNote(await envChanged(c.env, c.var.instance.id));
+      return `${result.created ? "Added" : "Updated"} ${name}.${note}`;
     });
   })
   .post("/:name/delete", (c) => {
@@ -39,6 +49,6 @@ export const envVarPages = new Hono<AppEnv>()
       const name = c.req.param("name");
       const ok = await deleteEnvVar(createDb(c.env.DB), c.var.instance.id, name);
       if (!ok) throw new AppError("not_found", `${name} no longer exists.`);
-      return `Deleted ${name}.`;
+      return `Deleted ${name}.${machineNote(await envChanged(c.env, c.var.instance.id))}`;
     });
   });

@@ -1,25 +1,16 @@
-/** Dashboard: an instance's Machines and Settings pages. */
+/** Dashboard: an instance's landing redirect and Settings page (Machines: machine-pages.tsx). */
 import { Hono } from "hono";
 import { instancePatchSchema } from "../../api-schemas.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { createDb } from "../../db/client.ts";
 import { updateInstance } from "../../db/instances.ts";
-import { listMachinesForInstance } from "../../db/machines.ts";
 import { readForm } from "../../http/read-input.ts";
-import { MachinesPage } from "../../ui/pages/machines-page.tsx";
 import { SettingsPage } from "../../ui/pages/settings-page.tsx";
 import { formAction, layoutProps } from "./page-context.ts";
 
 /** Mounted at `/instances/:instanceId` behind `requireUser()` + `instanceAccess()`. */
 export const instancePages = new Hono<AppEnv>()
   .get("/", (c) => c.redirect(`/instances/${c.var.instance.id}/machines`, 303))
-  .get("/machines", async (c) => {
-    const { current, history } = await listMachinesForInstance(
-      createDb(c.env.DB),
-      c.var.instance.id,
-    );
-    return c.html(<MachinesPage {...layoutProps(c)} current={current} history={history} />);
-  })
   .get("/settings", (c) => c.html(<SettingsPage {...layoutProps(c)} />))
   .post("/settings", (c) => {
     const back = `/instances/${c.var.instance.id}/settings`;

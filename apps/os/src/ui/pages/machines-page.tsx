@@ -1,6 +1,11 @@
-/** Machines: the instance's current machine and the ones before it. */
+/**
+ * Machines: the current machine, moving live through its steps (the panel is re-fetched while
+ * the page is open — see `[data-live]` in client-script.ts), its daemon's live answer once ready,
+ * the history of earlier machines with their errors, and Rebuild.
+ */
+import type { PlatformPingResponse } from "@iterate/contract";
 import type { MachineRow, MachineStatus } from "../../db/schema.ts";
-import { EmptyState, Time } from "../components.tsx";
+import { ConfirmForm, EmptyState, Time } from "../components.tsx";
 import { ServerIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
@@ -13,57 +18,140 @@ const STATUS_BADGE: Record<MachineStatus, { label: string; tone: string }> = {
   archived: { label: "Archived", tone: "off" },
 };
 
+/** The steps a new machine goes through, in order, with what each is doing. */
+const STEPS: { status: MachineStatus; label: string }[] = [
+  { status: "creating", label: "Creating the sandbox" },
+  { status: "starting", label: "Waiting for the daemon to report" },
+  { status: "bootstrapping", label: "Cloning the repository" },
+  { status: "ready", label: "Ready for agents" },
+];
+
 /** A machine status as a coloured badge. */
 export function MachineStatusBadge({ status }: { status: MachineStatus }) {
   const badge = STATUS_BADGE[status];
-  return <span class={`badge ${badge.tone}`}>{badge.label}</span>;
+  return (
+    <span class={`badge ${badge.tone}`} data-status={status}>
+      {badge.label}
+    </span>
+  );
 }
 
-type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
+/** What the panel shows of the ready machine's daemon: its ping, or why there is none. */
+export type LivePing = { ok: true; ping: PlatformPingResponse } | { ok: false; message: string };
+
+/** Everything the live panel renders. */
+export type MachinePanelProps = {
+  instanceId: string;
   current: MachineRow | null;
   history: MachineRow[];
+  /** Time-out of each in-progress status, in words ("5 minutes"). */
+  timeouts: Partial<Record<MachineStatus, string>>;
+  ping: LivePing | null;
+  csrfToken: string;
 };
 
-/** /instances/:id/machines */
-export function MachinesPage({ current, history, ...layout }: Props) {
+function formatUptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+function Steps({ machine, timeouts }: { machine: MachineRow; timeouts: MachinePanelProps["timeouts"] }) {
+  const at = STEPS.findIndex((s) => s.status === machine.status);
   return (
-    <InstanceLayout
-      {...layout}
-      section="machines"
-      title="Machines"
-      description="Each instance runs one machine: a sandbox with the daemon that runs your agents against your repository."
+    <ol class="steps">
+      {STEPS.map((step, i) => {
+        const state = i < at || machine.status === "ready" ? "done" : i === at ? "active" : "todo";
+        return (
+          <li class={`step ${state}`} data-step={step.status}>
+            <span class="step-label">{step.label}</span>
+            {state === "active" && step.status !== "ready" ? (
+              <span class="step-time muted">
+                <span data-elapsed-since={machine.statusChangedAt.toISOString()}>0s</span>
+                {timeouts[step.status] ? ` of at most ${timeouts[step.status]}` : ""}
+              </span>
+            ) : null}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function CurrentMachine(props: MachinePanelProps & { current: MachineRow }) {
+  const { current, ping } = props;
+  return (
+    <div class="card-body">
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <MachineStatusBadge status={current.status} />
+        </dd>
+        <dt>Machine</dt>
+        <dd class="mono">{current.id}</dd>
+        <dt>Provider</dt>
+        <dd>{current.provider}</dd>
+        <dt>Created</dt>
+        <dd>
+          <Time date={current.createdAt} />
+        </dd>
+        <dt>Ready</dt>
+        <dd>
+          <Time date={current.readyAt} empty="not yet" />
+        </dd>
+        {ping ? (
+          <>
+            <dt>Daemon</dt>
+            <dd data-ping={ping.ok ? "ok" : "error"}>
+              {ping.ok
+                ? `answering · version ${ping.ping.version} · up ${formatUptime(ping.ping.uptimeMs)}`
+                : ping.message}
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <Steps machine={current} timeouts={props.timeouts} />
+      {current.pingConflictAt ? (
+        <p class="flash error" role="alert">
+          A ping with a different secret was refused <Time date={current.pingConflictAt} />. Only
+          something else holding this machine's token sends one: rebuild the machine if you did
+          not expect it.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** The part of the page that is re-fetched while it is open (`GET …/machines/panel`). */
+export function MachinePanel(props: MachinePanelProps) {
+  const { current, history, instanceId } = props;
+  // Poll fast while something is moving, slowly once ready or when there is nothing to watch.
+  const settled = !current || current.status === "ready";
+  return (
+    <div
+      id="machine-panel"
+      data-live={`/instances/${instanceId}/machines/panel`}
+      data-interval={settled ? "5000" : "1000"}
     >
       <section class="card">
         <div class="card-head">
           <div>
             <h2>Current machine</h2>
           </div>
+          <ConfirmForm
+            action={`/instances/${instanceId}/machines/rebuild`}
+            confirm="Rebuild the machine? The current one is deleted, with anything its agents are doing."
+            csrfToken={props.csrfToken}
+            label="Rebuild machine"
+          />
         </div>
         {current ? (
-          <div class="card-body">
-            <dl class="facts">
-              <dt>Status</dt>
-              <dd>
-                <MachineStatusBadge status={current.status} />
-              </dd>
-              <dt>Machine</dt>
-              <dd class="mono">{current.id}</dd>
-              <dt>Provider</dt>
-              <dd>{current.provider}</dd>
-              <dt>Created</dt>
-              <dd>
-                <Time date={current.createdAt} />
-              </dd>
-              <dt>Ready</dt>
-              <dd>
-                <Time date={current.readyAt} empty="not yet" />
-              </dd>
-            </dl>
-          </div>
+          <CurrentMachine {...props} current={current} />
         ) : (
-          <EmptyState icon={<ServerIcon />} title="No machine yet">
-            This instance has no machine running. Once machines are enabled, one is created for it
-            and its status appears here.
+          <EmptyState icon={<ServerIcon />} title="No machine running">
+            This instance has no machine. Rebuild machine creates one: a sandbox with the daemon that
+            runs your agents against your repository.
           </EmptyState>
         )}
       </section>
@@ -84,7 +172,7 @@ export function MachinesPage({ current, history, ...layout }: Props) {
               </thead>
               <tbody>
                 {history.map((m) => (
-                  <tr>
+                  <tr data-machine={m.id}>
                     <td class="mono">{m.id}</td>
                     <td>
                       <MachineStatusBadge status={m.status} />
@@ -92,7 +180,7 @@ export function MachinesPage({ current, history, ...layout }: Props) {
                     <td class="hide-sm">
                       <Time date={m.createdAt} />
                     </td>
-                    <td class="muted">{m.error ?? ""}</td>
+                    <td class="muted">{m.error ?? (m.archivedAt ? "Replaced by a rebuild." : "")}</td>
                   </tr>
                 ))}
               </tbody>
@@ -100,6 +188,24 @@ export function MachinesPage({ current, history, ...layout }: Props) {
           </div>
         </section>
       ) : null}
+    </div>
+  );
+}
+
+type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
+  panel: MachinePanelProps;
+};
+
+/** /instances/:id/machines */
+export function MachinesPage({ panel, ...layout }: Props) {
+  return (
+    <InstanceLayout
+      {...layout}
+      section="machines"
+      title="Machines"
+      description="Each instance runs one machine: a sandbox with the daemon that runs your agents against your repository."
+    >
+      <MachinePanel {...panel} />
     </InstanceLayout>
   );
 }

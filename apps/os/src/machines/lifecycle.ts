@@ -1,0 +1,68 @@
+/**
+ * The two ways a machine stops being the instance's machine — archived (replaced by a rebuild)
+ * and failed (its workflow gave up) — and the clean-up both share: the status moves first (so
+ * the ping and `fetchForInstance` refuse it at once), then its token is revoked and its sandbox
+ * deleted. Every part is idempotent, so a retried step or a repeated rebuild is safe.
+ */
+import type { Bindings } from "../app-env.ts";
+import { revokeMachineTokens } from "../db/access-tokens.ts";
+import { createDb } from "../db/client.ts";
+import { findMachine, LIVE_STATUSES, transitionMachine } from "../db/machines.ts";
+import type { MachineRow } from "../db/schema.ts";
+import { providerFor } from "./machine-provider.ts";
+
+/**
+ * Deletes the machine's sandbox, finding it by label when the row never learned its id (a
+ * `create-sandbox` that created it and then failed). Provider errors propagate.
+ */
+export async function deleteSandbox(env: Bindings, machine: MachineRow): Promise<void> {
+  const provider = providerFor(env, machine.provider);
+  const externalId = machine.externalId ?? (await provider.find(machine.id))?.externalId;
+  if (externalId) await provider.delete(externalId);
+}
+
+/** Revokes the token and deletes the sandbox; a provider failure is logged, not thrown. */
+async function release(env: Bindings, machine: MachineRow): Promise<void> {
+  await revokeMachineTokens(createDb(env.DB), machine.id);
+  try {
+    await deleteSandbox(env, machine);
+  } catch (error) {
+    console.error(
+      `machine ${machine.id}: could not delete its sandbox: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Archives a live machine (rebuild): no longer the instance's machine, token revoked, sandbox
+ * deleted, its workflow terminated. Returns false when it was not live.
+ */
+export async function archiveMachine(env: Bindings, machine: MachineRow): Promise<boolean> {
+  const archived = await transitionMachine(
+    createDb(env.DB),
+    machine.id,
+    LIVE_STATUSES,
+    "archived",
+    { archivedAt: new Date() },
+  );
+  if (!archived) return false;
+  await release(env, archived);
+  // Best effort: a finished workflow cannot be terminated, and a running one could only reach
+  // guarded transitions that no longer match an archived machine anyway.
+  await env.MACHINE_WORKFLOW.get(archived.workflowInstanceId ?? archived.id)
+    .then((instance) => instance.terminate())
+    .catch(() => {});
+  return true;
+}
+
+/**
+ * Fails a live machine with `error` (words a user understands): token revoked, sandbox
+ * deleted. A machine that is no longer live is left as it is.
+ */
+export async function failMachine(env: Bindings, machineId: string, error: string): Promise<void> {
+  const db = createDb(env.DB);
+  const failed = await transitionMachine(db, machineId, LIVE_STATUSES, "failed", { error });
+  // Already terminal: still make sure nothing of it is left running (idempotent).
+  const machine = failed ?? (await findMachine(db, machineId));
+  if (machine) await release(env, machine);
+}
