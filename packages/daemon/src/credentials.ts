@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { chmod, open } from "node:fs/promises";
 import { join } from "node:path";
 import { DAEMON_SECRET_PATTERN, generateDaemonSecret } from "@iterate/contract";
 import { z } from "zod";
@@ -91,27 +91,53 @@ export interface LoadCredentialsOptions {
   generateSecret?: () => string;
 }
 
+/** What {@link loadOrCreateCredentials} found and did. */
+export interface LoadedCredentials {
+  credentials: Credentials;
+  /** True when a new daemon secret was generated (first start, another machine, or a corrupt file). */
+  created: boolean;
+  /**
+   * One line to log instead of the usual "created/reusing" line when the file needed repair:
+   * it was corrupt (replaced, with a fresh secret) or had a mode other than 0600 (fixed).
+   */
+  notice?: string;
+}
+
 /**
  * Loads the daemon's credentials, creating the daemon secret on first start. The machine env
  * is the source of truth for identity; the file keeps the secret stable across restarts
  * (so the platform's stored copy stays valid). A file written for another machine id gets a
  * fresh secret: a secret belongs to exactly one machine.
  *
+ * A corrupt file (not JSON, or not the expected shape) does not stop the daemon — that would
+ * crash-loop it: the identity comes from the env anyway, so a fresh secret is started, the
+ * file rewritten and the `notice` says so. A file readable by others is chmod-ed to 0600.
+ * Only an I/O error (e.g. EACCES) throws a `CredentialsError`.
+ *
  * @example
- * const { credentials, created } = await loadOrCreateCredentials({ home, env: process.env });
+ * const { credentials, created, notice } = await loadOrCreateCredentials({ home, env: process.env });
  */
 export async function loadOrCreateCredentials(
   options: LoadCredentialsOptions,
-): Promise<{ credentials: Credentials; created: boolean }> {
+): Promise<LoadedCredentials> {
   const identity = readMachineEnv(options.env);
   const path = credentialsPath(options.home);
-  const existing = await readCredentialsFile(path);
-  if (existing && existing.machineId === identity.machineId) {
+  const found = await readCredentialsFile(path);
+  if (found.kind === "valid" && found.credentials.machineId === identity.machineId) {
+    const existing = found.credentials;
     const credentials = { ...existing, ...identity };
+    let notice: string | undefined;
+    if (found.mode !== 0o600) {
+      // The secret may have been readable by others; it stays valid (only this user could
+      // have changed the mode), but the file goes back to owner-only at once.
+      await ensurePrivateDir(join(options.home, ".iterate"));
+      await chmod(path, 0o600);
+      notice = `credentials: ${path} had mode ${found.mode.toString(8).padStart(4, "0")}; fixed to 0600`;
+    }
     if (JSON.stringify(credentials) !== JSON.stringify(existing)) {
       await writeCredentials(options.home, credentials);
     }
-    return { credentials, created: false };
+    return { credentials, created: false, notice };
   }
   const credentials: Credentials = {
     ...identity,
@@ -119,30 +145,46 @@ export async function loadOrCreateCredentials(
     createdAt: new Date().toISOString(),
   };
   await writeCredentials(options.home, credentials);
-  return { credentials, created: true };
+  const notice =
+    found.kind === "corrupt"
+      ? `credentials: ${path} is malformed (${found.problem}); started a fresh daemon secret for ${identity.machineId} and rewrote the file`
+      : undefined;
+  return { credentials, created: true, notice };
 }
 
-async function readCredentialsFile(path: string): Promise<Credentials | null> {
+type CredentialsFile =
+  | { kind: "absent" }
+  | { kind: "corrupt"; problem: string }
+  | { kind: "valid"; credentials: Credentials; mode: number };
+
+async function readCredentialsFile(path: string): Promise<CredentialsFile> {
   let text: string;
+  let mode: number;
   try {
-    text = await readFile(path, "utf8");
+    const handle = await open(path, "r");
+    try {
+      mode = (await handle.stat()).mode & 0o777;
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "absent" };
     throw new CredentialsError(`${path} cannot be read: ${(error as Error).message}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new CredentialsError(`${path} is malformed: not valid JSON`);
+    return { kind: "corrupt", problem: "not valid JSON" };
   }
   const parsed = credentialsFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join(".") || "(root)";
-    throw new CredentialsError(`${path} is malformed: ${field}: ${issue?.message}`);
+    return { kind: "corrupt", problem: `${field}: ${issue?.message}` };
   }
-  return parsed.data;
+  return { kind: "valid", credentials: parsed.data, mode };
 }
 
 async function writeCredentials(home: string, credentials: Credentials): Promise<void> {

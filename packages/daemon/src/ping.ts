@@ -26,6 +26,8 @@ export interface PingOptions {
 export type PingOutcome =
   | { ok: true; attempts: number; status: number }
   | { ok: false; reason: "rejected"; attempts: number; status: number }
+  /** 409: the platform already holds a different secret for this machine. */
+  | { ok: false; reason: "conflict"; attempts: number; status: number }
   | { ok: false; reason: "aborted"; attempts: number };
 
 /** `POST {platform}/api/machine/ping`, per ARCHITECTURE "The handshake" step 3. */
@@ -49,8 +51,9 @@ export function backoffDelay(
 
 /**
  * Tells the platform "here I am, and here is the secret to talk to me with", retrying until
- * it answers 2xx. A 401/403 means the token is not (or no longer) this machine's: retrying
- * cannot help, so it stops and logs why. Everything else (network errors, 5xx, 404 while the
+ * it answers 2xx. A 401/403 means the token is not (or no longer) this machine's, a 409 that
+ * the platform holds another secret for it: retrying cannot help, so it stops and logs why.
+ * Everything else (network errors, 5xx, 404 while the
  * platform deploys, 429) is retried with capped exponential backoff and jitter.
  *
  * @example
@@ -93,6 +96,14 @@ export async function pingPlatform(options: PingOptions): Promise<PingOutcome> {
           `ping: platform refused the machine token (${res.status}${describe(detail)}); not retrying`,
         );
         return { ok: false, reason: "rejected", attempts: attempt, status: res.status };
+      }
+      if (res.status === 409) {
+        // The platform keeps the first secret a machine sent; another one (credentials.json
+        // lost or replaced) stays refused however often it is sent.
+        log(
+          `ping: platform holds another daemon secret for this machine (409${describe(detail)}); not retrying (rebuild the machine)`,
+        );
+        return { ok: false, reason: "conflict", attempts: attempt, status: res.status };
       }
       problem = `platform answered ${res.status}${describe(detail)}`;
     } catch (error) {

@@ -46,12 +46,13 @@ export interface PlatformSetup {
  */
 export async function setupPlatform(options: PlatformSetupOptions): Promise<PlatformSetup> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const { credentials, created } = await loadOrCreateCredentials({
+  const { credentials, created, notice } = await loadOrCreateCredentials({
     home: options.home,
     env: options.env,
   });
   log(
-    `credentials: ${created ? "created a new daemon secret" : "reusing the daemon secret"} for ${credentials.machineId}`,
+    notice ??
+      `credentials: ${created ? "created a new daemon secret" : "reusing the daemon secret"} for ${credentials.machineId}`,
   );
   const store = await createInstanceEnvStore({ file: join(options.home, ".iterate", "env.json") });
   const workspaceDir = join(options.home, "workspace");

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -97,20 +97,56 @@ describe("credentials file", () => {
     expect(second.credentials.daemonSecret).not.toBe(first.credentials.daemonSecret);
   });
 
-  it("fails fast naming the field when the file is malformed", async () => {
-    const home = await tempHome();
-    await loadOrCreateCredentials({ home, env });
-    const file = credentialsPath(home);
-    const content = JSON.parse(await readFile(file, "utf8"));
-    await writeFile(file, JSON.stringify({ ...content, daemonSecret: "short" }));
-    await expect(loadOrCreateCredentials({ home, env })).rejects.toThrow(
-      `${file} is malformed: daemonSecret: base64url of 32 bytes`,
-    );
-    await writeFile(file, "{not json");
-    await expect(loadOrCreateCredentials({ home, env })).rejects.toThrow(
-      `${file} is malformed: not valid JSON`,
-    );
-  });
+  it.each([
+    ["not JSON", () => "{not json", "not valid JSON"],
+    [
+      "a wrong field",
+      (c: object) => JSON.stringify({ ...c, daemonSecret: "short" }),
+      "daemonSecret: base64url of 32 bytes",
+    ],
+    ["not an object", () => "[]", "(root): Invalid input: expected object, received array"],
+    ["empty", () => "", "not valid JSON"],
+  ])(
+    "replaces a corrupt file (%s) with a fresh secret and says so in one line",
+    async (_, corrupt, problem) => {
+      const home = await tempHome();
+      const first = await loadOrCreateCredentials({ home, env });
+      const file = credentialsPath(home);
+      await writeFile(file, corrupt(first.credentials));
+      const second = await loadOrCreateCredentials({ home, env });
+      expect(second.created).toBe(true);
+      expect(second.credentials.machineId).toBe(env.ITERATE_MACHINE_ID);
+      expect(second.credentials.daemonSecret).not.toBe(first.credentials.daemonSecret);
+      expect(second.notice).toBe(
+        `credentials: ${file} is malformed (${problem}); started a fresh daemon secret for ${env.ITERATE_MACHINE_ID} and rewrote the file`,
+      );
+      expect(JSON.parse(await readFile(file, "utf8"))).toEqual(second.credentials);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      // Rewritten: the next start reuses the new secret quietly.
+      const third = await loadOrCreateCredentials({ home, env });
+      expect(third).toMatchObject({ created: false, notice: undefined });
+      expect(third.credentials.daemonSecret).toBe(second.credentials.daemonSecret);
+    },
+  );
+
+  it.each(["0644", "0666", "0400", "0700"])(
+    "fixes an existing file with mode %s to 0600, keeping the secret",
+    async (octal) => {
+      const mode = Number.parseInt(octal, 8);
+      const home = await tempHome();
+      const first = await loadOrCreateCredentials({ home, env });
+      await chmod(credentialsPath(home), mode);
+      await chmod(join(home, ".iterate"), 0o755);
+      const second = await loadOrCreateCredentials({ home, env });
+      expect(second.created).toBe(false);
+      expect(second.credentials.daemonSecret).toBe(first.credentials.daemonSecret);
+      expect(second.notice).toBe(
+        `credentials: ${credentialsPath(home)} had mode ${octal}; fixed to 0600`,
+      );
+      expect((await stat(credentialsPath(home))).mode & 0o777).toBe(0o600);
+      expect((await stat(join(home, ".iterate"))).mode & 0o777).toBe(0o700);
+    },
+  );
 });
 
 describe("iterate-daemon start-up", () => {
@@ -142,13 +178,38 @@ describe("iterate-daemon start-up", () => {
     expect(result.stderr.trim()).toBe("iterate-daemon: ITERATE_MACHINE_TOKEN is not set");
   });
 
-  it("exits 1 with one line naming a malformed credentials file", async () => {
+  it("starts despite a corrupt credentials file: one line, a fresh secret, the file rewritten", async () => {
+    const home = await tempHome();
+    const earlier = platform.pings.length;
+    const first = await startDaemon({ home, env: machineEnv(platform.url) });
+    const before = (await platform.waitForPings(earlier + 1)).at(-1);
+    await first.stop();
+    await writeFile(credentialsPath(home), '{"daemonSecret": tru');
+    const count = platform.pings.length;
+    const second = await startDaemon({ home, env: machineEnv(platform.url) });
+    const after = (await platform.waitForPings(count + 1)).at(-1);
+    await second.stop();
+    const notices = second
+      .output()
+      .split("\n")
+      .filter((line) => line.includes("malformed"));
+    expect(notices).toEqual([
+      `credentials: ${credentialsPath(home)} is malformed (not valid JSON); started a fresh daemon secret for ${machineEnv("").ITERATE_MACHINE_ID} and rewrote the file`,
+    ]);
+    expect(after?.body.secret).not.toBe(before?.body.secret);
+    expect(after?.body.machineId).toBe(machineEnv("").ITERATE_MACHINE_ID);
+    const onDisk = JSON.parse(await readFile(credentialsPath(home), "utf8"));
+    expect(onDisk.daemonSecret).toBe(after?.body.secret);
+    expect((await stat(credentialsPath(home))).mode & 0o777).toBe(0o600);
+  });
+
+  it("fixes a credentials file left readable by others to 0600 at start", async () => {
     const home = await tempHome();
     await loadOrCreateCredentials({ home, env: machineEnv(platform.url) });
-    await writeFile(credentialsPath(home), "[]");
-    const result = await runDaemonToExit({ home, env: machineEnv(platform.url) });
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toContain(`${credentialsPath(home)} is malformed`);
+    await chmod(credentialsPath(home), 0o644);
+    const daemon = await startDaemon({ home, env: machineEnv(platform.url) });
+    await daemon.waitForOutput(/fixed to 0600/);
+    await daemon.stop();
+    expect((await stat(credentialsPath(home))).mode & 0o777).toBe(0o600);
   });
 });

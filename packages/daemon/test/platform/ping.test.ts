@@ -3,7 +3,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { backoffDelay, pingPlatform } from "../../src/ping.ts";
 import { DAEMON_VERSION } from "../../src/version.ts";
 import { type DaemonProcess, machineEnv, startDaemon } from "./support/daemon-process.ts";
-import { type FakePlatform, startFakePlatform } from "./support/fake-platform.ts";
+import {
+  type FakePlatform,
+  type FakePlatformMode,
+  startFakePlatform,
+} from "./support/fake-platform.ts";
 
 const secret = "q3YtqHZLYkH6hZ3rJ1bW0Rk3Jm8kX2m9b7c6d5e4f3A";
 const machineToken = "itk_tok_aaaaaaaaaaaaaaaaaaaa_tokentokentokentokentokentokentokentok";
@@ -14,7 +18,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function platformIn(mode: "up" | "down" | "reject", port?: number): Promise<FakePlatform> {
+async function platformIn(mode: FakePlatformMode, port?: number): Promise<FakePlatform> {
   const platform = await startFakePlatform({ mode, port });
   cleanups.push(() => platform.close());
   return platform;
@@ -110,6 +114,19 @@ describe("here-I-am ping client", () => {
       /refused the machine token \(401: .*unauthorized.*\); not retrying/,
     );
     expect(log.join("\n")).not.toContain(machineToken);
+    expect(log.join("\n")).not.toContain(secret);
+  });
+
+  it("stops at once on 409 (the platform holds another secret for this machine) and says so", async () => {
+    const platform = await platformIn("conflict");
+    const log: string[] = [];
+    const outcome = await pingPlatform(options(platform.url, [], log));
+    expect(outcome).toEqual({ ok: false, reason: "conflict", attempts: 1, status: 409 });
+    expect(log).toEqual([
+      expect.stringMatching(
+        /^ping: platform holds another daemon secret for this machine \(409: .*conflict.*\); not retrying/,
+      ),
+    ]);
     expect(log.join("\n")).not.toContain(secret);
   });
 

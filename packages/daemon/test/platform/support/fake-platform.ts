@@ -9,8 +9,11 @@ export interface RecordedPing {
   status: number;
 }
 
-/** `up` answers 200, `down` 503 (platform deploying), `reject` 401 (token not this machine's). */
-export type FakePlatformMode = "up" | "down" | "reject";
+/**
+ * `up` answers 200, `down` 503 (platform deploying), `reject` 401 (token not this machine's),
+ * `conflict` 409 (the platform holds another secret for this machine).
+ */
+export type FakePlatformMode = "up" | "down" | "reject" | "conflict";
 
 /** A real HTTP server on 127.0.0.1 standing in for the platform's machine-facing API. */
 export interface FakePlatform {
@@ -45,7 +48,7 @@ export async function startFakePlatform(
         res.writeHead(404).end();
         return;
       }
-      const status = mode === "up" ? 200 : mode === "down" ? 503 : 401;
+      const status = { up: 200, down: 503, reject: 401, conflict: 409 }[mode];
       pings.push({
         authorization: req.headers.authorization,
         body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
@@ -57,7 +60,8 @@ export async function startFakePlatform(
           ? { ok: true }
           : {
               error: {
-                code: status === 401 ? "unauthorized" : "internal_error",
+                code:
+                  { 401: "unauthorized", 409: "conflict" }[status as 401 | 409] ?? "internal_error",
                 message: `mode ${mode}`,
               },
             };
