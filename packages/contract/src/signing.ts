@@ -103,6 +103,17 @@ export interface VerifyRequestOptions {
   replayCache?: ReplayCache;
 }
 
+/** What {@link verifyRequestHeader} needs: the request line and the token, not the body. */
+export type VerifyRequestHeaderOptions = Omit<VerifyRequestOptions, "body" | "replayCache">;
+
+/** What {@link verifyRequestBody} needs besides the claims and the body. */
+export interface VerifyRequestBodyOptions {
+  /** jti memory; default one module-wide cache (the same one verifyRequest uses). */
+  replayCache?: ReplayCache;
+  /** Millisecond clock; default Date.now. */
+  now?: () => number;
+}
+
 /** A verified request's claims, or the reason it was refused. */
 export type VerifyRequestResult =
   | { ok: true; claims: RequestClaims }
@@ -113,12 +124,36 @@ let defaultReplayCache: ReplayCache | undefined;
 /**
  * Verifies a signed platform → daemon request. Expected failures are values, not throws.
  * The jti is recorded only when everything else passed, so a refused request burns nothing.
+ * Exactly {@link verifyRequestHeader} followed by {@link verifyRequestBody}.
  * @example
  * const result = await verifyRequest({ token: c.req.header("authorization"), secret, machineId,
  *   method: c.req.method, url: c.req.url, body: new Uint8Array(await c.req.arrayBuffer()) });
  * if (!result.ok) return c.json(errorBody(result.code, VERIFY_FAILURE_MESSAGES[result.code]), 401);
  */
 export async function verifyRequest(options: VerifyRequestOptions): Promise<VerifyRequestResult> {
+  // One clock reading for both phases, so the composition decides exactly as one check would.
+  const nowMs = (options.now ?? Date.now)();
+  const now = () => nowMs;
+  const header = verifyRequestHeader({ ...options, now });
+  if (!header.ok) return header;
+  return verifyRequestBody(header.claims, options.body, { replayCache: options.replayCache, now });
+}
+
+/**
+ * Phase one of {@link verifyRequest}, before any body byte is read: the token's MAC, claims,
+ * audience, lifetime, method and path. Records nothing: a request passing here still needs
+ * {@link verifyRequestBody}, and until then its jti is not spent (two copies of one token may
+ * both pass this phase; only one can pass the next). Synchronous and cheap (one HMAC).
+ * `claims.bh === undefined` means the body must be empty, so a non-empty one can be refused as
+ * `body_mismatch` without reading it.
+ * @example
+ * const header = verifyRequestHeader({ token: c.req.header("authorization"), secret, machineId,
+ *   method: c.req.method, url: c.req.url });
+ * if (!header.ok) return c.json(errorBody(header.code, VERIFY_FAILURE_MESSAGES[header.code]), 401);
+ * const body = await readCappedBody(c.req.raw); // only now, for an authenticated sender
+ * const result = await verifyRequestBody(header.claims, body, { replayCache });
+ */
+export function verifyRequestHeader(options: VerifyRequestHeaderOptions): VerifyRequestResult {
   const token = (options.token ?? "").trim().replace(/^Bearer(\s+|$)/i, "");
   if (!token) return { ok: false, code: "missing" };
   const key = hs256KeyForSecret(options.secret);
@@ -130,9 +165,8 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<Veri
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (!audiences.includes(options.machineId)) return { ok: false, code: "wrong_audience" };
 
-  const nowMs = (options.now ?? Date.now)();
-  const nowSec = Math.floor(nowMs / 1000);
-  if (claims.exp <= nowSec - CLOCK_SKEW_SECONDS) return { ok: false, code: "expired" };
+  const nowSec = Math.floor((options.now ?? Date.now)() / 1000);
+  if (isExpired(claims, nowSec)) return { ok: false, code: "expired" };
   if (claims.iat > nowSec + CLOCK_SKEW_SECONDS) return { ok: false, code: "not_yet_valid" };
   if (claims.nbf !== undefined && claims.nbf > nowSec + CLOCK_SKEW_SECONDS) {
     return { ok: false, code: "not_yet_valid" };
@@ -142,19 +176,42 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<Veri
     return { ok: false, code: "method_mismatch" };
   }
   if (claims.htu !== requestTarget(options.url)) return { ok: false, code: "path_mismatch" };
+  return { ok: true, claims };
+}
+
+/**
+ * Phase two of {@link verifyRequest}: checks `bh` against the body bytes and records the jti.
+ * `claims` must come from a successful {@link verifyRequestHeader} of the same request.
+ * Expiry is checked again, because reading the body takes time: a token that ran out while
+ * its body arrived answers `expired`, so every jti recorded is one that could still verify.
+ * @example
+ * const result = await verifyRequestBody(header.claims, body, { replayCache });
+ * if (!result.ok) return c.json(errorBody(result.code, VERIFY_FAILURE_MESSAGES[result.code]), 401);
+ */
+export async function verifyRequestBody(
+  claims: RequestClaims,
+  body: RequestBody,
+  options: VerifyRequestBodyOptions = {},
+): Promise<VerifyRequestResult> {
   // An empty body has no bh; a bh of the empty body is still a correct hash and accepted.
-  const body = bodyBytes(options.body);
-  if (body.length > 0 || claims.bh !== undefined) {
-    if (claims.bh !== (await bodyHash(body))) return { ok: false, code: "body_mismatch" };
+  const bytes = bodyBytes(body);
+  if (bytes.length > 0 || claims.bh !== undefined) {
+    if (claims.bh !== (await bodyHash(bytes))) return { ok: false, code: "body_mismatch" };
   }
 
+  const nowMs = (options.now ?? Date.now)();
+  if (isExpired(claims, Math.floor(nowMs / 1000))) return { ok: false, code: "expired" };
   defaultReplayCache ??= createReplayCache();
   const cache = options.replayCache ?? defaultReplayCache;
-  // Remember the jti for as long as the token could still pass the expiry check above.
+  // Remember the jti for as long as the token could still pass the expiry check.
   if (!cache.claim(claims.jti, (claims.exp + CLOCK_SKEW_SECONDS) * 1000, nowMs)) {
     return { ok: false, code: "replayed" };
   }
   return { ok: true, claims };
+}
+
+function isExpired(claims: RequestClaims, nowSec: number): boolean {
+  return claims.exp <= nowSec - CLOCK_SKEW_SECONDS;
 }
 
 /**
@@ -179,8 +236,12 @@ export function bearerToken(authorization: string | null | undefined): string | 
   return match ? (match[1] as string) : null;
 }
 
-/** Bodies up to this size are hashed in JS (µs); larger ones natively by WebCrypto, off-thread in Node. */
-const SYNC_BODY_HASH_MAX_BYTES = 16 * 1024;
+/**
+ * Bodies up to this size are hashed by @noble/hashes, synchronously; larger ones by WebCrypto
+ * (native, off the main thread in Node). Measured on Node 20 here: noble is faster below ~6 KiB
+ * (4 KiB: 24 vs 35 µs) and WebCrypto above (16 KiB: 92 vs 45 µs; 1 MiB: 5.7 vs 0.7 ms).
+ */
+const SYNC_BODY_HASH_MAX_BYTES = 4 * 1024;
 
 function bodyHash(body: Uint8Array<ArrayBuffer>): Promise<string> | string {
   return body.length <= SYNC_BODY_HASH_MAX_BYTES

@@ -211,6 +211,25 @@ describe("request signing round trips", () => {
     });
   });
 
+  it("hashes bodies either side of the noble/WebCrypto switch (4 KiB) to the standard digest", async () => {
+    for (const length of [4095, 4096, 4097, 16_384, 16_385]) {
+      const body = new Uint8Array(length).map((_, i) => (i * 7) % 256);
+      const token = await signRequest({
+        secret: SECRET,
+        machineId: MACHINE_ID,
+        method: "PUT",
+        url: PATH,
+        body,
+        now: () => T0_MS,
+      });
+      const claims = JSON.parse(
+        new TextDecoder().decode(refFromBase64url(token.split(".")[1] as string)),
+      );
+      expect(claims.bh, `length ${length}`).toBe(await refSha256(body));
+      expect((await verifyFixture(token, { method: "PUT", body })).ok).toBe(true);
+    }
+  });
+
   it("omits bh for every empty body form and accepts any of them on verify", async () => {
     for (const body of [undefined, null, "", new Uint8Array(0), new ArrayBuffer(0)]) {
       const token = await signRequest({
