@@ -1,0 +1,46 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** A fixed test key (base64 of 32 bytes); real keys come from .dev.vars or `wrangler secret put`. */
+const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+
+/**
+ * The Daytona provider where it runs in production — workerd — against a fake Daytona API
+ * (test-support/fake-daytona.ts) started in globalSetup (Node) with real daemons behind it.
+ * The worker's `DAYTONA_*` bindings point at the fake and `MACHINE_PROVIDER` is `daytona`, so
+ * whole-worker tests in this project (the MachineWorkflow) use the same fake.
+ */
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async ({ inject }) => {
+      const daytona = inject("fakeDaytona");
+      return {
+        main: path.join(root, "apps/os/src/worker.ts"),
+        wrangler: { configPath: path.join(root, "wrangler.toml") },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: await readD1Migrations(path.join(root, "drizzle")),
+            ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+            MACHINE_PROVIDER: "daytona",
+            DAYTONA_API_KEY: daytona.apiKey,
+            DAYTONA_API_URL: daytona.apiUrl,
+            DAYTONA_TARGET: daytona.target,
+            DAYTONA_SNAPSHOT: daytona.snapshot,
+          },
+        },
+      };
+    }),
+  ],
+  test: {
+    name: "os daytona (workerd)",
+    include: ["test-daytona/**/*.test.ts"],
+    globalSetup: ["test-support/daytona-global-setup.ts"],
+    setupFiles: ["test/setup.ts"],
+    // Each create starts a real daemon process; the SDK polls once a second.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
