@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { DAEMON_SECRET_PATTERN, generateDaemonSecret } from "@iterate/contract";
 import { z } from "zod";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic-file.ts";
+import { isSecureOrLoopback, SECURE_TRANSPORT_RULE } from "./net/secure-transport.ts";
 
 /** Who this machine is and where its platform lives, as the platform put it in the machine env. */
 export interface MachineIdentity {
@@ -60,7 +61,8 @@ export function credentialsPath(home: string): string {
 
 /**
  * Reads the four reserved `ITERATE_*` variables the platform gives every machine.
- * Throws a `CredentialsError` naming the first missing or malformed one (never echoing a token).
+ * Throws a `CredentialsError` naming the first missing or malformed one (never echoing a token),
+ * or refusing an `http:` platform URL outside loopback.
  *
  * @example
  * const identity = readMachineEnv(process.env); // { platformUrl, instanceId, machineId, machineToken }
@@ -77,6 +79,13 @@ export function readMachineEnv(env: Record<string, string | undefined>): Machine
       );
     }
     identity[key] = parsed.data;
+  }
+  // The ping carries the daemon secret to this URL: never in the clear across a network.
+  const platform = new URL(identity.platformUrl as string);
+  if (!isSecureOrLoopback(platform)) {
+    throw new CredentialsError(
+      `ITERATE_PLATFORM_URL must use ${SECURE_TRANSPORT_RULE}: refusing ${platform.protocol}//${platform.host}`,
+    );
   }
   return identity as MachineIdentity;
 }

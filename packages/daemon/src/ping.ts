@@ -1,3 +1,5 @@
+import { isSecureOrLoopback, SECURE_TRANSPORT_RULE } from "./net/secure-transport.ts";
+
 /** Options of {@link pingPlatform}. Clock, randomness and fetch are injectable for tests. */
 export interface PingOptions {
   platformUrl: string;
@@ -28,7 +30,9 @@ export type PingOutcome =
   | { ok: false; reason: "rejected"; attempts: number; status: number }
   /** 409: the platform already holds a different secret for this machine. */
   | { ok: false; reason: "conflict"; attempts: number; status: number }
-  | { ok: false; reason: "aborted"; attempts: number };
+  | { ok: false; reason: "aborted"; attempts: number }
+  /** The platform URL is neither https nor loopback: nothing was sent. */
+  | { ok: false; reason: "insecure"; attempts: 0 };
 
 /** `POST {platform}/api/machine/ping`, per ARCHITECTURE "The handshake" step 3. */
 export const PING_PATH = "/api/machine/ping";
@@ -54,7 +58,9 @@ export function backoffDelay(
  * it answers 2xx. A 401/403 means the token is not (or no longer) this machine's, a 409 that
  * the platform holds another secret for it: retrying cannot help, so it stops and logs why.
  * Everything else (network errors, 5xx, 404 while the
- * platform deploys, 429) is retried with capped exponential backoff and jitter.
+ * platform deploys, 429, and any 3xx — a redirect is never followed, as it would carry the
+ * secret elsewhere) is retried with capped exponential backoff and jitter. Only `https:` or
+ * loopback `http:` platform URLs are pinged.
  *
  * @example
  * const outcome = await pingPlatform({ platformUrl, machineToken, machineId, secret, version });
@@ -67,6 +73,13 @@ export async function pingPlatform(options: PingOptions): Promise<PingOutcome> {
   const baseMs = options.baseDelayMs ?? 200;
   const maxMs = options.maxDelayMs ?? 10_000;
   const url = `${options.platformUrl.replace(/\/+$/, "")}${PING_PATH}`;
+  if (!isSecureOrLoopback(new URL(url))) {
+    // readMachineEnv refuses such a URL at start; this keeps the secret safe for other callers.
+    log(
+      `ping: refusing to send the daemon secret to ${new URL(url).origin}: needs ${SECURE_TRANSPORT_RULE}`,
+    );
+    return { ok: false, reason: "insecure", attempts: 0 };
+  }
   const body = JSON.stringify({
     machineId: options.machineId,
     secret: options.secret,
@@ -84,6 +97,8 @@ export async function pingPlatform(options: PingOptions): Promise<PingOutcome> {
           "content-type": "application/json",
         },
         body,
+        // A redirect would hand the secret to whoever the Location names: never followed.
+        redirect: "manual",
         signal: anySignal(options.signal, AbortSignal.timeout(options.attemptTimeoutMs ?? 10_000)),
       });
       const detail = await res.text().catch(() => "");
@@ -105,7 +120,10 @@ export async function pingPlatform(options: PingOptions): Promise<PingOutcome> {
         );
         return { ok: false, reason: "conflict", attempts: attempt, status: res.status };
       }
-      problem = `platform answered ${res.status}${describe(detail)}`;
+      problem =
+        res.status >= 300 && res.status < 400
+          ? `platform answered ${res.status}, a redirect (not followed)`
+          : `platform answered ${res.status}${describe(detail)}`;
     } catch (error) {
       if (options.signal?.aborted) return { ok: false, reason: "aborted", attempts: attempt };
       problem = networkProblem(error);

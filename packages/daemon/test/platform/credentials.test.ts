@@ -39,6 +39,29 @@ describe("machine env", () => {
     expect(() => readMachineEnv(broken)).toThrow(message);
   });
 
+  it.each([
+    "https://os.example.com",
+    "http://localhost:8787",
+    "http://127.0.0.1:9",
+    "http://127.3.4.5",
+    "http://[::1]:8787",
+  ])("accepts the platform URL %s (https, or http to loopback)", (url) => {
+    expect(readMachineEnv({ ...env, ITERATE_PLATFORM_URL: url }).platformUrl).toBe(url);
+  });
+
+  it.each([
+    "http://os.example.com",
+    "http://10.0.0.1:8787",
+    "http://128.0.0.1",
+    "http://127.0.0.1.nip.io",
+    "http://localhost.example.com",
+    "http://[::2]",
+  ])("refuses the plain-http platform URL %s outside loopback", (url) => {
+    expect(() => readMachineEnv({ ...env, ITERATE_PLATFORM_URL: url })).toThrow(
+      /^ITERATE_PLATFORM_URL must use https \(http only to loopback: 127\.0\.0\.0\/8, ::1, localhost\): refusing http:\/\//,
+    );
+  });
+
   it("never echoes a malformed token in the error", () => {
     const broken = { ...env, ITERATE_MACHINE_TOKEN: "secret value" };
     const error = (() => {

@@ -2,7 +2,12 @@ import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { backoffDelay, pingPlatform } from "../../src/ping.ts";
 import { DAEMON_VERSION } from "../../src/version.ts";
-import { type DaemonProcess, machineEnv, startDaemon } from "./support/daemon-process.ts";
+import {
+  type DaemonProcess,
+  machineEnv,
+  runDaemonToExit,
+  startDaemon,
+} from "./support/daemon-process.ts";
 import {
   type FakePlatform,
   type FakePlatformMode,
@@ -18,8 +23,12 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function platformIn(mode: FakePlatformMode, port?: number): Promise<FakePlatform> {
-  const platform = await startFakePlatform({ mode, port });
+async function platformIn(
+  mode: FakePlatformMode,
+  port?: number,
+  redirectTo?: string,
+): Promise<FakePlatform> {
+  const platform = await startFakePlatform({ mode, port, redirectTo });
   cleanups.push(() => platform.close());
   return platform;
 }
@@ -130,6 +139,42 @@ describe("here-I-am ping client", () => {
     expect(log.join("\n")).not.toContain(secret);
   });
 
+  it("never follows a redirect: a 307 is a failed attempt, retried, and its target gets nothing", async () => {
+    const elsewhere = await platformIn("up");
+    const platform = await platformIn("redirect", undefined, elsewhere.url);
+    const log: string[] = [];
+    const abort = new AbortController();
+    const outcome = await pingPlatform({
+      ...options(platform.url, [], log),
+      signal: abort.signal,
+      sleep: async () => {
+        if (platform.requests.length === 2) abort.abort();
+      },
+    });
+    expect(outcome).toEqual({ ok: false, reason: "aborted", attempts: 2 });
+    expect(log).toEqual([
+      "ping: attempt 1 failed: platform answered 307, a redirect (not followed); retrying in 200 ms",
+      "ping: attempt 2 failed: platform answered 307, a redirect (not followed); retrying in 400 ms",
+    ]);
+    expect(platform.requests).toEqual(["POST /api/machine/ping", "POST /api/machine/ping"]);
+    expect(elsewhere.requests).toEqual([]);
+  });
+
+  it("sends nothing to an http platform URL outside loopback", async () => {
+    const sent: string[] = [];
+    const log: string[] = [];
+    const outcome = await pingPlatform({
+      ...options("http://os.example.com", [], log),
+      fetch: async (input) => {
+        sent.push(String(input));
+        return new Response(null, { status: 200 });
+      },
+    });
+    expect(outcome).toEqual({ ok: false, reason: "insecure", attempts: 0 });
+    expect(sent).toEqual([]);
+    expect(log.join("\n")).not.toContain(secret);
+  });
+
   it("gives up when aborted", async () => {
     const platform = await platformIn("down");
     const abort = new AbortController();
@@ -167,6 +212,28 @@ describe("iterate-daemon here-I-am", () => {
     const [ping] = await platform.waitForPings(1);
     expect(ping?.status).toBe(200);
   });
+
+  it("does not follow the platform's redirect: the target receives nothing, the ping is retried", async () => {
+    const elsewhere = await platformIn("up");
+    const platform = await platformIn("redirect", undefined, elsewhere.url);
+    const daemon = await daemonFor(platform.url);
+    await daemon.waitForOutput(
+      /ping: attempt 2 failed: platform answered 307, a redirect \(not followed\)/,
+    );
+    expect(elsewhere.requests).toEqual([]);
+    expect(daemon.output()).not.toContain("platform answered 200");
+  });
+
+  it.each(["http://os.example.com", "http://10.0.0.1:8787", "http://localhost.example.com"])(
+    "refuses ITERATE_PLATFORM_URL=%s at start with one line and exit 1",
+    async (url) => {
+      const result = await runDaemonToExit({ env: machineEnv(url) });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split("\n")).toEqual([
+        `iterate-daemon: ITERATE_PLATFORM_URL must use https (http only to loopback: 127.0.0.0/8, ::1, localhost): refusing ${new URL(url).origin}`,
+      ]);
+    },
+  );
 
   it("stops pinging on 401 and says why", async () => {
     const platform = await platformIn("reject");

@@ -11,15 +11,18 @@ export interface RecordedPing {
 
 /**
  * `up` answers 200, `down` 503 (platform deploying), `reject` 401 (token not this machine's),
- * `conflict` 409 (the platform holds another secret for this machine).
+ * `conflict` 409 (the platform holds another secret for this machine), `redirect` 307 to the
+ * `redirectTo` origin (same path).
  */
-export type FakePlatformMode = "up" | "down" | "reject" | "conflict";
+export type FakePlatformMode = "up" | "down" | "reject" | "conflict" | "redirect";
 
 /** A real HTTP server on 127.0.0.1 standing in for the platform's machine-facing API. */
 export interface FakePlatform {
   url: string;
   port: number;
   pings: RecordedPing[];
+  /** Every request received, pings or not (`METHOD /path`). */
+  requests: string[];
   setMode(mode: FakePlatformMode): void;
   /** Resolves once `count` pings (of any outcome) arrived; rejects after `timeoutMs`. */
   waitForPings(count: number, timeoutMs?: number): Promise<RecordedPing[]>;
@@ -35,20 +38,26 @@ export interface FakePlatform {
  * await platform.waitForPings(1);
  */
 export async function startFakePlatform(
-  options: { mode?: FakePlatformMode; port?: number } = {},
+  options: { mode?: FakePlatformMode; port?: number; redirectTo?: string } = {},
 ): Promise<FakePlatform> {
   let mode = options.mode ?? "up";
   const pings: RecordedPing[] = [];
+  const requests: string[] = [];
   const waiters = new Set<() => void>();
   const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
+      if (mode === "redirect") {
+        res.writeHead(307, { location: `${options.redirectTo}${req.url}` }).end();
+        return;
+      }
       if (req.method !== "POST" || req.url !== "/api/machine/ping") {
         res.writeHead(404).end();
         return;
       }
-      const status = { up: 200, down: 503, reject: 401, conflict: 409 }[mode];
+      const status = { up: 200, down: 503, reject: 401, conflict: 409 }[mode as "up"];
       pings.push({
         authorization: req.headers.authorization,
         body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
@@ -77,6 +86,7 @@ export async function startFakePlatform(
     url: `http://127.0.0.1:${port}`,
     port,
     pings,
+    requests,
     setMode(next) {
       mode = next;
     },
