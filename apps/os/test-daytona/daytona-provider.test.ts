@@ -30,9 +30,8 @@ const provider = createDaytonaProvider({
 async function recorded(): Promise<RecordedRequest[]> {
   return (await fetch(`${daytona.url}/__fake/requests`)).json();
 }
-async function fakeSandbox(id: string): Promise<FakeSandbox | undefined> {
-  const all: FakeSandbox[] = await (await fetch(`${daytona.url}/__fake/sandboxes`)).json();
-  return all.find((s) => s.id === id);
+async function fakeSandboxes(): Promise<FakeSandbox[]> {
+  return (await fetch(`${daytona.url}/__fake/sandboxes`)).json();
 }
 
 /** A machine's spec; the daemon needs the reserved env and pings a platform that is not there. */
@@ -75,7 +74,7 @@ describe("Daytona provider: a created sandbox", () => {
   });
 
   it("carries the preview token Daytona issued as x-daytona-preview-token", async () => {
-    const fake = await fakeSandbox(sandbox.externalId);
+    const fake = (await fakeSandboxes()).find((s) => s.id === sandbox.externalId);
     expect(sandbox.headers).toEqual({ [PREVIEW_TOKEN_HEADER]: fake?.previewToken });
   });
 
@@ -140,6 +139,30 @@ describe("Daytona provider: errors", () => {
     );
     expect(error.message).not.toContain(daytona.apiKey);
     expect(error.message).not.toContain(machine.env.ITERATE_MACHINE_TOKEN);
+  });
+
+  it("a sandbox whose entrypoint fails is a ProviderError with Daytona's error reason", async () => {
+    const machine = spec();
+    delete machine.env.ITERATE_PLATFORM_URL; // the daemon refuses to start without it
+    const error = await rejection(provider.create(machine));
+    const failed = (await fakeSandboxes()).find(
+      (s) => s.labels[MACHINE_LABEL] === machine.machineId,
+    );
+    expect(failed?.state).toBe("error");
+    expect(error.message).toContain(failed?.errorReason);
+    expect(error.message).not.toContain(machine.env.ITERATE_MACHINE_TOKEN);
+  });
+
+  it("create waits a bounded time for a sandbox that never starts", async () => {
+    const slow = createDaytonaProvider({
+      ...daytona,
+      snapshot: daytona.hangingSnapshot,
+      createTimeoutSeconds: 1,
+    });
+    const started = Date.now();
+    const error = await rejection(slow.create(spec()));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error.message).toMatch(/within 1 seconds/);
   });
 
   it("a wrong API key is a ProviderError (401) that does not include the key", async () => {

@@ -10,16 +10,22 @@ import { startFakeDaytona } from "./fake-daytona.ts";
 import type { FakeDaytonaContext } from "./fake-daytona-context.ts";
 
 const SNAPSHOT = "iterate-daemon";
+const HANGING_SNAPSHOT = "iterate-daemon-hanging";
 
 export default async function setup(project: TestProject) {
   const apiKey = `dtn_${randomBytes(16).toString("hex")}`;
-  const fake = await startFakeDaytona({ apiKey, snapshots: [SNAPSHOT] });
+  const fake = await startFakeDaytona({
+    apiKey,
+    snapshots: [SNAPSHOT],
+    hangingSnapshots: [HANGING_SNAPSHOT],
+  });
   const context: FakeDaytonaContext = {
     url: fake.url,
     apiUrl: fake.apiUrl,
     apiKey,
     target: "us",
     snapshot: SNAPSHOT,
+    hangingSnapshot: HANGING_SNAPSHOT,
   };
   project.provide("fakeDaytona", context);
   return () => fake.close();

@@ -14,8 +14,10 @@ export interface FakeDaytonaContext {
   apiKey: string;
   /** A target the tests pass (recorded as `target`). */
   target: string;
-  /** The one snapshot name the fake knows. */
+  /** The snapshot whose sandboxes run a daemon. */
   snapshot: string;
+  /** A snapshot whose sandboxes stay `starting` forever (no daemon). */
+  hangingSnapshot: string;
 }
 
 /** One request as the fake received it. Headers are recorded fully, secrets included. */

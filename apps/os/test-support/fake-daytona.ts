@@ -31,6 +31,8 @@ export interface FakeDaytonaOptions {
   apiKey: string;
   /** Snapshot names that exist; creating from another is Daytona's 400. Default `["iterate-daemon"]`. */
   snapshots?: string[];
+  /** Snapshots whose sandboxes never finish starting (no daemon): for bounded-wait tests. */
+  hangingSnapshots?: string[];
   /** Starts the sandbox's daemon. Default: {@link spawnDaemon} (a real daemon process). */
   startDaemon?: StartDaemon;
   /** Items per page of `GET /sandbox` when the client sends no `limit`. Default 100. */
@@ -87,7 +89,8 @@ function record(req: IncomingMessage, body: unknown): RecordedRequest {
  * await daytona.close();
  */
 export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<FakeDaytona> {
-  const snapshots = new Set(options.snapshots ?? ["iterate-daemon"]);
+  const hanging = new Set(options.hangingSnapshots ?? []);
+  const snapshots = new Set([...(options.snapshots ?? ["iterate-daemon"]), ...hanging]);
   const startDaemon = options.startDaemon ?? ((env: Record<string, string>) => spawnDaemon(env));
   const requests: RecordedRequest[] = [];
   const sandboxes = new Map<string, FakeSandbox>();
@@ -141,6 +144,10 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
       createBody: body,
     };
     sandboxes.set(sandbox.id, sandbox);
+    if (hanging.has(snapshot)) {
+      daemons.set(sandbox.id, Promise.resolve(undefined));
+      return json(res, 200, dto(sandbox));
+    }
     // Like Daytona, the entrypoint starts while the answer is still `starting`.
     daemons.set(
       sandbox.id,
