@@ -31,7 +31,7 @@ export type DaemonStart = { ok: true; port: number } | { ok: false; reason: stri
 export interface DaemonProcess {
   /** Undefined only when the process could not be spawned. */
   readonly pid: number | undefined;
-  /** Resolves once the daemon listens, or failed to (a timed-out daemon is dead by then). */
+  /** Resolves once the daemon listens and answers /healthz, or failed to (a timed-out one is dead by then). */
   readonly started: Promise<DaemonStart>;
   /** Resolves when the process is gone: its exit code, 128 + signal number, or null if never spawned. */
   readonly exited: Promise<number | null>;
@@ -59,6 +59,7 @@ export function spawnDaemon(options: SpawnDaemonOptions): DaemonProcess {
   let failure: string | null = null;
   let stderrTail = "";
   let stdoutPending = "";
+  let port: number | null = null;
   let settle: (start: DaemonStart) => void = () => {};
   const started = new Promise<DaemonStart>((resolve) => {
     settle = (start) => {
@@ -85,12 +86,30 @@ export function spawnDaemon(options: SpawnDaemonOptions): DaemonProcess {
   child.stdout?.on("data", (chunk: Buffer) => {
     log.write(chunk);
     stdoutPending = (stdoutPending + chunk.toString("utf8")).slice(-4096);
-    const match = LISTENING_LINE.exec(stdoutPending);
+    const match = port === null ? LISTENING_LINE.exec(stdoutPending) : null;
     if (match) {
       stdoutPending = "";
-      settle({ ok: true, port: Number(match[1]) });
+      port = Number(match[1]);
+      void settleWhenHealthy(port);
     }
   });
+  // The line alone is not enough: the daemon prints it before it installs its SIGTERM handler
+  // (and starts its first fetch in between), so a stop sent at once could kill it mid-start
+  // instead of shutting it down. Once /healthz answers, its start-up code has run to the end.
+  async function settleWhenHealthy(listeningPort: number): Promise<void> {
+    const url = `http://127.0.0.1:${listeningPort}/healthz`;
+    while (!gone && failure === null) {
+      const healthy = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+        async (res) => {
+          await res.body?.cancel();
+          return res.ok;
+        },
+        () => false,
+      );
+      if (healthy) return settle({ ok: true, port: listeningPort });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
   child.stderr?.on("data", (chunk: Buffer) => {
     log.write(chunk);
     stderrTail = (stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
@@ -126,7 +145,10 @@ export function spawnDaemon(options: SpawnDaemonOptions): DaemonProcess {
   const timeout = setTimeout(() => {
     if (gone) return;
     const seconds = options.startTimeoutMs / 1000;
-    failure = `the daemon did not listen within ${seconds} s${lastStderr()}`;
+    failure =
+      port === null
+        ? `the daemon did not listen within ${seconds} s${lastStderr()}`
+        : `the daemon listened on :${port} but its /healthz did not answer 200 within ${seconds} s`;
     child.kill("SIGKILL"); // "started" settles on its exit: the answer comes once it is dead
   }, options.startTimeoutMs);
   void started.then(() => clearTimeout(timeout));

@@ -21,7 +21,9 @@ export function createSandboxesRoutes(options: { registry: SandboxRegistry }) {
     "/",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: () => {
+      onError: (c) => {
+        // The unread rest of the body is still on the wire: this connection cannot be reused.
+        c.header("connection", "close");
         throw new AppError("payload_too_large", `Body over ${MAX_BODY_BYTES} bytes`, 413);
       },
     }),
