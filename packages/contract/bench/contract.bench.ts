@@ -1,12 +1,14 @@
 /**
  * `pnpm --filter @iterate/contract bench`: per-request cost of signing + verifying a platform →
- * daemon request, and of sealing + opening a 32-byte secret, each against a bare WebCrypto
- * baseline measured in the same run. Target: sign+verify < 50 µs per request.
+ * daemon request, and of sealing + opening a 32-byte secret, each against a bare baseline
+ * measured in the same run; and replay-cache claim() throughput when full vs empty.
+ * Target: sign+verify < 50 µs per request.
  */
 import { jwtVerify, SignJWT } from "jose";
 import {
   base64urlDecode,
   base64urlEncode,
+  createHmacSha256,
   createKeyring,
   createReplayCache,
   generateDaemonSecret,
@@ -52,6 +54,8 @@ const hmacKey = await crypto.subtle.importKey(
   ["sign"],
 );
 const bareHmac = () => crypto.subtle.sign("HMAC", hmacKey, signingInput);
+const nobleMac = createHmacSha256(secretBytes);
+const bareNobleHmac = () => nobleMac(signingInput);
 
 // Comparison: the same claims and checks through jose (SignJWT + jwtVerify), the library the issue named.
 const joseCache = new Set<string>();
@@ -108,8 +112,31 @@ async function bareAesGcm(): Promise<void> {
   await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aadBytes }, aesKey, sealed);
 }
 
+// Replay cache at steady state: 1 000 claims per (simulated) second, each token living 90 s
+// (60 s + 30 s skew) and expiring on a whole second like verifyRequest's — more than 50 000
+// live ids, so the full cache evicts on every claim. The empty one forgets each id by the next.
+const REPLAY_HELD = 50_000;
+const fullCache = createReplayCache({ maxEntries: REPLAY_HELD });
+let fullClock = 0;
+function claimFull(): void {
+  fullClock += 1;
+  const expiresAt = (Math.floor(fullClock / 1000) + 90) * 1000;
+  if (!fullCache.claim(`full-${fullClock}`, expiresAt, fullClock)) throw new Error("refused");
+}
+for (let i = 0; i < REPLAY_HELD * 2; i++) claimFull();
+if (fullCache.size !== REPLAY_HELD) throw new Error(`expected a full cache, got ${fullCache.size}`);
+const emptyCache = createReplayCache({ maxEntries: REPLAY_HELD });
+let emptyClock = 0;
+function claimEmpty(): void {
+  emptyClock += 1;
+  if (!emptyCache.claim(`empty-${emptyClock}`, emptyClock + 1, emptyClock)) {
+    throw new Error("refused");
+  }
+}
+
 const results = await runBench([
   { name: "baseline: bare WebCrypto HMAC-SHA256 (same bytes)", fn: bareHmac },
+  { name: "baseline: bare @noble/hashes HMAC-SHA256 (same bytes)", fn: bareNobleHmac },
   { name: "signRequest + verifyRequest", fn: signAndVerify },
   {
     name: "  signRequest only",
@@ -118,16 +145,22 @@ const results = await runBench([
   { name: "jose SignJWT + jwtVerify (comparison)", fn: joseSignAndVerify },
   { name: "baseline: bare WebCrypto AES-GCM enc+dec", fn: bareAesGcm },
   { name: "keyring encrypt + decrypt (32-byte secret)", fn: encryptAndDecrypt },
+  { name: "replay cache claim(), empty", fn: claimEmpty },
+  { name: `replay cache claim(), ${REPLAY_HELD} held (full)`, fn: claimFull },
 ]);
 
-const [hmac, signVerify, , jose, aes, envelope] = results as [
-  BenchResult,
-  BenchResult,
-  BenchResult,
-  BenchResult,
-  BenchResult,
-  BenchResult,
-];
+const [hmac, nobleHmac, signVerify, , jose, aes, envelope, claimE, claimF] =
+  results as BenchResult[] as [
+    BenchResult,
+    BenchResult,
+    BenchResult,
+    BenchResult,
+    BenchResult,
+    BenchResult,
+    BenchResult,
+    BenchResult,
+    BenchResult,
+  ];
 // No Node types here: the contract (and its bench) stay web-standard.
 const nodeVersion = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
   ?.node;
@@ -137,8 +170,12 @@ console.log(
 printTable(results);
 console.log("");
 console.log(`sign+verify / bare HMAC:         ${(signVerify.usPerOp / hmac.usPerOp).toFixed(2)}x`);
+console.log(
+  `sign+verify / bare noble HMAC:   ${(signVerify.usPerOp / nobleHmac.usPerOp).toFixed(2)}x`,
+);
 console.log(`jose sign+verify / bare HMAC:    ${(jose.usPerOp / hmac.usPerOp).toFixed(2)}x`);
 console.log(`encrypt+decrypt / bare AES-GCM:  ${(envelope.usPerOp / aes.usPerOp).toFixed(2)}x`);
+console.log(`claim() full / empty:            ${(claimF.usPerOp / claimE.usPerOp).toFixed(2)}x`);
 const pass = signVerify.usPerOp < TARGET_US;
 console.log(
   `target sign+verify < ${TARGET_US} µs per request: ${signVerify.usPerOp.toFixed(2)} µs → ${pass ? "PASS" : "FAIL"}`,
