@@ -63,7 +63,16 @@ export function createSandboxRegistry(options: SandboxRegistryOptions): SandboxR
 
   return {
     async create(body) {
-      const bundle = await options.daemonBundle();
+      let bundle: string;
+      try {
+        bundle = await options.daemonBundle();
+      } catch (error) {
+        // Usually a daemon source that does not compile (the default bundle is rebuilt when stale).
+        const detail = String((error as Error).message)
+          .replace(/\s+/g, " ")
+          .slice(0, 500);
+        return { ok: false, reason: `the daemon bundle could not be built: ${detail}` };
+      }
       const id = randomId(SANDBOX_ID_PREFIX);
       const dir = join(options.root, "machines", id);
       const home = join(dir, "home");
