@@ -9,7 +9,7 @@ export interface MachineEnv {
    * `execFile(cmd, args, { env: machineEnv.runEnv() })`.
    */
   runEnv(): Record<string, string>;
-  /** Replaces the instance env (persisted), then re-applies it; later `runEnv()` calls see it. */
+  /** Replaces the instance env (persisted); later `runEnv()` calls see it. */
   replaceInstanceEnv(env: Record<string, string>): Promise<void>;
 }
 
@@ -21,11 +21,6 @@ export interface MachineEnvOptions {
   /** Absolute workspace path; replaces the contract's `~/workspace` so children need no `~` expansion. */
   workspaceDir: string;
   store: InstanceEnvStore;
-  /**
-   * Kept in sync with the merged env (usually `process.env`), so code that reads its own
-   * process env — an agent library picking up `OPENAI_API_KEY` — also sees the reload.
-   */
-  target?: Record<string, string | undefined>;
 }
 
 /**
@@ -33,8 +28,12 @@ export interface MachineEnvOptions {
  * daemon process env < OS-provided defaults < instance env; reserved `ITERATE_*` names always
  * keep the platform's values.
  *
+ * It is only ever handed to the agents' child processes. The daemon's own `process.env` is
+ * never touched: an instance var like `NODE_TLS_REJECT_UNAUTHORIZED=0`, `PATH`, `HOME` or
+ * `GIT_DIR`, meant for the instance's tools, must not steer the daemon's own ping or git.
+ *
  * @example
- * const machineEnv = createMachineEnv({ base: { ...process.env }, identity, workspaceDir, store, target: process.env });
+ * const machineEnv = createMachineEnv({ base: { ...process.env }, identity, workspaceDir, store });
  * await machineEnv.replaceInstanceEnv({ OPENAI_BASE_URL: "https://llm.example/v1" });
  * execFile("node", ["agent.js"], { env: machineEnv.runEnv() });
  */
@@ -44,25 +43,8 @@ export function createMachineEnv(options: MachineEnvOptions): MachineEnv {
     ...osProvidedEnv(options.identity),
     ITERATE_WORKSPACE: options.workspaceDir,
   };
-  const runEnv = () => mergeMachineEnv({ base, osProvided, instance: options.store.get() });
-  let applied: Record<string, string> = {};
-
-  function apply(): void {
-    const target = options.target;
-    if (!target) return;
-    const next = runEnv();
-    // Names dropped from the merged env (an instance var deleted) leave the process env too.
-    for (const name of Object.keys(applied)) if (!(name in next)) delete target[name];
-    for (const [name, value] of Object.entries(next)) target[name] = value;
-    applied = next;
-  }
-  apply();
-
   return {
-    runEnv,
-    async replaceInstanceEnv(env) {
-      await options.store.replace(env);
-      apply();
-    },
+    runEnv: () => mergeMachineEnv({ base, osProvided, instance: options.store.get() }),
+    replaceInstanceEnv: (env) => options.store.replace(env),
   };
 }

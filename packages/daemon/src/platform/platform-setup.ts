@@ -13,10 +13,11 @@ import type { PlatformRoutesOptions } from "./platform-routes.ts";
 export interface PlatformSetupOptions {
   /** The daemon's HOME: `<home>/.iterate` for state, `<home>/workspace` for the repo. */
   home: string;
-  /** The daemon's process env (reserved `ITERATE_*` names, and the base of the machine env). */
-  env: Record<string, string | undefined>;
-  /** Kept in sync with the machine env on hot reload; the CLI passes `process.env`. */
-  target?: Record<string, string | undefined>;
+  /**
+   * The daemon's process env: reserved `ITERATE_*` names, the base of the machine env, and
+   * the env of the daemon's own git. Read, never written.
+   */
+  env: Readonly<Record<string, string | undefined>>;
   log?: (line: string) => void;
   fetch?: typeof fetch;
 }
@@ -40,7 +41,7 @@ export interface PlatformSetup {
  * the CLI prints it and exits before listening.
  *
  * @example
- * const platform = await setupPlatform({ home, env: process.env, target: process.env });
+ * const platform = await setupPlatform({ home, env: process.env });
  * const app = createDaemonApp({ auth: platform.auth, platform: platform.routes });
  * serve({ fetch: app.fetch, port }, () => void platform.startPing());
  */
@@ -56,14 +57,20 @@ export async function setupPlatform(options: PlatformSetupOptions): Promise<Plat
   );
   const store = await createInstanceEnvStore({ file: join(options.home, ".iterate", "env.json") });
   const workspaceDir = join(options.home, "workspace");
+  const daemonEnv = Object.freeze({ ...options.env, HOME: options.home });
   const machineEnv = createMachineEnv({
-    base: { ...options.env, HOME: options.home },
+    base: daemonEnv,
     identity: credentials,
     workspaceDir,
     store,
-    target: options.target,
   });
-  const workspace = createWorkspaceBootstrapper({ dir: workspaceDir, env: machineEnv.runEnv });
+  const workspace = createWorkspaceBootstrapper({
+    dir: workspaceDir,
+    // The daemon's own git runs with the daemon's own env; from the instance env it takes
+    // only the token, as a credential for the repository's host.
+    env: () => daemonEnv,
+    token: () => gitToken(machineEnv.runEnv()),
+  });
   return {
     credentials,
     auth: platformAuth({ secret: credentials.daemonSecret, machineId: credentials.machineId }),
@@ -87,4 +94,9 @@ export async function setupPlatform(options: PlatformSetupOptions): Promise<Plat
         signal,
       }),
   };
+}
+
+/** The https token for the instance repo: `GITHUB_TOKEN`, else `GIT_TOKEN`, of the machine env. */
+function gitToken(env: Readonly<Record<string, string>>): string | undefined {
+  return env.GITHUB_TOKEN || env.GIT_TOKEN || undefined;
 }

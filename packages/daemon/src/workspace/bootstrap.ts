@@ -36,8 +36,16 @@ export interface WorkspaceBootstrapper {
 export interface WorkspaceBootstrapperOptions {
   /** The workspace directory, e.g. `<home>/workspace`. Temp clones are made beside it. */
   dir: string;
-  /** The env git runs with, read per call so a hot-reloaded `GITHUB_TOKEN` applies at once. */
+  /**
+   * The env git runs with: the daemon's own, never the instance env (whose `PATH`, `HOME`,
+   * `GIT_*` would steer the daemon's git). Read per run.
+   */
   env: () => Record<string, string | undefined>;
+  /**
+   * The https token for the repository's host (e.g. `GITHUB_TOKEN` from the machine env),
+   * read per run so a hot-reloaded one applies at once; offered to that host only.
+   */
+  token?: () => string | undefined;
   /** Per git command. Default 10 minutes. */
   timeoutMs?: number;
 }
@@ -45,10 +53,14 @@ export interface WorkspaceBootstrapperOptions {
 /**
  * Creates the workspace bootstrapper. First bootstrap clones into a temp directory beside the
  * workspace and renames it into place, so a failed clone leaves nothing behind; later ones
- * fetch and fast-forward. Private HTTPS repos use `GITHUB_TOKEN` (or `GIT_TOKEN`) from the env.
+ * fetch and fast-forward. Private HTTPS repos get `token()` through git's credential helper.
  *
  * @example
- * const workspace = createWorkspaceBootstrapper({ dir: join(home, "workspace"), env: machineEnv.runEnv });
+ * const workspace = createWorkspaceBootstrapper({
+ *   dir: join(home, "workspace"),
+ *   env: () => daemonEnv,
+ *   token: () => gitToken(machineEnv.runEnv()),
+ * });
  * await workspace.bootstrap({ url: "https://github.com/acme/repo.git", ref: "main" });
  */
 export function createWorkspaceBootstrapper(
@@ -62,11 +74,13 @@ export function createWorkspaceBootstrapper(
 
   async function run(repo: RepoSpec | undefined): Promise<{ commit: string | null }> {
     const env = options.env();
+    const token = options.token?.();
     const git = (args: string[], cwd?: string) =>
       runGit(args, {
         cwd,
         env,
-        token: env.GITHUB_TOKEN || env.GIT_TOKEN,
+        // The clone and every later fetch talk to `origin`, which is set to exactly this URL.
+        credential: token && repo ? { token, url: repo.url } : undefined,
         timeoutMs: options.timeoutMs,
       });
     const state = await inspect(dir);

@@ -6,6 +6,7 @@ import { tempHome } from "./support/daemon-process.ts";
 import { createBareRepo, git } from "./support/git-fixtures.ts";
 import { startGitHttpServer } from "./support/git-http-server.ts";
 import { startMachine, type TestMachine } from "./support/machine.ts";
+import { startRedirectServer } from "./support/redirect-server.ts";
 import { signedFetch } from "./support/signed-fetch.ts";
 
 let cleanups: (() => Promise<unknown>)[] = [];
@@ -139,5 +140,36 @@ describe("POST /platform/bootstrap", () => {
       ok: true,
       commit: next,
     });
+  });
+
+  it("falls back to GIT_TOKEN from the instance env when GITHUB_TOKEN is not set", async () => {
+    const token = "glpat_fallbackToken0123";
+    const repo = await createBareRepo({ name: "private.git" });
+    const host = await startGitHttpServer({ root: dirname(repo.dir), token });
+    cleanups.push(() => host.close());
+    const m = await machine();
+    await signedFetch(m.daemon.url, m.key, "PUT", "/platform/env", { env: { GIT_TOKEN: token } });
+    const res = await bootstrap(m, { repo: { url: `${host.url}/private.git` } });
+    expect(res.status).toBe(200);
+    expect(new Set(host.passwordsSeen)).toEqual(new Set([token]));
+  });
+
+  it("never hands GITHUB_TOKEN to the host a repo URL redirects to", async () => {
+    const token = "ghp_redirectedToken0123456789";
+    const repo = await createBareRepo({ name: "private.git" });
+    const elsewhere = await startGitHttpServer({ root: dirname(repo.dir), token });
+    cleanups.push(() => elsewhere.close());
+    const moved = await startRedirectServer({ target: elsewhere.url });
+    cleanups.push(() => moved.close());
+    const m = await machine();
+    await signedFetch(m.daemon.url, m.key, "PUT", "/platform/env", {
+      env: { GITHUB_TOKEN: token },
+    });
+    const res = await bootstrap(m, { repo: { url: `${moved.url}/private.git` } });
+    expect(res.status).toBe(502);
+    expect(moved.requests.length).toBeGreaterThan(0);
+    expect(elsewhere.requests.length).toBeGreaterThan(0);
+    expect(elsewhere.passwordsSeen).not.toContain(token);
+    expect(await exists(join(m.daemon.home, "workspace"))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { errorBodySchema, signRequest } from "@iterate/contract";
@@ -7,11 +7,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { readMachineEnv } from "../../src/credentials.ts";
 import { createInstanceEnvStore, InstanceEnvFileError } from "../../src/env/instance-env-store.ts";
 import { createMachineEnv } from "../../src/env/machine-env.ts";
-import { machineEnv, tempHome } from "./support/daemon-process.ts";
+import { machineEnv, startDaemon, tempHome } from "./support/daemon-process.ts";
+import { startFakePlatform } from "./support/fake-platform.ts";
 import { createBareRepo } from "./support/git-fixtures.ts";
 import { startGitHttpServer } from "./support/git-http-server.ts";
 import { startMachine, type TestMachine } from "./support/machine.ts";
 import { signedFetch } from "./support/signed-fetch.ts";
+import { selfSignedCert } from "./support/tls.ts";
 
 const exec = promisify(execFile);
 const identity = readMachineEnv(machineEnv("https://os.example.com"));
@@ -22,10 +24,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function hotReloadable(
-  base: Record<string, string>,
-  target?: Record<string, string | undefined>,
-) {
+async function hotReloadable(base: Record<string, string>) {
   const home = await tempHome();
   const file = join(home, ".iterate", "env.json");
   const store = await createInstanceEnvStore({ file });
@@ -34,7 +33,6 @@ async function hotReloadable(
     identity,
     workspaceDir: join(home, "workspace"),
     store,
-    target,
   });
   return { file, store, env };
 }
@@ -89,14 +87,22 @@ describe("machine env precedence (mergeMachineEnv through the hot-reload path)",
     expect(await childSees(env.runEnv(), "GREETING")).toBe("base");
   });
 
-  it("keeps a target process env in sync, deleting vars the instance dropped", async () => {
-    const target: Record<string, string | undefined> = { KEEP: "1" };
-    const { env } = await hotReloadable({ KEEP: "1" }, target);
-    await env.replaceInstanceEnv({ ADDED: "x" });
-    expect(target).toMatchObject({ KEEP: "1", ADDED: "x", OPENAI_API_KEY: identity.machineToken });
-    await env.replaceInstanceEnv({});
-    expect(target.ADDED).toBeUndefined();
-    expect(target.KEEP).toBe("1");
+  it("hands the instance's PATH, HOME and GIT_* to runEnv() and leaves the daemon's process env alone", async () => {
+    const before = { ...process.env };
+    const { env } = await hotReloadable({ PATH: "/usr/bin:/bin", HOME: "/home/daemon" });
+    await env.replaceInstanceEnv({
+      PATH: "/nonexistent",
+      HOME: "/nonexistent",
+      GIT_DIR: "/nonexistent",
+      NODE_TLS_REJECT_UNAUTHORIZED: "0",
+    });
+    expect(env.runEnv()).toMatchObject({
+      PATH: "/nonexistent",
+      HOME: "/nonexistent",
+      GIT_DIR: "/nonexistent",
+      NODE_TLS_REJECT_UNAUTHORIZED: "0",
+    });
+    expect(process.env).toEqual(before);
   });
 });
 
@@ -170,6 +176,51 @@ describe("PUT /platform/env", () => {
       body: plain,
     });
     expect(res2.status).toBe(415);
+  });
+});
+
+describe("the instance env does not steer the daemon itself", () => {
+  it("keeps TLS checks on for the ping although the instance sets NODE_TLS_REJECT_UNAUTHORIZED=0", async () => {
+    const platform = await startFakePlatform({ tls: await selfSignedCert() });
+    cleanups.push(() => platform.close());
+    const home = await tempHome();
+    // As a PUT /platform/env before a restart would have left it.
+    await mkdir(join(home, ".iterate"), { recursive: true, mode: 0o700 });
+    await writeFile(
+      join(home, ".iterate", "env.json"),
+      JSON.stringify({ env: { NODE_TLS_REJECT_UNAUTHORIZED: "0" }, updatedAt: "2026-01-01" }),
+      { mode: 0o600 },
+    );
+    const daemon = await startDaemon({ home, env: machineEnv(platform.url) });
+    cleanups.push(() => daemon.stop());
+    await daemon.waitForOutput(/ping: attempt 2 failed: .*(SELF_SIGNED|self.signed)/i);
+    // The secret never reached a server whose certificate nothing vouches for.
+    expect(platform.pings).toEqual([]);
+    expect(daemon.output()).not.toContain("NODE_TLS_REJECT_UNAUTHORIZED");
+  });
+
+  it("bootstraps with the daemon's own git although the instance sets PATH, HOME, GIT_DIR", async () => {
+    const repo = await createBareRepo();
+    const m = await startMachine();
+    cleanups.push(() => m.stop());
+    const decoy = await tempHome();
+    const put = await signedFetch(m.daemon.url, m.key, "PUT", "/platform/env", {
+      env: {
+        PATH: "/nonexistent",
+        HOME: "/nonexistent",
+        GIT_DIR: join(decoy, "elsewhere.git"),
+        GIT_WORK_TREE: decoy,
+        GIT_CONFIG_GLOBAL: "/nonexistent/gitconfig",
+      },
+    });
+    expect(put.status).toBe(200);
+    const res = await signedFetch(m.daemon.url, m.key, "POST", "/platform/bootstrap", {
+      repo: { url: repo.url },
+    });
+    expect(res.status).toBe(200);
+    const workspace = join(m.daemon.home, "workspace");
+    expect(await readFile(join(workspace, "README.md"), "utf8")).toBe("# hello\n");
+    expect(await readdir(decoy)).toEqual([]);
   });
 });
 

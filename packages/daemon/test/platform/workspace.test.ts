@@ -1,10 +1,19 @@
+import { spawn } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createWorkspaceBootstrapper, WorkspaceError } from "../../src/workspace/bootstrap.ts";
+import { credentialHelper } from "../../src/workspace/git.ts";
 import { tempHome } from "./support/daemon-process.ts";
 import { createBareRepo, git } from "./support/git-fixtures.ts";
 import { startGitHttpServer } from "./support/git-http-server.ts";
+import { startRedirectServer } from "./support/redirect-server.ts";
+
+let cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.map((cleanup) => cleanup()));
+  cleanups = [];
+});
 
 const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: "Agent",
@@ -79,22 +88,102 @@ describe("workspace bootstrap refs", () => {
 });
 
 describe("workspace bootstrap credentials", () => {
-  it("falls back to GIT_TOKEN when GITHUB_TOKEN is not set", async () => {
-    const token = "glpat_fallbackToken0123";
+  const token = "glpat_scopedToken0123";
+
+  async function privateHost() {
     const repo = await createBareRepo({ name: "private.git" });
     const host = await startGitHttpServer({ root: dirname(repo.dir), token });
-    try {
-      const home = await tempHome();
-      const workspace = createWorkspaceBootstrapper({
-        dir: join(home, "workspace"),
-        env: () => ({ PATH: process.env.PATH, HOME: home, GIT_TOKEN: token }),
-      });
-      const { commit } = await workspace.bootstrap({ url: `${host.url}/private.git` });
-      expect(commit).toMatch(/^[0-9a-f]{40}$/);
-      expect(new Set(host.passwordsSeen)).toEqual(new Set([token]));
-    } finally {
-      await host.close();
-    }
+    cleanups.push(() => host.close());
+    return host;
+  }
+
+  function withToken(home: string, env: Record<string, string | undefined> = {}) {
+    return createWorkspaceBootstrapper({
+      dir: join(home, "workspace"),
+      env: () => ({ PATH: process.env.PATH, HOME: home, ...env }),
+      token: () => token,
+    });
+  }
+
+  it("hands the token to the repository's own host", async () => {
+    const host = await privateHost();
+    const { commit } = await withToken(await tempHome()).bootstrap({
+      url: `${host.url}/private.git`,
+    });
+    expect(commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(new Set(host.passwordsSeen)).toEqual(new Set([token]));
+  });
+
+  it("gives a redirect target on another host nothing", async () => {
+    const elsewhere = await privateHost();
+    const moved = await startRedirectServer({ target: elsewhere.url });
+    cleanups.push(() => moved.close());
+    const failure = withToken(await tempHome()).bootstrap({ url: `${moved.url}/private.git` });
+    await expect(failure).rejects.toBeInstanceOf(WorkspaceError);
+    expect(moved.requests.length).toBeGreaterThan(0);
+    expect(elsewhere.passwordsSeen).not.toContain(token);
+  });
+
+  it("gives a plain-http host outside loopback nothing (reached here through a proxy)", async () => {
+    const proxy = await privateHost();
+    const failure = withToken(await tempHome(), { http_proxy: proxy.url }).bootstrap({
+      url: "http://git.example.com/private.git",
+    });
+    await expect(failure).rejects.toBeInstanceOf(WorkspaceError);
+    expect(proxy.requests.some((r) => r.includes("git.example.com"))).toBe(true);
+    expect(proxy.passwordsSeen).not.toContain(token);
+  });
+
+  /** What the credential helper answers when git asks for `protocol` and `host`. */
+  async function helperAnswers(repoUrl: string, protocol: string, host: string) {
+    const helper = credentialHelper({ token, url: repoUrl });
+    if (!helper) return null;
+    const child = spawn(
+      "git",
+      ["-c", "credential.helper=", ...helper.config, "credential", "fill"],
+      {
+        env: {
+          PATH: process.env.PATH,
+          GIT_TERMINAL_PROMPT: "0",
+          HOME: await tempHome(),
+          ...helper.env,
+        },
+      },
+    );
+    child.stdin.end(`protocol=${protocol}\nhost=${host}\n\n`);
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    const code = await new Promise((resolve) => child.once("close", resolve));
+    return code === 0 ? out : "";
+  }
+
+  it.each([
+    ["https://github.com/acme/repo.git", "https", "github.com", true],
+    ["https://github.com/acme/repo.git", "https", "GitHub.com", true],
+    ["https://github.com/acme/repo.git", "http", "github.com", false],
+    ["https://github.com/acme/repo.git", "https", "evil.example", false],
+    ["https://github.com/acme/repo.git", "https", "github.com.evil.example", false],
+    ["https://github.com/acme/repo.git", "https", "github.com:8443", false],
+    ["https://git.example.com:8443/r.git", "https", "git.example.com:8443", true],
+    ["https://git.example.com:8443/r.git", "https", "git.example.com", false],
+    ["http://127.0.0.1:9418/r.git", "http", "127.0.0.1:9418", true],
+    ["http://127.0.0.1:9418/r.git", "http", "127.0.0.1:9419", false],
+  ])("for %s, asked %s://%s, answers the token: %s", async (url, protocol, host, answers) => {
+    const out = await helperAnswers(url, protocol, host);
+    if (answers) expect(out).toContain(`password=${token}`);
+    else expect(out ?? "").not.toContain(token);
+  });
+
+  it.each([
+    "http://git.example.com/r.git",
+    "http://10.0.0.1/r.git",
+    "ssh://git@github.com/acme/repo.git",
+    "git@github.com:acme/repo.git",
+    "file:///srv/repo.git",
+  ])("configures no helper at all for %s", (url) => {
+    expect(credentialHelper({ token, url })).toBeNull();
   });
 });
 

@@ -94,10 +94,9 @@ export function createDaytonaProvider(options: DaytonaProviderOptions): MachineP
         apiUrl: options.apiUrl,
         target: options.target,
         requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-        // No socket.io event stream: `create` then waits for `started` by polling
-        // `GET /sandbox/{id}` (every 100 ms for 5 s, then backing off to 1 s), which is also what
-        // the SDK falls back to when the socket fails. In workerd the socket buys little and
-        // costs: a WebSocket is an I/O object bound to the request that opened it (this client
+        // No socket.io event stream (the SDK's polling mode): `create` waits for `started` by
+        // polling `GET /sandbox/{id}` every 100 ms for 5 s, then backing off to 1 s. The stream
+        // only ever sped up that wait, and in workerd it costs: a WebSocket is an I/O object bound to the request that opened it (this client
         // may serve several requests or Workflow steps), engine.io's handlers trip workerd
         // warnings, and a socket closed mid-handshake logs an exception.
         useDeprecatedPolling: true,

@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** One `POST /api/machine/ping` as the fake platform received it. */
@@ -38,13 +39,19 @@ export interface FakePlatform {
  * await platform.waitForPings(1);
  */
 export async function startFakePlatform(
-  options: { mode?: FakePlatformMode; port?: number; redirectTo?: string } = {},
+  options: {
+    mode?: FakePlatformMode;
+    port?: number;
+    redirectTo?: string;
+    /** Serve https with this key and certificate (e.g. a self-signed one) instead of http. */
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<FakePlatform> {
   let mode = options.mode ?? "up";
   const pings: RecordedPing[] = [];
   const requests: string[] = [];
   const waiters = new Set<() => void>();
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     requests.push(`${req.method} ${req.url}`);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -76,14 +83,17 @@ export async function startFakePlatform(
             };
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer(options.tls, handler)
+    : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     pings,
     requests,

@@ -8,6 +8,8 @@ export interface GitHttpServer {
   url: string;
   /** Basic-auth passwords presented, in order (to prove the credential helper sent the token). */
   passwordsSeen: string[];
+  /** `METHOD url` of every request (an absolute URL when git used it as a proxy). */
+  requests: string[];
   close(): Promise<void>;
 }
 
@@ -24,7 +26,9 @@ export async function startGitHttpServer(options: {
   token: string;
 }): Promise<GitHttpServer> {
   const passwordsSeen: string[] = [];
+  const requests: string[] = [];
   const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
     const header = req.headers.authorization ?? "";
     const basic = /^Basic (.+)$/.exec(header)?.[1];
     const password = basic
@@ -87,6 +91,7 @@ export async function startGitHttpServer(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     passwordsSeen,
+    requests,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
