@@ -27,15 +27,13 @@ const { args, settings } = (() => {
 })();
 const home = resolve(args.home ?? process.env.HOME ?? homedir());
 
-const platform = await setupPlatform({ home, env: process.env, target: process.env }).catch(
-  (error: unknown) => {
-    if (error instanceof CredentialsError || error instanceof InstanceEnvFileError) {
-      console.error(`iterate-daemon: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  },
-);
+const platform = await setupPlatform({ home, env: process.env }).catch((error: unknown) => {
+  if (error instanceof CredentialsError || error instanceof InstanceEnvFileError) {
+    console.error(`iterate-daemon: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+});
 
 const stopping = new AbortController();
 // Streams (~/.iterate/streams) are opened and recovered before listening.
