@@ -10,20 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalSandbox } from "@iterate/local-sandbox";
 import type { TestProject } from "vitest/node";
+import "./machines-context.ts";
 import { startPingRelay } from "./ping-relay.ts";
-
-/** What tests and the worker config receive. */
-export type MachinesContext = {
-  localSandboxUrl: string;
-  localSandboxSecret: string;
-  relayUrl: string;
-};
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    machines: MachinesContext;
-  }
-}
 
 export default async function setup(project: TestProject) {
   const root = await mkdtemp(path.join(tmpdir(), "iterate-os-machines-"));

@@ -5,13 +5,14 @@
  * `POST /api/machine/ping` exactly as received (bearer token and body) and answers 200, and the
  * test delivers the recorded ping to the real route with `SELF.fetch` (test/machines/support.ts).
  *
- * `GET /recorded?machineId=mch_…` lists what arrived for a machine (test-facing).
+ * Test-facing: `GET /recorded?machineId=mch_…` lists what arrived for a machine; `/echo/*`
+ * answers any request with its method, path, headers and body (a stand-in daemon for signing
+ * tests); `/redirect/*` answers 307 to `/echo/redirected` (a redirect must not be followed).
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { RecordedPing } from "./machines-context.ts";
 
-/** One ping as the daemon sent it. */
-export type RecordedPing = { authorization: string; body: string; at: number };
 
 export type PingRelay = { url: string; close(): Promise<void> };
 
@@ -45,7 +46,19 @@ export async function startPingRelay(): Promise<PingRelay> {
     }
     if (req.method === "GET" && url.pathname === "/recorded") {
       const list = pings.get(url.searchParams.get("machineId") ?? "") ?? [];
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ pings: list }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ pings: list }));
+      return;
+    }
+    if (url.pathname.startsWith("/echo/")) {
+      const body = await readBody(req);
+      const echo = { method: req.method, path: req.url, headers: req.headers, body };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(echo));
+      return;
+    }
+    if (url.pathname.startsWith("/redirect/")) {
+      res.writeHead(307, { location: "/echo/redirected" }).end();
       return;
     }
     res.writeHead(404).end();

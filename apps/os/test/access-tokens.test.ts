@@ -23,14 +23,18 @@ describe("access tokens", () => {
     const text = await list.text();
     expect(text).not.toContain(body.token);
     expect(text).not.toContain(body.token.split("_").at(-1));
-    expect(JSON.parse(text)).toEqual({ tokens: [body.accessToken] });
+    // The instance's machine token (minted with its machine) is listed too, as kind "machine".
+    const { tokens } = JSON.parse(text) as { tokens: { kind: string }[] };
+    expect(tokens.filter((t) => t.kind === "user")).toEqual([body.accessToken]);
   });
 
   it("stores only a hash of the secret", async () => {
     const user = await signUp();
     const token = await createToken(user);
     const secret = token.split("_").at(-1) as string;
-    const row = await env.DB.prepare("select * from access_tokens where instance_id = ?")
+    const row = await env.DB.prepare(
+      "select * from access_tokens where instance_id = ? and kind = 'user'",
+    )
       .bind(user.instance.id)
       .first<Record<string, unknown>>();
     expect(JSON.stringify(row)).not.toContain(secret);
@@ -41,8 +45,10 @@ describe("access tokens", () => {
     const token = await createToken(user, "script");
     const res = await call("GET", tokensPath(user.instance.id), undefined, { token });
     expect(res.status).toBe(200);
-    const { tokens } = (await res.json()) as { tokens: { lastUsedAt: string | null }[] };
-    expect(tokens[0]?.lastUsedAt).toEqual(expect.any(String));
+    const { tokens } = (await res.json()) as {
+      tokens: { kind: string; lastUsedAt: string | null }[];
+    };
+    expect(tokens.find((t) => t.kind === "user")?.lastUsedAt).toEqual(expect.any(String));
   });
 
   it("revokes a token: 204, listed with revokedAt, refused afterwards with 401", async () => {

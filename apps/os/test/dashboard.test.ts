@@ -76,13 +76,15 @@ describe("dashboard: sign-up and log-in", () => {
   it("signs up, lands on the instance's Machines page with a welcome flash", async () => {
     const { browser, base } = await signUpInBrowser();
     const html = await browser.page(`${base}/machines`);
-    expect(html).toContain("is ready.");
-    expect(html).toContain("No machine yet");
+    expect(html).toContain("is ready; its machine is starting.");
+    // Sign-up started the instance's first machine: the page shows it and watches it live.
+    expect(html).toMatch(/data-status="(creating|starting)"/);
+    expect(html).toContain('data-live="/instances/');
     for (const label of ["Machines", "Access tokens", "Env vars", "Settings"]) {
       expect(html).toContain(label);
     }
     // The flash is shown once.
-    expect(await browser.page(`${base}/machines`)).not.toContain("is ready.");
+    expect(await browser.page(`${base}/machines`)).not.toContain("is ready;");
   });
 
   it("re-renders log-in with the same error for a wrong password and an unknown email", async () => {

@@ -13,6 +13,8 @@ describe("env vars", () => {
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({
       envVar: { name: "GITHUB_TOKEN", updatedAt: expect.any(String) },
+      // The machine sign-up started is not ready yet: it gets the env when it starts.
+      machine: { env: "not_ready" },
     });
 
     const list = await call("GET", varsPath(user), undefined, user);

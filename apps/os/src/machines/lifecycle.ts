@@ -47,11 +47,15 @@ export async function archiveMachine(env: Bindings, machine: MachineRow): Promis
   );
   if (!archived) return false;
   await release(env, archived);
-  // Best effort: a finished workflow cannot be terminated, and a running one could only reach
-  // guarded transitions that no longer match an archived machine anyway.
-  await env.MACHINE_WORKFLOW.get(archived.workflowInstanceId ?? archived.id)
-    .then((instance) => instance.terminate())
-    .catch(() => {});
+  // Best effort: a running workflow could only reach guarded transitions that no longer match
+  // an archived machine anyway; a finished one cannot be terminated.
+  try {
+    const workflow = await env.MACHINE_WORKFLOW.get(archived.workflowInstanceId ?? archived.id);
+    const { status } = await workflow.status();
+    if (status !== "complete" && status !== "errored" && status !== "terminated") {
+      await workflow.terminate();
+    }
+  } catch {}
   return true;
 }
 

@@ -24,7 +24,10 @@ export function configuredProviderName(env: Pick<Bindings, "MACHINE_PROVIDER">):
  */
 export function providerFor(env: Bindings, name: ProviderName): MachineProvider {
   if (name === "local") {
-    return createLocalProvider({ url: env.LOCAL_SANDBOX_URL, secret: required(env, "LOCAL_SANDBOX_SECRET") });
+    return createLocalProvider({
+      url: env.LOCAL_SANDBOX_URL,
+      secret: required(env, "LOCAL_SANDBOX_SECRET"),
+    });
   }
   return createDaytonaProvider({
     apiKey: required(env, "DAYTONA_API_KEY"),

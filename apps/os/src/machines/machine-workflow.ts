@@ -45,8 +45,14 @@ export const STEP_CONFIG = {
     timeout: "3 minutes",
   },
   // A bad repository fails the same way every time: two quick retries cover a network blip.
-  bootstrap: { retries: { limit: 2, delay: "1 second", backoff: "exponential" }, timeout: "5 minutes" },
-  activate: { retries: { limit: 3, delay: "1 second", backoff: "exponential" }, timeout: "1 minute" },
+  bootstrap: {
+    retries: { limit: 2, delay: "1 second", backoff: "exponential" },
+    timeout: "5 minutes",
+  },
+  activate: {
+    retries: { limit: 3, delay: "1 second", backoff: "exponential" },
+    timeout: "1 minute",
+  },
   fail: { retries: { limit: 5, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" },
 } as const;
 
@@ -69,7 +75,10 @@ export class MachineWorkflow extends WorkflowEntrypoint<Bindings, MachineWorkflo
       try {
         // Buffered: a ping that arrived before this point (Daytona starts the daemon before
         // `create` returns) is delivered here at once.
-        await step.waitForEvent(DAEMON_PING_EVENT, { type: DAEMON_PING_EVENT, timeout: pingTimeout });
+        await step.waitForEvent(DAEMON_PING_EVENT, {
+          type: DAEMON_PING_EVENT,
+          timeout: pingTimeout,
+        });
       } catch {
         throw new MachineFailure(`The daemon did not report within ${pingTimeout}.`);
       }
@@ -102,7 +111,9 @@ async function phase<T>(what: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     const message = (error as Error).message || String(error);
-    throw new MachineFailure(error instanceof MachineFailure ? message : `${what} failed: ${message}`);
+    throw new MachineFailure(
+      error instanceof MachineFailure ? message : `${what} failed: ${message}`,
+    );
   }
 }
 
@@ -172,7 +183,9 @@ async function bootstrap(env: Bindings, machineId: string) {
   if (!res.ok) {
     const parsed = errorBodySchema.safeParse(body);
     // The daemon's message is git's own ("repository not found", "couldn't find remote ref").
-    throw new Error(parsed.success ? gitProblem(parsed.data.error.message) : `the daemon answered ${res.status}`);
+    throw new Error(
+      parsed.success ? gitProblem(parsed.data.error.message) : `the daemon answered ${res.status}`,
+    );
   }
   return { commit: (body as { commit?: string | null } | null)?.commit ?? null };
 }

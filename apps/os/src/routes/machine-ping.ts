@@ -51,7 +51,12 @@ export const machinePingRoutes = new Hono<AppEnv>().post("/ping", async (c) => {
   // Stored only if none is stored yet, in one statement: two racing first pings cannot both win.
   const [stored] = await db
     .update(machines)
-    .set({ daemonSecretEncrypted: sealed, daemonVersion: ping.version, lastPingAt: now, updatedAt: now })
+    .set({
+      daemonSecretEncrypted: sealed,
+      daemonVersion: ping.version,
+      lastPingAt: now,
+      updatedAt: now,
+    })
     .where(and(eq(machines.id, machine.id), isNull(machines.daemonSecretEncrypted)))
     .returning({ id: machines.id });
 

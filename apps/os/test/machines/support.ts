@@ -7,7 +7,7 @@ import { expect, inject } from "vitest";
 import { createDb } from "../../src/db/client.ts";
 import { findMachine, listMachinesForInstance } from "../../src/db/machines.ts";
 import type { MachineRow, MachineStatus } from "../../src/db/schema.ts";
-import type { RecordedPing } from "../../test-support/ping-relay.ts";
+import type { RecordedPing } from "../../test-support/machines-context.ts";
 import { ORIGIN } from "../helpers.ts";
 
 export const machinesContext = () => inject("machines");
@@ -56,7 +56,10 @@ export async function recordedPings(machineId: string): Promise<RecordedPing[]> 
 
 /** The daemon's first ping, once it arrived at the relay. */
 export function daemonPing(machineId: string): Promise<RecordedPing> {
-  return eventually(`the daemon of ${machineId} to ping`, async () => (await recordedPings(machineId))[0]);
+  return eventually(
+    `the daemon of ${machineId} to ping`,
+    async () => (await recordedPings(machineId))[0],
+  );
 }
 
 /** Sends a ping to the real platform route. */

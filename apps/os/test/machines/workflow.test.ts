@@ -1,4 +1,5 @@
 import { env, introspectWorkflow } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { mintMachineToken } from "../../src/db/access-tokens.ts";
 import { findMachine, insertMachine } from "../../src/db/machines.ts";
@@ -18,7 +19,6 @@ import {
   machineInStatus,
   machinesContext,
 } from "./support.ts";
-import { eq } from "drizzle-orm";
 
 let introspector: Awaited<ReturnType<typeof introspectWorkflow>> | undefined;
 afterEach(async () => {
@@ -27,7 +27,9 @@ afterEach(async () => {
 });
 
 async function sandboxesOf(machineId: string) {
-  const res = await localSandbox(`/sandboxes?label=${encodeURIComponent(`${MACHINE_LABEL}=${machineId}`)}`);
+  const res = await localSandbox(
+    `/sandboxes?label=${encodeURIComponent(`${MACHINE_LABEL}=${machineId}`)}`,
+  );
   return ((await res.json()) as { sandboxes: { id: string; state: string }[] }).sandboxes;
 }
 
@@ -108,7 +110,9 @@ describe("MachineWorkflow", () => {
     introspector = await introspectWorkflow(env.MACHINE_WORKFLOW);
     // An instance without sign-up, so no workflow has started for it yet.
     const instanceId = `ins_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
-    await db().insert(instances).values({ id: instanceId, name: "retry", slug: instanceId.replace("_", "-") });
+    await db()
+      .insert(instances)
+      .values({ id: instanceId, name: "retry", slug: instanceId.replace("_", "-") });
     const machine = await insertMachine(db(), { instanceId, provider: "local" });
 
     // What a first attempt did before it failed: minted the token and created the sandbox.
@@ -123,7 +127,10 @@ describe("MachineWorkflow", () => {
     const provider = createLocalProvider({ url: localSandboxUrl, secret: localSandboxSecret });
     const first = await provider.create({ machineId: machine.id, instanceId, env: machineEnv });
 
-    await env.MACHINE_WORKFLOW.create({ id: machine.id, params: { machineId: machine.id, instanceId } });
+    await env.MACHINE_WORKFLOW.create({
+      id: machine.id,
+      params: { machineId: machine.id, instanceId },
+    });
     const starting = await machineInStatus(machine.id, "starting");
     expect(starting.externalId).toBe(first.externalId);
     expect(await sandboxesOf(machine.id)).toHaveLength(1);

@@ -83,7 +83,8 @@ export function createLocalProvider(options: LocalProviderOptions): MachineProvi
     },
     async create(spec) {
       const res = await call("POST", "/sandboxes", { env: spec.env, labels: sandboxLabels(spec) });
-      if (res.status === 404) throw new ProviderError("The local sandbox service has no /sandboxes.");
+      if (res.status === 404)
+        throw new ProviderError("The local sandbox service has no /sandboxes.");
       return toSandbox(oneSchema.parse(await res.json()).sandbox);
     },
     async state(externalId): Promise<SandboxState> {

@@ -6,16 +6,18 @@ import { putEnvVarSchema } from "../../api-schemas.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { createDb } from "../../db/client.ts";
 import { deleteEnvVar, listEnvVars, setEnvVar } from "../../db/env-vars.ts";
+import { findLiveMachine } from "../../db/machines.ts";
 import { readForm } from "../../http/read-input.ts";
 import { keyringFromEnv } from "../../keyring.ts";
 import type { EnvPushResult } from "../../machines/env-push.ts";
 import { envChanged } from "../../machines/instance-do.ts";
-import { EnvVarsPage } from "../../ui/pages/env-vars-page.tsx";
+import { EnvVarsPage, type MachineEnvState } from "../../ui/pages/env-vars-page.tsx";
 import { formAction, layoutProps } from "./page-context.ts";
 
 /** What the flash says about the running machine after a change. */
 function machineNote(result: EnvPushResult): string {
-  if (result.status === "pushed" || result.status === "up_to_date") return " The running machine has it.";
+  if (result.status === "pushed" || result.status === "up_to_date")
+    return " The running machine has it.";
   if (result.status === "not_ready") return " The machine gets it when it starts.";
   return " The running machine could not be updated; it still has the previous values.";
 }
@@ -25,10 +27,27 @@ const setEnvVarFormSchema = putEnvVarSchema.extend({ name: z.string().trim() });
 /** Mounted at `/instances/:instanceId/env-vars` behind `requireUser()` + `instanceAccess()`. */
 export const envVarPages = new Hono<AppEnv>()
   .get("/", async (c) => {
-    const envVars = await listEnvVars(createDb(c.env.DB), c.var.instance.id);
+    const db = createDb(c.env.DB);
+    const [envVars, machine] = await Promise.all([
+      listEnvVars(db, c.var.instance.id),
+      findLiveMachine(db, c.var.instance.id),
+    ]);
     const edit = c.req.query("edit");
     const editing = edit && envVars.some((v) => v.name === edit) ? edit : null;
-    return c.html(<EnvVarsPage {...layoutProps(c)} envVars={envVars} editing={editing} />);
+    const machineEnv: MachineEnvState =
+      machine?.status !== "ready"
+        ? "none"
+        : machine.envVersion === c.var.instance.envVersion
+          ? "current"
+          : "stale";
+    return c.html(
+      <EnvVarsPage
+        {...layoutProps(c)}
+        envVars={envVars}
+        editing={editing}
+        machineEnv={machineEnv}
+      />,
+    );
   })
   .post("/", (c) => {
     const back = `/instances/${c.var.instance.id}/env-vars`;

@@ -6,7 +6,12 @@ import { createDb } from "../../db/client.ts";
 import { listMachinesForInstance } from "../../db/machines.ts";
 import { instanceObject } from "../../machines/instance-do.ts";
 import { DEFAULT_PING_TIMEOUT, STEP_CONFIG } from "../../machines/machine-workflow.ts";
-import { type LivePing, MachinePanel, type MachinePanelProps, MachinesPage } from "../../ui/pages/machines-page.tsx";
+import {
+  type LivePing,
+  MachinePanel,
+  type MachinePanelProps,
+  MachinesPage,
+} from "../../ui/pages/machines-page.tsx";
 import { pingMachine } from "../machines.ts";
 import { formAction, layoutProps } from "./page-context.ts";
 

@@ -9,10 +9,24 @@ type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
   envVars: EnvVarSummary[];
   /** The name being edited (from `?edit=`), pre-filled in the form. */
   editing?: string | null;
+  /** Whether the running machine has the latest values (`none`: no machine is ready). */
+  machineEnv: MachineEnvState;
+};
+
+/** How the ready machine's env compares with the instance's. */
+export type MachineEnvState = "current" | "stale" | "none";
+
+const MACHINE_ENV_NOTE: Record<MachineEnvState, { tone: string; text: string }> = {
+  current: { tone: "ok", text: "The running machine has the latest values." },
+  stale: {
+    tone: "warn",
+    text: "The running machine has older values: the last update did not reach it. Save again or rebuild the machine.",
+  },
+  none: { tone: "off", text: "No machine is running; the next one starts with these values." },
 };
 
 /** /instances/:id/env-vars */
-export function EnvVarsPage({ envVars, editing, ...layout }: Props) {
+export function EnvVarsPage({ envVars, editing, machineEnv, ...layout }: Props) {
   const base = `/instances/${layout.instance.id}/env-vars`;
   const api = `/api/instances/${layout.instance.id}/env-vars`;
   return (
@@ -22,6 +36,16 @@ export function EnvVarsPage({ envVars, editing, ...layout }: Props) {
       title="Env vars"
       description="Variables your machine's agents see. They override the platform's defaults and are encrypted at rest."
     >
+      <p class="machine-env" data-machine-env={machineEnv}>
+        <span class={`badge ${MACHINE_ENV_NOTE[machineEnv].tone}`}>
+          {machineEnv === "current"
+            ? "In sync"
+            : machineEnv === "stale"
+              ? "Out of date"
+              : "No machine"}
+        </span>{" "}
+        {MACHINE_ENV_NOTE[machineEnv].text}
+      </p>
       <section class="card" id="set">
         <div class="card-head">
           <div>

@@ -57,7 +57,13 @@ function formatUptime(ms: number): string {
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
-function Steps({ machine, timeouts }: { machine: MachineRow; timeouts: MachinePanelProps["timeouts"] }) {
+function Steps({
+  machine,
+  timeouts,
+}: {
+  machine: MachineRow;
+  timeouts: MachinePanelProps["timeouts"];
+}) {
   const at = STEPS.findIndex((s) => s.status === machine.status);
   return (
     <ol class="steps">
@@ -115,8 +121,8 @@ function CurrentMachine(props: MachinePanelProps & { current: MachineRow }) {
       {current.pingConflictAt ? (
         <p class="flash error" role="alert">
           A ping with a different secret was refused <Time date={current.pingConflictAt} />. Only
-          something else holding this machine's token sends one: rebuild the machine if you did
-          not expect it.
+          something else holding this machine's token sends one: rebuild the machine if you did not
+          expect it.
         </p>
       ) : null}
     </div>
@@ -150,8 +156,8 @@ export function MachinePanel(props: MachinePanelProps) {
           <CurrentMachine {...props} current={current} />
         ) : (
           <EmptyState icon={<ServerIcon />} title="No machine running">
-            This instance has no machine. Rebuild machine creates one: a sandbox with the daemon that
-            runs your agents against your repository.
+            This instance has no machine. Rebuild machine creates one: a sandbox with the daemon
+            that runs your agents against your repository.
           </EmptyState>
         )}
       </section>
@@ -180,7 +186,9 @@ export function MachinePanel(props: MachinePanelProps) {
                     <td class="hide-sm">
                       <Time date={m.createdAt} />
                     </td>
-                    <td class="muted">{m.error ?? (m.archivedAt ? "Replaced by a rebuild." : "")}</td>
+                    <td class="muted">
+                      {m.error ?? (m.archivedAt ? "Replaced by a rebuild." : "")}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { findInstanceById } from "../../src/db/instances.ts";
+import { findMachine } from "../../src/db/machines.ts";
+import { Browser, call, signUp } from "../helpers.ts";
+import { currentMachine, db, deliverPing, machineInStatus } from "./support.ts";
+
+async function readyInstance(label: string) {
+  const user = await signUp(label);
+  const machine = await currentMachine(user.instance.id);
+  await deliverPing(machine.id);
+  await machineInStatus(machine.id, "ready");
+  return { user, machine };
+}
+
+const varPath = (instanceId: string, name: string) =>
+  `/api/instances/${instanceId}/env-vars/${name}`;
+
+describe("env changes reach the ready machine", () => {
+  it("pushes the full env with signed PUT /platform/env on set and delete; the machine records the version", async () => {
+    const { user, machine } = await readyInstance("env-push");
+    const put = await call("PUT", varPath(user.instance.id, "GREETING"), { value: "hello" }, user);
+    expect(await put.json()).toMatchObject({ machine: { env: "pushed" } });
+    const instance = await findInstanceById(db(), user.instance.id);
+    expect((await findMachine(db(), machine.id))?.envVersion).toBe(instance?.envVersion);
+
+    const del = await call("DELETE", varPath(user.instance.id, "GREETING"), undefined, user);
+    expect(del.status).toBe(204);
+    const after = await findInstanceById(db(), user.instance.id);
+    expect(after?.envVersion).toBe((instance?.envVersion ?? 0) + 1);
+    expect((await findMachine(db(), machine.id))?.envVersion).toBe(after?.envVersion);
+  });
+
+  it("a value the daemon refuses leaves the machine marked out of date on the Env vars page", async () => {
+    const { user, machine } = await readyInstance("env-stale");
+    const browser = new Browser();
+    await browser.page("/login");
+    await browser.submit("/login", { email: user.email, password: user.password });
+    const page = `/instances/${user.instance.id}/env-vars`;
+    expect(await browser.page(page)).toContain('data-machine-env="current"');
+
+    // The platform stores a NUL byte the daemon's contract refuses (hardening item 12 will
+    // refuse it at the edge); the push fails and the page says so instead of pretending.
+    const put = await call("PUT", varPath(user.instance.id, "BAD"), { value: "a\u0000b" }, user);
+    expect(await put.json()).toMatchObject({ machine: { env: "failed" } });
+    expect(await browser.page(page)).toContain('data-machine-env="stale"');
+    const row = await findMachine(db(), machine.id);
+    expect(row?.status).toBe("ready");
+  });
+});
