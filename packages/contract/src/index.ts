@@ -1,6 +1,6 @@
 /**
- * @iterate/contract — what platform and daemon agree on. Web standards, zod and jose only:
- * runs unchanged in workerd and Node.
+ * @iterate/contract — what platform and daemon agree on. Web standards, zod and @noble/hashes
+ * only: runs unchanged in workerd and Node.
  */
 export * from "./crypto.ts";
 export * from "./encoding.ts";
