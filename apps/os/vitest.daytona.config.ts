@@ -17,6 +17,7 @@ export default defineConfig({
   plugins: [
     cloudflareTest(async ({ inject }) => {
       const daytona = inject("fakeDaytona");
+      const machines = inject("machines");
       return {
         main: path.join(root, "apps/os/src/worker.ts"),
         wrangler: { configPath: path.join(root, "wrangler.toml") },
@@ -29,6 +30,8 @@ export default defineConfig({
             DAYTONA_API_URL: daytona.apiUrl,
             DAYTONA_TARGET: daytona.target,
             DAYTONA_SNAPSHOT: daytona.snapshot,
+            // Daemons ping the relay; tests deliver the recorded ping (test-support/ping-relay.ts).
+            PLATFORM_URL: machines.relayUrl,
           },
         },
       };
@@ -37,7 +40,8 @@ export default defineConfig({
   test: {
     name: "os daytona (workerd)",
     include: ["test-daytona/**/*.test.ts"],
-    globalSetup: ["test-support/daytona-global-setup.ts"],
+    // machines-global-setup.ts for its ping relay (its local-sandbox stays unused here).
+    globalSetup: ["test-support/daytona-global-setup.ts", "test-support/machines-global-setup.ts"],
     setupFiles: ["test/setup.ts"],
     // Each create starts a real daemon process; the SDK polls once a second.
     testTimeout: 60_000,

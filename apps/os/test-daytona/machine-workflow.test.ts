@@ -1,0 +1,71 @@
+/**
+ * The whole machine lifecycle on the Daytona provider (workerd, real SDK, fake Daytona API with a
+ * real daemon per sandbox): sign-up → ready → fetchForInstance → rebuild.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { findMachine } from "../src/db/machines.ts";
+import { keyringFromEnv } from "../src/keyring.ts";
+import { fetchForInstance, providerHeadersAad } from "../src/machines/fetch-for-instance.ts";
+import { INSTANCE_LABEL, MACHINE_LABEL } from "../src/machines/providers/provider.ts";
+import { call, signUp } from "../test/helpers.ts";
+import {
+  currentMachine,
+  db,
+  deliverPing,
+  eventually,
+  machineInStatus,
+} from "../test/machines/support.ts";
+import type { FakeSandbox } from "../test-support/fake-daytona-context.ts";
+
+const daytona = inject("fakeDaytona");
+
+async function fakeSandbox(machineId: string): Promise<FakeSandbox | undefined> {
+  const all: FakeSandbox[] = await (await fetch(`${daytona.url}/__fake/sandboxes`)).json();
+  return all.find((s) => s.labels[MACHINE_LABEL] === machineId);
+}
+
+describe("MachineWorkflow on Daytona", () => {
+  it("creates a private sandbox with the machine env, reaches ready, and is rebuilt", async () => {
+    const user = await signUp("daytona-wf");
+    const machine = await currentMachine(user.instance.id);
+    expect(machine.provider).toBe("daytona");
+    const starting = await machineInStatus(machine.id, "starting");
+
+    const sandbox = await eventually("the fake sandbox", () => fakeSandbox(machine.id));
+    expect(sandbox.labels[INSTANCE_LABEL]).toBe(user.instance.id);
+    expect(sandbox.createBody).toMatchObject({
+      public: false,
+      autoStopInterval: 0,
+      snapshot: daytona.snapshot,
+    });
+    expect(sandbox.env.ITERATE_MACHINE_ID).toBe(machine.id);
+    expect(sandbox.env.ITERATE_MACHINE_TOKEN).toMatch(/^itk_/);
+    expect(starting.externalId).toBe(sandbox.id);
+    // The preview token is kept encrypted and sent on every request to the daemon.
+    const headers = JSON.parse(
+      await (await keyringFromEnv(env)).decrypt(
+        starting.providerHeadersEncrypted ?? "",
+        providerHeadersAad(machine.id),
+      ),
+    );
+    expect(headers).toEqual({ "x-daytona-preview-token": sandbox.previewToken });
+
+    await deliverPing(machine.id);
+    await machineInStatus(machine.id, "ready");
+    const ping = await fetchForInstance(env, user.instance.id)("/platform/ping");
+    expect(await ping.json()).toMatchObject({ ok: true, machineId: machine.id });
+
+    const res = await call(
+      "POST",
+      `/api/instances/${user.instance.id}/machines/rebuild`,
+      undefined,
+      {
+        cookie: user.cookie,
+      },
+    );
+    expect(res.status).toBe(202);
+    expect((await findMachine(db(), machine.id))?.status).toBe("archived");
+    expect((await fakeSandbox(machine.id))?.state).toBe("destroyed");
+  });
+});
