@@ -43,13 +43,23 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<strin
   });
 }
 
+/** Options of {@link startPlatformWorker}. */
+export type StartWorkerOptions = {
+  /** Port to listen on (0 = any free one). Needed up front when `PLATFORM_URL` must name it. */
+  port?: number;
+  /** Extra plain-text bindings (vars and secrets), e.g. `LOCAL_SANDBOX_URL`. */
+  vars?: Record<string, string>;
+};
+
 /**
  * @example
  * const worker = await startPlatformWorker();
  * await fetch(new URL("/healthz", worker.url));
  * await worker.stop();
  */
-export async function startPlatformWorker(): Promise<RunningWorker> {
+export async function startPlatformWorker(
+  options: StartWorkerOptions = {},
+): Promise<RunningWorker> {
   const persistDir = await mkdtemp(path.join(tmpdir(), "iterate-os-"));
   await run(
     wranglerBin,
@@ -64,10 +74,18 @@ export async function startPlatformWorker(): Promise<RunningWorker> {
   const worker = await unstable_startWorker({
     config: configPath,
     envFiles: [],
-    bindings: { ENCRYPTION_KEY: { type: "secret_text", value: encryptionKey } },
+    bindings: {
+      ENCRYPTION_KEY: { type: "secret_text", value: encryptionKey },
+      ...Object.fromEntries(
+        Object.entries(options.vars ?? {}).map(([name, value]) => [
+          name,
+          { type: "secret_text" as const, value },
+        ]),
+      ),
+    },
     sendMetrics: false,
     dev: {
-      server: { hostname: "127.0.0.1", port: 0 },
+      server: { hostname: "127.0.0.1", port: options.port ?? 0 },
       inspector: false,
       persist: persistDir,
       watch: false,

@@ -25,7 +25,8 @@ export interface LocalProviderOptions {
 const sandboxSchema = z.object({
   id: z.string(),
   state: z.enum(["starting", "running", "stopped", "failed"]),
-  url: z.string(),
+  /** Null until the daemon listens. */
+  url: z.string().nullable(),
 });
 const oneSchema = z.object({ sandbox: sandboxSchema });
 const listSchema = z.object({ sandboxes: z.array(sandboxSchema) });
@@ -66,11 +67,10 @@ export function createLocalProvider(options: LocalProviderOptions): MachineProvi
     );
   }
 
-  const toSandbox = (s: z.infer<typeof sandboxSchema>): Sandbox => ({
-    externalId: s.id,
-    daemonUrl: s.url,
-    headers: {},
-  });
+  const toSandbox = (s: z.infer<typeof sandboxSchema>): Sandbox => {
+    if (!s.url) throw new ProviderError(`Sandbox ${s.id} has no daemon URL yet.`);
+    return { externalId: s.id, daemonUrl: s.url, headers: {} };
+  };
 
   return {
     name: "local",
@@ -78,7 +78,12 @@ export function createLocalProvider(options: LocalProviderOptions): MachineProvi
       const label = encodeURIComponent(`${MACHINE_LABEL}=${machineId}`);
       const res = await call("GET", `/sandboxes?label=${label}`);
       const { sandboxes } = listSchema.parse(await res.json());
-      const alive = sandboxes.find((s) => s.state === "running" || s.state === "starting");
+      // A `starting` one is still inside the create call of an earlier attempt; a retry that
+      // finds it waits for it rather than starting a second daemon.
+      const alive = sandboxes.find((s) => s.state === "running" && s.url);
+      if (!alive && sandboxes.some((s) => s.state === "starting")) {
+        throw new ProviderError("An earlier attempt is still starting this machine's sandbox.");
+      }
       return alive ? toSandbox(alive) : null;
     },
     async create(spec) {
