@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // `pnpm dev`: everything the product needs locally, from nothing but Node and the registry.
-// - writes .dev.vars with a fresh ENCRYPTION_KEY on first run (existing keys are kept)
-// - applies the D1 migrations to the local database
-// - starts the platform worker (wrangler dev, :8787)
-// - stops every child on Ctrl-C
+// - writes .dev.vars with a fresh ENCRYPTION_KEY and LOCAL_SANDBOX_SECRET on first run
+//   (existing keys are kept)
+// - builds the daemon bundle when its sources changed, applies the D1 migrations locally
+// - starts local-sandbox (:8788; machines are daemon processes under .iterate-local/) and the
+//   platform worker (wrangler dev, :8787, MACHINE_PROVIDER=local)
+// - stops every child on Ctrl-C (local-sandbox stops its daemons; they also exit on their own
+//   when it dies, through ITERATE_EXIT_WITH_PARENT)
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,9 +21,16 @@ const env = {
   CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
 };
 
-ensureDevVars(path.join(root, ".dev.vars"), {
+const devVars = ensureDevVars(path.join(root, ".dev.vars"), {
   ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
+  LOCAL_SANDBOX_SECRET: () => randomBytes(24).toString("base64url"),
 });
+
+const build = spawnSync(process.execPath, ["packages/daemon/build.mjs", "--if-stale"], {
+  cwd: root,
+  stdio: "inherit",
+});
+if (build.status !== 0) process.exit(build.status ?? 1);
 
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
   cwd: root,
@@ -30,11 +40,17 @@ const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const children = [
-  spawn(wrangler, ["dev", "--port", "8787", "--ip", "127.0.0.1"], {
+  spawn(process.execPath, ["packages/local-sandbox/bin/local-sandbox.js"], {
     cwd: root,
-    env,
+    env: { ...env, LOCAL_SANDBOX_PORT: "8788", LOCAL_SANDBOX_SECRET: devVars.LOCAL_SANDBOX_SECRET },
     stdio: "inherit",
   }),
+  // Daemons ping 127.0.0.1, not `localhost`: Node may resolve that to ::1, where wrangler is not.
+  spawn(
+    wrangler,
+    ["dev", "--port", "8787", "--ip", "127.0.0.1", "--var", "PLATFORM_URL:http://127.0.0.1:8787"],
+    { cwd: root, env, stdio: "inherit" },
+  ),
 ];
 
 let stopping = false;
@@ -51,15 +67,24 @@ for (const child of children) child.once("exit", (code) => stop(code ?? 0));
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
-/** Adds missing keys to a dotenv file, never touching values already there. */
+/** Adds missing keys to a dotenv file, never touching values already there; returns all values. */
 function ensureDevVars(file, defaults) {
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const present = new Set(text.split("\n").map((l) => l.split("=")[0]?.trim()));
-  const missing = Object.entries(defaults).filter(([k]) => !present.has(k));
-  if (missing.length === 0) return;
-  const lines = missing.map(([k, make]) => `${k}=${make()}`);
+  const values = Object.fromEntries(
+    text
+      .split("\n")
+      .filter((l) => l.includes("=") && !l.trimStart().startsWith("#"))
+      .map((l) => [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()]),
+  );
+  const missing = Object.entries(defaults).filter(([k]) => !(k in values));
+  if (missing.length === 0) return values;
+  const lines = missing.map(([k, make]) => {
+    values[k] = make();
+    return `${k}=${values[k]}`;
+  });
   writeFileSync(file, `${text}${text && !text.endsWith("\n") ? "\n" : ""}${lines.join("\n")}\n`, {
     mode: 0o600,
   });
   console.log(`dev: added ${missing.map(([k]) => k).join(", ")} to .dev.vars`);
+  return values;
 }

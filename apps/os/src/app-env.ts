@@ -2,7 +2,7 @@
  * The one Hono env type of the platform worker (STYLE.md 4).
  *
  * `Env` comes from `wrangler types` (wrangler.toml `[vars]`, bindings, and `[secrets] required`).
- * Optional secrets are added here by hand because wrangler can only declare required ones:
+ * Secrets are added here by hand (wrangler.toml says why): `ENCRYPTION_KEY`, and the optional
  * `ENCRYPTION_KEY_PREVIOUS` (set only during a key rotation), `LOCAL_SANDBOX_SECRET` (the shared
  * secret of packages/local-sandbox, `MACHINE_PROVIDER=local`) and `DAYTONA_API_KEY`
  * (`MACHINE_PROVIDER=daytona`).
@@ -16,6 +16,7 @@ import type { SessionVariables } from "./middleware/session.ts";
 
 /** The worker's bindings: generated `Env` plus optional secrets. */
 export type Bindings = Env & {
+  ENCRYPTION_KEY: string;
   ENCRYPTION_KEY_PREVIOUS?: string;
   LOCAL_SANDBOX_SECRET?: string;
   DAYTONA_API_KEY?: string;
