@@ -1,14 +1,16 @@
 /**
- * The dashboard in a real browser, against the real worker and its local D1 file: a new person
- * signs up, walks the sidebar, creates a token (seen once), sets an env var (seen masked), revokes
- * and deletes — then the D1 files on disk are scanned for any plaintext secret.
+ * The dashboard in a real browser, against the real worker and its local D1 file, with real
+ * machines (local-sandbox daemons): a new person signs up and watches their machine become ready,
+ * rebuilds it, walks the sidebar, creates a token (seen once), sets an env var (seen masked),
+ * revokes and deletes — then the D1 files on disk are scanned for any plaintext secret.
  * Steps share one browser session, so they run in order.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot } from "./browser.ts";
 import { findInFiles } from "./scan-files.ts";
-import { type RunningWorker, startPlatformWorker } from "./start-worker.ts";
+import { type RunningPlatform, startPlatform } from "./start-platform.ts";
+import type { RunningWorker } from "./start-worker.ts";
 
 const email = `browser-${Date.now().toString(36)}@example.com`;
 const password = "a long browser password";
@@ -16,6 +18,7 @@ const envName = "OPENAI_API_KEY";
 const envValue = `sk-plaintext-${crypto.randomUUID()}`;
 const apiEnvValue = `api-plaintext-${crypto.randomUUID()}`;
 
+let platform: RunningPlatform;
 let worker: RunningWorker;
 let browser: Browser;
 let context: BrowserContext;
@@ -26,14 +29,15 @@ let token: string;
 const url = (path: string) => new URL(path, worker.url).href;
 
 beforeAll(async () => {
-  [worker, browser] = await Promise.all([startPlatformWorker(), launchChromium()]);
+  [platform, browser] = await Promise.all([startPlatform(), launchChromium()]);
+  worker = platform.worker;
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   page = await context.newPage();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await worker?.stop();
+  await platform?.stop();
 });
 
 describe("dashboard in Chromium", () => {
@@ -53,8 +57,38 @@ describe("dashboard in Chromium", () => {
       page.getByRole("heading", { name: "Machines", level: 1 }).isVisible(),
     ).resolves.toBe(true);
     await expect(page.getByRole("status").textContent()).resolves.toContain("is ready");
-    await expect(page.getByText("No machine yet").isVisible()).resolves.toBe(true);
     await screenshot(page, "03-machines");
+  });
+
+  it("shows the new machine move to Ready live, with the daemon's own answer", async () => {
+    const panel = page.locator("#machine-panel");
+    // No reload: the panel refreshes itself while the machine moves through its steps.
+    await panel.locator('.badge[data-status="ready"]').waitFor({ timeout: 20_000 });
+    await panel.locator('[data-ping="ok"]').waitFor();
+    await expect(panel.locator('[data-ping="ok"]').textContent()).resolves.toMatch(
+      /answering · version/,
+    );
+    await screenshot(page, "03b-machine-ready");
+  });
+
+  it("rebuilds the machine after a confirm: the new one becomes ready, the old one is in History", async () => {
+    const panel = page.locator("#machine-panel");
+    const oldId = (await panel.locator("dd.mono").first().textContent())?.trim();
+    expect(oldId).toMatch(/^mch_/);
+    page.once("dialog", (dialog) => dialog.dismiss());
+    await panel.getByRole("button", { name: "Rebuild machine" }).click();
+    await expect(panel.locator("dd.mono").first().textContent()).resolves.toBe(oldId);
+    page.once("dialog", (dialog) => dialog.accept());
+    await panel.getByRole("button", { name: "Rebuild machine" }).click();
+    await page.getByRole("status").waitFor();
+    await expect(page.getByRole("status").textContent()).resolves.toContain("Rebuilding");
+    const fresh = page.locator("#machine-panel");
+    await fresh.locator('.badge[data-status="ready"]').waitFor({ timeout: 20_000 });
+    await expect(fresh.locator("dd.mono").first().textContent()).resolves.not.toBe(oldId);
+    const row = fresh.locator(`tr[data-machine="${oldId}"]`);
+    await expect(row.locator('.badge[data-status="archived"]').isVisible()).resolves.toBe(true);
+    await expect(row.textContent()).resolves.toContain("Replaced by a rebuild.");
+    await screenshot(page, "03c-machine-rebuilt");
   });
 
   it("navigates the sidebar: each section is a page with its own heading", async () => {

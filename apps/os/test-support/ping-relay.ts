@@ -13,7 +13,6 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RecordedPing } from "./machines-context.ts";
 
-
 export type PingRelay = { url: string; close(): Promise<void> };
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createToken, expectError, signUp } from "./helpers.ts";
+import { eventually } from "./machines/support.ts";
 
 const tokensPath = (instanceId: string) => `/api/instances/${instanceId}/access-tokens`;
 
@@ -92,5 +93,27 @@ describe("access tokens", () => {
       401,
       "unauthorized",
     );
+  });
+});
+
+describe("machine tokens", () => {
+  it("are listed as kind machine but cannot be revoked through the user API (404); only a rebuild revokes them", async () => {
+    const user = await signUp();
+    const machineToken = await eventually("the machine token", async () => {
+      const res = await call("GET", tokensPath(user.instance.id), undefined, user);
+      const { tokens } = (await res.json()) as { tokens: { id: string; kind: string }[] };
+      return tokens.find((t) => t.kind === "machine");
+    });
+    const res = await call(
+      "DELETE",
+      `${tokensPath(user.instance.id)}/${machineToken.id}`,
+      undefined,
+      user,
+    );
+    await expectError(res, 404, "not_found");
+    const row = await env.DB.prepare("select revoked_at from access_tokens where id = ?")
+      .bind(machineToken.id)
+      .first<{ revoked_at: number | null }>();
+    expect(row?.revoked_at).toBeNull();
   });
 });

@@ -47,8 +47,9 @@ export async function listAccessTokens(db: Db, instanceId: string): Promise<Acce
 }
 
 /**
- * Revokes a token of this instance. Returns false when the instance has no such token;
- * revoking twice keeps the first revocation time.
+ * Revokes a user token of this instance. Returns false when the instance has no such token;
+ * revoking twice keeps the first revocation time. Machine tokens are not revocable here: they
+ * live and die with their machine (a rebuild revokes them).
  */
 export async function revokeAccessToken(
   db: Db,
@@ -56,7 +57,11 @@ export async function revokeAccessToken(
   tokenId: string,
   now: Date = new Date(),
 ): Promise<boolean> {
-  const where = and(eq(accessTokens.id, tokenId), eq(accessTokens.instanceId, instanceId));
+  const where = and(
+    eq(accessTokens.id, tokenId),
+    eq(accessTokens.instanceId, instanceId),
+    eq(accessTokens.kind, "user"),
+  );
   const [row] = await db.select({ id: accessTokens.id }).from(accessTokens).where(where).limit(1);
   if (!row) return false;
   await db

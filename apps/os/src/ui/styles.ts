@@ -166,6 +166,7 @@ ol.steps .step.active { color: var(--warn); font-weight: 560; }
 ol.steps .step .step-label { color: var(--text); }
 ol.steps .step.todo .step-label { color: var(--faint); }
 ol.steps .step-time { font-size: 13px; font-weight: 400; }
+#machine-panel { display: flex; flex-direction: column; gap: 20px; }
 .sidebar-action { padding: 0 6px 12px; }
 p.machine-env { margin: 0 0 16px; color: var(--muted); font-size: 13px; display: flex; gap: 8px; align-items: center; }
 .sidebar-action .btn { width: 100%; }

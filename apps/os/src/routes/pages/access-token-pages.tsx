@@ -13,7 +13,10 @@ import { formAction, layoutProps } from "./page-context.ts";
 /** Mounted at `/instances/:instanceId/access-tokens` behind `requireUser()` + `instanceAccess()`. */
 export const accessTokenPages = new Hono<AppEnv>()
   .get("/", async (c) => {
-    const tokens = await listAccessTokens(createDb(c.env.DB), c.var.instance.id);
+    // Machine tokens are the platform's own (minted and revoked with their machine).
+    const tokens = (await listAccessTokens(createDb(c.env.DB), c.var.instance.id)).filter(
+      (t) => t.kind === "user",
+    );
     return c.html(<AccessTokensPage {...layoutProps(c)} tokens={tokens} />);
   })
   .post("/", async (c) => {
