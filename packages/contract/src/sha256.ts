@@ -10,12 +10,17 @@ import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
  * to crypto.subtle.digest (`sha256Base64url`), which is faster past a few KiB (see signing.ts).
  */
 
+// A fresh noble hash allocates its buffers and a DataView; copying a pristine state into one
+// reused instance skips that (see createHmacSha256 for why sharing it is safe).
+const pristineSha256 = nobleSha256.create();
+const scratchSha256 = nobleSha256.create();
+
 /**
  * SHA-256 digest of `data`, synchronously.
  * @example sha256(new TextEncoder().encode("abc")) // ba7816bf… (32 bytes)
  */
 export function sha256(data: Uint8Array): Uint8Array<ArrayBuffer> {
-  return nobleSha256(data) as Uint8Array<ArrayBuffer>;
+  return pristineSha256._cloneInto(scratchSha256).update(data).digest() as Uint8Array<ArrayBuffer>;
 }
 
 /**
