@@ -1,11 +1,8 @@
 /**
  * The one Hono env type of the platform worker (STYLE.md 4).
  *
- * `Env` comes from `wrangler types` (wrangler.toml `[vars]`, bindings, and `[secrets] required`).
- * Secrets are added here by hand (wrangler.toml says why): `ENCRYPTION_KEY`, and the optional
- * `ENCRYPTION_KEY_PREVIOUS` (set only during a key rotation), `LOCAL_SANDBOX_SECRET` (the shared
- * secret of packages/local-sandbox, `MACHINE_PROVIDER=local`) and `DAYTONA_API_KEY`
- * (`MACHINE_PROVIDER=daytona`).
+ * `Env` comes from `wrangler types` (wrangler.toml `[vars]` and bindings).
+ * Secrets are typed by hand in secrets.d.ts, on top of the generated `Env` (wrangler.toml says why).
  * Each middleware declares the context variables it sets in its own file.
  */
 import type { PrincipalVariables } from "./middleware/api-auth.ts";
@@ -14,13 +11,8 @@ import type { FlashVariables } from "./middleware/flash.ts";
 import type { InstanceVariables } from "./middleware/instance-access.ts";
 import type { SessionVariables } from "./middleware/session.ts";
 
-/** The worker's bindings: generated `Env` plus optional secrets. */
-export type Bindings = Env & {
-  ENCRYPTION_KEY: string;
-  ENCRYPTION_KEY_PREVIOUS?: string;
-  LOCAL_SANDBOX_SECRET?: string;
-  DAYTONA_API_KEY?: string;
-};
+/** The worker's bindings: generated `Env` plus the secrets of secrets.d.ts. */
+export type Bindings = Env;
 
 export type AppEnv = {
   Bindings: Bindings;

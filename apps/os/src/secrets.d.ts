@@ -1,0 +1,14 @@
+// The worker's secrets, typed by hand on top of the generated `Env` (wrangler.toml says why):
+// .dev.vars locally, `wrangler secret put` in production (docs/deploy.md).
+declare namespace Cloudflare {
+  interface Env {
+    /** base64 of 32 random bytes: seals daemon secrets, env var values, Slack tokens. */
+    ENCRYPTION_KEY: string;
+    /** The key being rotated out; still decrypts. Set only during a rotation. */
+    ENCRYPTION_KEY_PREVIOUS?: string;
+    /** Shared secret of packages/local-sandbox (`MACHINE_PROVIDER=local`). */
+    LOCAL_SANDBOX_SECRET?: string;
+    /** Daytona API key (`MACHINE_PROVIDER=daytona`). */
+    DAYTONA_API_KEY?: string;
+  }
+}
