@@ -10,5 +10,12 @@ declare namespace Cloudflare {
     LOCAL_SANDBOX_SECRET?: string;
     /** Daytona API key (`MACHINE_PROVIDER=daytona`). */
     DAYTONA_API_KEY?: string;
+    /** The real LLM provider key; only the LLM proxy uses it (503 `llm_not_configured` without). */
+    OPENAI_API_KEY?: string;
+    /** Verifies `X-Slack-Signature` on `/edge/slack/events`. */
+    SLACK_SIGNING_SECRET?: string;
+    /** The Slack app's OAuth client id and secret ("Add to Slack"). */
+    SLACK_CLIENT_ID?: string;
+    SLACK_CLIENT_SECRET?: string;
   }
 }

@@ -44,6 +44,9 @@ export const ERROR_CODES = [
   ...VERIFY_FAILURE_CODES,
   // Durable Streams: a stream deleted while forks of it still exist (410).
   "gone",
+  // The LLM proxy: the instance's daily token cap is spent (429); no provider key is set (503).
+  "budget_exceeded",
+  "llm_not_configured",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -81,6 +84,8 @@ export const DEFAULT_ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   path_mismatch: 401,
   body_mismatch: 401,
   gone: 410,
+  budget_exceeded: 429,
+  llm_not_configured: 503,
 };
 
 /** zod schema of an error code. */

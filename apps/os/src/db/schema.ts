@@ -54,6 +54,8 @@ export const instances = sqliteTable("instances", {
   repoRef: text("repo_ref"),
   /** Bumped on every env var change; a machine whose `env_version` matches has the latest values. */
   envVersion: integer("env_version").notNull().default(0),
+  /** LLM tokens per UTC day through the proxy; null = the platform default (`LLM_DAILY_TOKEN_CAP`). */
+  dailyTokenCap: integer("daily_token_cap"),
   createdAt: createdAt(),
 });
 
@@ -173,7 +175,11 @@ export const machines = sqliteTable(
   ],
 );
 
-/** A Slack workspace connected to an instance; the bot token is an envelope (AAD `slack_installations.bot_token:<team id>`). */
+/**
+ * A Slack workspace connected to an instance; the bot token is an envelope (AAD
+ * `slack_installations.bot_token:<team id>`). A team belongs to one instance, and an instance
+ * has at most one team.
+ */
 export const slackInstallations = sqliteTable(
   "slack_installations",
   {
@@ -181,14 +187,59 @@ export const slackInstallations = sqliteTable(
     instanceId: text("instance_id")
       .notNull()
       .references(() => instances.id, { onDelete: "cascade" }),
+    teamName: text("team_name"),
     botTokenEncrypted: text("bot_token_encrypted").notNull(),
     botUserId: text("bot_user_id").notNull(),
+    /** The user who connected it. */
+    installedBy: text("installed_by"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" })
       .notNull()
       .$defaultFn(() => new Date()),
   },
-  (t) => [index("slack_installations_instance_id_idx").on(t.instanceId)],
+  (t) => [uniqueIndex("slack_installations_instance_id_unique").on(t.instanceId)],
+);
+
+/**
+ * Pending Slack OAuth installs: the `state` sent to Slack (only its SHA-256 is stored), bound to
+ * the session that started it and the instance; single use (`used_at`), short-lived.
+ */
+export const slackOauthStates = sqliteTable("slack_oauth_states", {
+  stateHash: text("state_hash").primaryKey(),
+  /** SHA-256 of the session cookie that started the install. */
+  sessionHash: text("session_hash").notNull(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  instanceId: text("instance_id")
+    .notNull()
+    .references(() => instances.id, { onDelete: "cascade" }),
+  createdAt: createdAt(),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  usedAt: integer("used_at", { mode: "timestamp_ms" }),
+});
+
+/** LLM tokens through the proxy, per instance, machine and UTC day (`YYYY-MM-DD`). */
+export const llmUsage = sqliteTable(
+  "llm_usage",
+  {
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    machineId: text("machine_id").notNull(),
+    day: text("day").notNull(),
+    requests: integer("requests").notNull().default(0),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    totalTokens: integer("total_tokens").notNull().default(0),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" })
+      .notNull()
+      .$defaultFn(() => new Date()),
+  },
+  (t) => [
+    primaryKey({ columns: [t.instanceId, t.machineId, t.day] }),
+    index("llm_usage_instance_day_idx").on(t.instanceId, t.day),
+  ],
 );
 
 export type User = typeof users.$inferSelect;
@@ -197,3 +248,6 @@ export type AccessTokenRow = typeof accessTokens.$inferSelect;
 export type EnvVarRow = typeof envVars.$inferSelect;
 export type MachineRow = typeof machines.$inferSelect;
 export type MachineStatus = (typeof MACHINE_STATUSES)[number];
+export type SlackInstallationRow = typeof slackInstallations.$inferSelect;
+export type SlackOauthStateRow = typeof slackOauthStates.$inferSelect;
+export type LlmUsageRow = typeof llmUsage.$inferSelect;

@@ -1,0 +1,112 @@
+/**
+ * Slack installations repository: which Slack team belongs to which instance, and its bot token
+ * (an envelope bound to the team by the AAD `slack_installations.bot_token:<team id>`).
+ * A team belongs to one instance and an instance has at most one team.
+ */
+import { AppError, type Keyring } from "@iterate/contract";
+import { eq } from "drizzle-orm";
+import type { Db } from "./client.ts";
+import { type SlackInstallationRow, slackInstallations } from "./schema.ts";
+
+/** The AAD of a team's bot token envelope. */
+export const botTokenAad = (teamId: string) => `slack_installations.bot_token:${teamId}`;
+
+/** The installation of a Slack team, or null (an unknown team's events are dropped). */
+export async function findSlackInstallationByTeam(
+  db: Db,
+  teamId: string,
+): Promise<SlackInstallationRow | null> {
+  const [row] = await db
+    .select()
+    .from(slackInstallations)
+    .where(eq(slackInstallations.teamId, teamId))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The instance's installation, or null when it has not connected Slack. */
+export async function findSlackInstallationForInstance(
+  db: Db,
+  instanceId: string,
+): Promise<SlackInstallationRow | null> {
+  const [row] = await db
+    .select()
+    .from(slackInstallations)
+    .where(eq(slackInstallations.instanceId, instanceId))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The decrypted bot token of an installation. Secret: never log or return it. */
+export function openBotToken(keyring: Keyring, row: SlackInstallationRow): Promise<string> {
+  return keyring.decrypt(row.botTokenEncrypted, botTokenAad(row.teamId));
+}
+
+/**
+ * Connects a team to an instance (or refreshes the token of the same pair). Throws `conflict`
+ * when the team already belongs to another instance, or the instance to another team.
+ */
+export async function saveSlackInstallation(
+  db: Db,
+  keyring: Keyring,
+  input: {
+    teamId: string;
+    teamName: string | null;
+    instanceId: string;
+    botToken: string;
+    botUserId: string;
+    installedBy: string | null;
+  },
+): Promise<SlackInstallationRow> {
+  const [byTeam, byInstance] = await Promise.all([
+    findSlackInstallationByTeam(db, input.teamId),
+    findSlackInstallationForInstance(db, input.instanceId),
+  ]);
+  if (byTeam && byTeam.instanceId !== input.instanceId) {
+    throw new AppError(
+      "conflict",
+      "This Slack workspace is already connected to another instance.",
+    );
+  }
+  if (byInstance && byInstance.teamId !== input.teamId) {
+    throw new AppError(
+      "conflict",
+      "This instance is already connected to another Slack workspace; disconnect it first.",
+    );
+  }
+  const now = new Date();
+  const row = {
+    teamId: input.teamId,
+    instanceId: input.instanceId,
+    teamName: input.teamName,
+    botTokenEncrypted: await keyring.encrypt(input.botToken, botTokenAad(input.teamId)),
+    botUserId: input.botUserId,
+    installedBy: input.installedBy,
+    createdAt: byTeam?.createdAt ?? now,
+    updatedAt: now,
+  };
+  // The unique indexes (team, instance) decide a race between two installs; the loser errors.
+  await db
+    .insert(slackInstallations)
+    .values(row)
+    .onConflictDoUpdate({
+      target: slackInstallations.teamId,
+      set: {
+        teamName: row.teamName,
+        botTokenEncrypted: row.botTokenEncrypted,
+        botUserId: row.botUserId,
+        installedBy: row.installedBy,
+        updatedAt: now,
+      },
+    });
+  return row;
+}
+
+/** Disconnects the instance's team (the encrypted token is deleted). False when none. */
+export async function deleteSlackInstallation(db: Db, instanceId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(slackInstallations)
+    .where(eq(slackInstallations.instanceId, instanceId))
+    .returning({ teamId: slackInstallations.teamId });
+  return deleted.length > 0;
+}
