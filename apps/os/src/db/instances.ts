@@ -31,6 +31,7 @@ export function newInstanceFor(email: string): Instance {
     repoUrl: null,
     repoRef: null,
     envVersion: 0,
+    dailyTokenCap: null,
     createdAt: new Date(),
   };
 }
