@@ -5,6 +5,7 @@ export default defineConfig({
     name: "daemon",
     include: ["test/**/*.test.ts"],
     environment: "node",
+    globalSetup: ["test/global-setup.ts"],
     testTimeout: 30_000,
   },
 });
