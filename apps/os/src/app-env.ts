@@ -9,6 +9,7 @@ import type { PrincipalVariables } from "./middleware/api-auth.ts";
 import type { CsrfVariables } from "./middleware/csrf.ts";
 import type { FlashVariables } from "./middleware/flash.ts";
 import type { InstanceVariables } from "./middleware/instance-access.ts";
+import type { MachineAuthVariables } from "./middleware/machine-auth.ts";
 import type { SessionVariables } from "./middleware/session.ts";
 
 /** The worker's bindings: generated `Env` plus the secrets of secrets.d.ts. */
@@ -19,6 +20,7 @@ export type AppEnv = {
   Variables: SessionVariables &
     PrincipalVariables &
     InstanceVariables &
+    MachineAuthVariables &
     CsrfVariables &
     FlashVariables;
 };
