@@ -39,7 +39,7 @@ export function requestAccess(c: Context): RequestAccess {
     return {
       url: request.url,
       header: (name) => request.headers.get(name) ?? undefined,
-      body: (max) => webBody(request, max),
+      body: (max) => webBody(c, max),
       watchClient(listener) {
         const signal = request.signal;
         signal.addEventListener("abort", listener, { once: true });
@@ -56,7 +56,7 @@ export function requestAccess(c: Context): RequestAccess {
       const value = headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(", ") : value;
     },
-    body: (max) => (incoming.readableDidRead ? webBody(request, max) : nodeBody(incoming, max)),
+    body: (max) => (incoming.readableDidRead ? webBody(c, max) : nodeBody(incoming, max)),
     watchClient(listener) {
       outgoing.once("close", listener);
       return () => outgoing.off("close", listener);
@@ -70,9 +70,11 @@ export function requestAccess(c: Context): RequestAccess {
   };
 }
 
-async function webBody(request: Request, max: number): Promise<Buffer | Response> {
-  if (Number(request.headers.get("content-length") ?? 0) > max) return tooLarge(max);
-  const body = Buffer.from(await request.arrayBuffer());
+// Through Hono's body cache: when a middleware (platformAuth) already read and verified the
+// body, this is a view of those same bytes, not another copy.
+async function webBody(c: Context, max: number): Promise<Buffer | Response> {
+  if (Number(c.req.header("content-length") ?? 0) > max) return tooLarge(max);
+  const body = Buffer.from(await c.req.arrayBuffer());
   return body.length > max ? tooLarge(max) : body;
 }
 

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import {
   errorBodySchema,
   generateDaemonSecret,
@@ -294,7 +295,12 @@ describe("platform auth: request size", () => {
         else controller.enqueue(chunk);
       },
     });
-    const token = await signRequest({ ...key, method: "POST", url: "/agents/big-chunked" });
+    const token = await signRequest({
+      ...key,
+      method: "POST",
+      url: "/agents/big-chunked",
+      body: new Uint8Array(19 * 1024 * 1024),
+    });
     const res = await fetch(`${daemon.url}/agents/big-chunked`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
@@ -303,5 +309,108 @@ describe("platform auth: request size", () => {
     } as RequestInit);
     expect(res.status).toBe(413);
     expect(errorBodySchema.parse(await res.json()).error.code).toBe("payload_too_large");
+  });
+});
+
+/**
+ * Sends the request line, headers and the first `sent` body bytes of a `length`-byte upload,
+ * then stalls; resolves with the answer if one comes within `withinMs` (the request's socket
+ * is then destroyed), or null.
+ */
+async function stalledUpload(
+  path: string,
+  headers: Record<string, string>,
+  options: { length: number; sent?: number; withinMs?: number },
+): Promise<{ status: number; body: unknown } | null> {
+  const url = new URL(path, daemon.url);
+  const req = httpRequest(url, {
+    method: "POST",
+    headers: { ...headers, "content-length": String(options.length) },
+  });
+  req.on("error", () => {});
+  req.write(Buffer.alloc(options.sent ?? 1024));
+  try {
+    return await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), options.withinMs ?? 5000);
+      req.once("response", (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => {
+          text += chunk.toString("utf8");
+        });
+        res.once("end", () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        });
+      });
+    });
+  } finally {
+    req.destroy();
+  }
+}
+
+describe("platform auth: the token is checked before the body is read", () => {
+  const bigUpload = { length: 16 * 1024 * 1024 };
+
+  it("answers an unsigned upload 401 while its body is still unsent", async () => {
+    const answer = await stalledUpload("/agents/unsigned", {}, bigUpload);
+    expect(answer).toEqual({
+      status: 401,
+      body: { error: { code: "missing", message: expect.any(String) } },
+    });
+  });
+
+  it("answers an upload with a forged token 401 bad_signature while its body is still unsent", async () => {
+    const body = new Uint8Array(bigUpload.length);
+    const token = await signRequest({
+      ...key,
+      secret: generateDaemonSecret(),
+      method: "POST",
+      url: "/agents/forged",
+      body,
+    });
+    const answer = await stalledUpload(
+      "/agents/forged",
+      { authorization: `Bearer ${token}` },
+      bigUpload,
+    );
+    expect(answer?.status).toBe(401);
+    expect(errorBodySchema.parse(answer?.body).error.code).toBe("bad_signature");
+  });
+
+  it("answers a body on a request signed without one 401 body_mismatch without reading it", async () => {
+    const token = await signRequest({ ...key, method: "POST", url: "/agents/no-body" });
+    const answer = await stalledUpload(
+      "/agents/no-body",
+      { authorization: `Bearer ${token}` },
+      bigUpload,
+    );
+    expect(answer?.status).toBe(401);
+    expect(errorBodySchema.parse(answer?.body).error.code).toBe("body_mismatch");
+  });
+
+  it("stops waiting for a signed body once its token could no longer verify (401 expired)", async () => {
+    const body = new Uint8Array(bigUpload.length);
+    // Issued 89 s ago with a 60 s lifetime: still valid (30 s skew) for about one more second.
+    const token = await signRequest({
+      ...key,
+      method: "POST",
+      url: "/agents/stalled",
+      body,
+      now: () => Date.now() - 89_000,
+    });
+    const answer = await stalledUpload(
+      "/agents/stalled",
+      { authorization: `Bearer ${token}` },
+      { ...bigUpload, withinMs: 10_000 },
+    );
+    expect(answer?.status).toBe(401);
+    expect(errorBodySchema.parse(answer?.body).error.code).toBe("expired");
+  });
+
+  it("still serves signed requests after a burst of unsigned uploads", async () => {
+    await Promise.all(
+      Array.from({ length: 8 }, () => stalledUpload("/agents/burst", {}, bigUpload)),
+    );
+    expect((await signedFetch(daemon.url, key, "GET", "/platform/ping")).status).toBe(200);
   });
 });
