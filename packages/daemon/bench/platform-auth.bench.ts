@@ -3,11 +3,15 @@
  * Two real HTTP servers in this process, identical but for `platformAuth`, answer
  * `GET /platform/ping`; requests alternate between them in pairs so load from other processes
  * hits both alike.
- * Tokens are signed up front: signing is the platform's cost, not the daemon's.
+ * Tokens are signed up front: signing is the platform's cost, not the daemon's. The signed
+ * server persists its replay cache, as the daemon does.
  *
  * Run: `tsx bench/platform-auth.bench.ts` (part of `pnpm bench`). Budget: < 0.1 ms added.
  */
+import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import {
   createReplayCache,
@@ -16,6 +20,7 @@ import {
   verifyRequest,
 } from "@iterate/contract";
 import { createDaemonApp } from "../src/app.ts";
+import { openPersistentReplayCache } from "../src/auth/persistent-replay-cache.ts";
 import { platformAuth } from "../src/auth/platform-auth.ts";
 import type { PlatformRoutesOptions } from "../src/platform/platform-routes.ts";
 
@@ -73,11 +78,11 @@ function median(values: number[]): number {
 }
 
 const unsignedServer = await listen(createDaemonApp({ platform }));
+// As the daemon runs it: the replay cache persisted (one append per accepted request).
+const replayDir = await mkdtemp(join(tmpdir(), "iterate-bench-replay-"));
+const replayCache = await openPersistentReplayCache({ dir: replayDir });
 const signedServer = await listen(
-  createDaemonApp({
-    platform,
-    auth: platformAuth({ secret, machineId, replayCache: createReplayCache() }),
-  }),
+  createDaemonApp({ platform, auth: platformAuth({ secret, machineId, replayCache }) }),
 );
 const tokens = await signTokens(WARMUP + PAIRS);
 const nextToken = () => tokens.pop() as string;
@@ -107,6 +112,8 @@ for (let i = 0; i < PAIRS; i++) {
 }
 unsignedServer.close();
 signedServer.close();
+replayCache.close();
+await rm(replayDir, { recursive: true, force: true });
 
 // The verification alone, without HTTP: what the middleware adds in CPU per request.
 const verifyTokens = await signTokens(5000);

@@ -1,4 +1,8 @@
 export { createDaemonApp, type DaemonAppOptions } from "./app.ts";
+export {
+  openPersistentReplayCache,
+  type PersistentReplayCache,
+} from "./auth/persistent-replay-cache.ts";
 export { type PlatformAuthOptions, platformAuth } from "./auth/platform-auth.ts";
 export { type Credentials, CredentialsError, loadOrCreateCredentials } from "./credentials.ts";
 export { createMachineEnv, type MachineEnv } from "./env/machine-env.ts";

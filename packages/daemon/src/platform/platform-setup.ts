@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { MiddlewareHandler } from "hono";
+import { openPersistentReplayCache } from "../auth/persistent-replay-cache.ts";
 import { platformAuth } from "../auth/platform-auth.ts";
 import { type Credentials, loadOrCreateCredentials } from "../credentials.ts";
 import { createInstanceEnvStore } from "../env/instance-env-store.ts";
@@ -55,6 +56,11 @@ export async function setupPlatform(options: PlatformSetupOptions): Promise<Plat
     notice ??
       `credentials: ${created ? "created a new daemon secret" : "reusing the daemon secret"} for ${credentials.machineId}`,
   );
+  // Survives restarts: a captured request replayed after one is still refused.
+  const replayCache = await openPersistentReplayCache({
+    dir: join(options.home, ".iterate", "replay"),
+    log,
+  });
   const store = await createInstanceEnvStore({ file: join(options.home, ".iterate", "env.json") });
   const workspaceDir = join(options.home, "workspace");
   const daemonEnv = Object.freeze({ ...options.env, HOME: options.home });
@@ -73,7 +79,11 @@ export async function setupPlatform(options: PlatformSetupOptions): Promise<Plat
   });
   return {
     credentials,
-    auth: platformAuth({ secret: credentials.daemonSecret, machineId: credentials.machineId }),
+    auth: platformAuth({
+      secret: credentials.daemonSecret,
+      machineId: credentials.machineId,
+      replayCache,
+    }),
     routes: {
       machineId: credentials.machineId,
       version: DAEMON_VERSION,
