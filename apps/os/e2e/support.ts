@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { RunningPlatform } from "../browser/start-platform.ts";
+import { eventually } from "../test-support/eventually.ts";
 
 export type MachineJson = {
   id: string;
@@ -10,20 +11,7 @@ export type MachineJson = {
   archivedAt: string | null;
 };
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { eventually };
 
 /** Signs up through the API and returns a client acting with the session cookie. */
 export async function signUp(platform: RunningPlatform, label: string) {

@@ -8,13 +8,14 @@ import { findMachine } from "../src/db/machines.ts";
 import { keyringFromEnv } from "../src/keyring.ts";
 import { fetchForInstance, providerHeadersAad } from "../src/machines/fetch-for-instance.ts";
 import { INSTANCE_LABEL, MACHINE_LABEL } from "../src/machines/providers/provider.ts";
-import { call, signUp } from "../test/helpers.ts";
+import { signUp } from "../test/helpers.ts";
 import {
   currentMachine,
   db,
   deliverPing,
   eventually,
   machineInStatus,
+  rebuild,
 } from "../test/machines/support.ts";
 import type { FakeSandbox } from "../test-support/fake-daytona-context.ts";
 
@@ -56,15 +57,7 @@ describe("MachineWorkflow on Daytona", () => {
     const ping = await fetchForInstance(env, user.instance.id)("/platform/ping");
     expect(await ping.json()).toMatchObject({ ok: true, machineId: machine.id });
 
-    const res = await call(
-      "POST",
-      `/api/instances/${user.instance.id}/machines/rebuild`,
-      undefined,
-      {
-        cookie: user.cookie,
-      },
-    );
-    expect(res.status).toBe(202);
+    expect((await rebuild(user)).status).toBe(202);
     expect((await findMachine(db(), machine.id))?.status).toBe("archived");
     expect((await fakeSandbox(machine.id))?.state).toBe("destroyed");
   });

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { findInstanceById } from "../../src/db/instances.ts";
 import { findMachine } from "../../src/db/machines.ts";
-import { Browser, call, signUp } from "../helpers.ts";
-import { currentMachine, db, deliverPing, machineInStatus } from "./support.ts";
-
-async function readyInstance(label: string) {
-  const user = await signUp(label);
-  const machine = await currentMachine(user.instance.id);
-  await deliverPing(machine.id);
-  await machineInStatus(machine.id, "ready");
-  return { user, machine };
-}
+import { Browser, call } from "../helpers.ts";
+import { db, readyInstance } from "./support.ts";
 
 const varPath = (instanceId: string, name: string) =>
   `/api/instances/${instanceId}/env-vars/${name}`;

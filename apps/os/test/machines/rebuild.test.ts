@@ -12,6 +12,7 @@ import {
   eventually,
   localSandbox,
   machineInStatus,
+  readyInstance,
 } from "./support.ts";
 
 let introspector: Awaited<ReturnType<typeof introspectWorkflow>> | undefined;
@@ -21,14 +22,6 @@ afterEach(async () => {
 });
 
 type MachineJson = { id: string; status: string; archivedAt: string | null; error: string | null };
-
-async function readyInstance(label: string) {
-  const user = await signUp(label);
-  const machine = await currentMachine(user.instance.id);
-  await deliverPing(machine.id);
-  await machineInStatus(machine.id, "ready");
-  return { user, machine };
-}
 
 describe("rebuild", () => {
   it("archives the ready machine (token revoked, sandbox deleted) and starts a new one (202)", async () => {

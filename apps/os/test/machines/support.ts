@@ -7,26 +7,14 @@ import { expect, inject } from "vitest";
 import { createDb } from "../../src/db/client.ts";
 import { findMachine, listMachinesForInstance } from "../../src/db/machines.ts";
 import type { MachineRow, MachineStatus } from "../../src/db/schema.ts";
+import { eventually } from "../../test-support/eventually.ts";
 import type { RecordedPing } from "../../test-support/machines-context.ts";
-import { ORIGIN } from "../helpers.ts";
+import { call, ORIGIN, type SignedUp, signUp } from "../helpers.ts";
 
 export const machinesContext = () => inject("machines");
 export const db = () => createDb(env.DB);
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { eventually };
 
 /** The instance's current machine once it has one. */
 export function currentMachine(instanceId: string): Promise<MachineRow> {
@@ -85,5 +73,21 @@ export async function localSandbox(path: string, init: RequestInit = {}): Promis
   return fetch(`${localSandboxUrl}${path}`, {
     ...init,
     headers: { authorization: `Bearer ${localSandboxSecret}`, ...init.headers },
+  });
+}
+
+/** A signed-up user whose first machine is `ready` (its real ping delivered). */
+export async function readyInstance(label: string) {
+  const user = await signUp(label);
+  const machine = await currentMachine(user.instance.id);
+  await deliverPing(machine.id);
+  await machineInStatus(machine.id, "ready");
+  return { user, machine };
+}
+
+/** `POST …/machines/rebuild` as the user (202 expected by callers). */
+export function rebuild(user: SignedUp): Promise<Response> {
+  return call("POST", `/api/instances/${user.instance.id}/machines/rebuild`, undefined, {
+    cookie: user.cookie,
   });
 }
