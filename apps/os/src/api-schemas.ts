@@ -67,7 +67,30 @@ const REF_PATTERN = /^(?![-/.])(?!.*(?:\.\.|@\{|\/\/|\/\.|\.lock$|[/.]$))[A-Za-z
 /** `""` (an emptied form field) clears an optional setting; anything else is trimmed. */
 const emptyToNull = (v: string | null) => (v === null || v.trim() === "" ? null : v.trim());
 
-/** `PATCH /api/instances/:instanceId`: rename, or point the machine at a repository. */
+/** The largest daily token cap an instance may set (well inside a safe integer). */
+export const MAX_DAILY_TOKEN_CAP = 1_000_000_000_000;
+
+/**
+ * A daily LLM token cap: a positive whole number (a form may write it `2,000,000` or
+ * `2 000 000`), or `""` / `null` for the platform default.
+ */
+const dailyTokenCapSchema = z
+  .union([z.number(), z.string(), z.null()])
+  .transform((v) => {
+    if (typeof v !== "string") return v;
+    const digits = v.trim().replace(/[\s,_]/g, "");
+    return digits === "" ? null : /^\d+$/.test(digits) ? Number(digits) : Number.NaN;
+  })
+  .pipe(
+    z
+      .number({ error: "Enter a whole number of tokens, or leave it empty for the default." })
+      .int("Enter a whole number of tokens, or leave it empty for the default.")
+      .positive("The daily token cap must be at least 1.")
+      .max(MAX_DAILY_TOKEN_CAP, "The daily token cap may be at most 1,000,000,000,000.")
+      .nullable(),
+  );
+
+/** `PATCH /api/instances/:instanceId`: rename, point the machine at a repository, set the cap. */
 export const instancePatchSchema = z
   .object({
     name: labelSchema.optional(),
@@ -98,6 +121,7 @@ export const instancePatchSchema = z
           .nullable(),
       )
       .optional(),
+    dailyTokenCap: dailyTokenCapSchema.optional(),
   })
   .strict();
 

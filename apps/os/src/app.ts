@@ -1,8 +1,8 @@
 /**
  * The platform app: middleware and sub-apps wired together, with exactly one `onError`.
  *
- * - `/api/*` — JSON API (session cookie or `Bearer itk_…` user token); `/api/machine/*` is the
- *   machine-facing part (`Bearer` machine token)
+ * - `/api/*` — JSON API (session cookie or `Bearer itk_…` user token); `/api/machine/*` and the
+ *   LLM proxy `/api/llm/openai/v1/*` are the machine-facing part (`Bearer` machine token)
  * - `/assets/*` — the dashboard's CSS and JS
  * - everything else — the server-rendered dashboard (session cookie, CSRF-protected forms)
  */
@@ -17,6 +17,7 @@ import { flash } from "./middleware/flash.ts";
 import { instanceAccess } from "./middleware/instance-access.ts";
 import { requireUser } from "./middleware/require-user.ts";
 import { session } from "./middleware/session.ts";
+import { llmProxyRoutes } from "./proxies/llm-proxy.ts";
 import { accessTokenRoutes } from "./routes/access-tokens.ts";
 import { assetRoutes } from "./routes/assets.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -29,6 +30,8 @@ import { authPages } from "./routes/pages/auth-pages.tsx";
 import { envVarPages } from "./routes/pages/env-var-pages.tsx";
 import { instancePages } from "./routes/pages/instance-pages.tsx";
 import { machinePages } from "./routes/pages/machine-pages.tsx";
+import { usagePages } from "./routes/pages/usage-pages.tsx";
+import { usageRoutes } from "./routes/usage.ts";
 
 /** The JSON API, mounted at `/api`. */
 function createApi() {
@@ -36,12 +39,14 @@ function createApi() {
   api.use("*", sameOrigin());
   api.route("/auth", authRoutes);
   api.route("/machine", machinePingRoutes);
+  api.route("/llm/openai/v1", llmProxyRoutes());
   api.use("/instances/*", apiAuth());
   api.use("/instances/:instanceId/*", instanceAccess());
   api.route("/instances", instanceRoutes);
   api.route("/instances/:instanceId/access-tokens", accessTokenRoutes);
   api.route("/instances/:instanceId/env-vars", envVarRoutes);
   api.route("/instances/:instanceId/machines", machineRoutes);
+  api.route("/instances/:instanceId/usage", usageRoutes);
   return api;
 }
 
@@ -61,6 +66,7 @@ function createDashboard() {
   pages.route("/instances/:instanceId/access-tokens", accessTokenPages);
   pages.route("/instances/:instanceId/env-vars", envVarPages);
   pages.route("/instances/:instanceId/machines", machinePages);
+  pages.route("/instances/:instanceId/usage", usagePages);
   return pages;
 }
 

@@ -4,11 +4,13 @@ import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { type Instance, instances, memberships } from "./schema.ts";
 
-/** The fields of an instance a client may change. `null` clears the repository. */
+/** The fields of an instance a client may change. `null` clears the repository (or the cap). */
 export type InstancePatch = {
   name?: string;
   repoUrl?: string | null;
   repoRef?: string | null;
+  /** LLM tokens per UTC day; `null` = the platform default. */
+  dailyTokenCap?: number | null;
 };
 
 /**

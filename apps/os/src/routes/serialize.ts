@@ -15,6 +15,8 @@ export const instanceDetailJson = (i: Instance) => ({
   ...instanceJson(i),
   repoUrl: i.repoUrl,
   repoRef: i.repoRef,
+  /** LLM tokens per UTC day; null = the platform default (`GET …/usage` says which applies). */
+  dailyTokenCap: i.dailyTokenCap,
   createdAt: iso(i.createdAt),
 });
 

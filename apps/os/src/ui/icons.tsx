@@ -50,6 +50,14 @@ export const SettingsIcon = () => (
   </Svg>
 );
 
+/** A gauge: LLM usage. */
+export const GaugeIcon = () => (
+  <Svg>
+    <path d="M12 14l4-4" />
+    <path d="M3.3 19a10 10 0 1 1 17.4 0" />
+  </Svg>
+);
+
 /** A check in a circle: success. */
 export const CheckIcon = () => (
   <Svg>

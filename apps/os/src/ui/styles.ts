@@ -171,6 +171,12 @@ ol.steps .step-time { font-size: 13px; font-weight: 400; }
 p.machine-env { margin: 0 0 16px; color: var(--muted); font-size: 13px; display: flex; gap: 8px; align-items: center; }
 .sidebar-action .btn { width: 100%; }
 
+/* Usage */
+meter { width: 120px; height: 10px; vertical-align: middle; }
+meter.usage-meter { width: 100%; height: 14px; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.is-empty td { color: var(--faint); }
+
 @media (max-width: 820px) {
   .shell { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto 1fr; }
   .sidebar { position: static; height: auto; flex-direction: row; flex-wrap: wrap; align-items: center; gap: 4px 14px; padding: 12px 16px 6px; border-right: 0; border-bottom: 1px solid var(--border); }

@@ -1,18 +1,21 @@
-/** Settings: the instance's name and the git repository its machine bootstraps. */
+/** Settings: the instance's name, the git repository its machine bootstraps, its LLM token cap. */
 import { CsrfInput, Field } from "../components.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
-type Props = Omit<InstanceLayoutProps, "section" | "title" | "children">;
+type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
+  /** The platform's default daily token cap (`LLM_DAILY_TOKEN_CAP`), shown as the placeholder. */
+  defaultTokenCap: number;
+};
 
 /** /instances/:id/settings */
-export function SettingsPage(layout: Props) {
+export function SettingsPage({ defaultTokenCap, ...layout }: Props) {
   const { instance } = layout;
   return (
     <InstanceLayout
       {...layout}
       section="settings"
       title="Settings"
-      description="Name your instance and choose the repository its machine works in."
+      description="Name your instance, choose the repository its machine works in, and set its LLM budget."
     >
       <form class="stack" method="post" action={`/instances/${instance.id}/settings`}>
         <CsrfInput token={layout.csrfToken} />
@@ -73,6 +76,36 @@ export function SettingsPage(layout: Props) {
                 maxlength={255}
                 value={instance.repoRef ?? ""}
                 placeholder="main"
+                spellcheck={false}
+              />
+            </Field>
+          </div>
+        </section>
+        <section class="card">
+          <div class="card-head">
+            <div>
+              <h2>LLM budget</h2>
+              <p>
+                Tokens the machine may use through the platform's LLM proxy per day (UTC). Past it,
+                LLM calls are refused until midnight UTC.{" "}
+                <a href={`/instances/${instance.id}/usage`}>See usage</a>.
+              </p>
+            </div>
+          </div>
+          <div class="card-body stack-fields">
+            <Field
+              label="Daily token cap"
+              for="dailyTokenCap"
+              hint={`A whole number of tokens. Leave empty for the platform default (${defaultTokenCap.toLocaleString("en-US")}).`}
+            >
+              <input
+                id="dailyTokenCap"
+                name="dailyTokenCap"
+                type="text"
+                inputmode="numeric"
+                maxlength={20}
+                value={instance.dailyTokenCap === null ? "" : String(instance.dailyTokenCap)}
+                placeholder={String(defaultTokenCap)}
                 spellcheck={false}
               />
             </Field>

@@ -1,0 +1,81 @@
+/**
+ * What the LLM proxy sends upstream and hands back: the allowlist of OpenAI paths, a request
+ * built from scratch around the real key (nothing of the caller's but its body, content type and
+ * accept), and the few upstream response headers worth passing on.
+ */
+
+/** OpenAI paths (after `/v1/`) a machine may call, with the one method each takes. */
+export const LLM_PROXY_ROUTES: Readonly<Record<string, "GET" | "POST">> = {
+  "chat/completions": "POST",
+  responses: "POST",
+  models: "GET",
+};
+
+/** Upstream response headers passed to the caller; everything else (cookies, org ids, rate-limit
+ * details of the platform's account, encodings the runtime already undid) stays behind. */
+export const PASSED_RESPONSE_HEADERS = ["content-type", "retry-after", "x-request-id"] as const;
+
+/** Largest request body the proxy forwards (prompts with inline images get large). */
+export const MAX_LLM_REQUEST_BYTES = 32 * 1024 * 1024;
+
+/**
+ * For a streamed chat completion, the body with `stream_options.include_usage: true` set, so
+ * the upstream always sends the final usage chunk the meter reads — without it a caller could
+ * stream tokens unmetered. The caller sees one extra last chunk with `choices: []` and `usage`,
+ * which OpenAI documents and its SDKs handle. Any other body (not streamed, not a JSON object,
+ * already asking for usage) is returned as it came, byte for byte.
+ * @example const bytes = withUsageReporting("chat/completions", await req.arrayBuffer());
+ */
+export function withUsageReporting(path: string, body: ArrayBuffer): ArrayBuffer | Uint8Array {
+  if (path !== "chat/completions" || body.byteLength === 0) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return body; // not ours to fix: the upstream answers it with a 400
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return body;
+  const request = parsed as { stream?: unknown; stream_options?: unknown };
+  if (request.stream !== true) return body;
+  const options =
+    typeof request.stream_options === "object" && request.stream_options !== null
+      ? (request.stream_options as Record<string, unknown>)
+      : {};
+  if (options.include_usage === true) return body;
+  return new TextEncoder().encode(
+    JSON.stringify({ ...request, stream_options: { ...options, include_usage: true } }),
+  );
+}
+
+/**
+ * The upstream request: `${upstreamUrl}/${path}` (no query: none of the allowed paths takes one)
+ * with fresh headers — only the real key, and the caller's content type and accept. Redirects are not followed (`manual`): a redirect would
+ * carry the key to wherever it points.
+ * @example const res = await fetch(...upstreamRequest({ upstreamUrl, apiKey, path, method, caller, body }));
+ */
+export function upstreamRequest(input: {
+  upstreamUrl: string;
+  apiKey: string;
+  path: string;
+  method: string;
+  caller: Headers;
+  body: ArrayBuffer | Uint8Array | null;
+}): [string, RequestInit] {
+  const headers = new Headers({ authorization: `Bearer ${input.apiKey}` });
+  for (const name of ["content-type", "accept"]) {
+    const value = input.caller.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const url = `${input.upstreamUrl.replace(/\/+$/, "")}/${input.path}`;
+  return [url, { method: input.method, headers, body: input.body, redirect: "manual" }];
+}
+
+/** The headers of the proxy's answer: the passed ones, and never cached. */
+export function proxyResponseHeaders(upstream: Headers): Headers {
+  const headers = new Headers({ "cache-control": "no-store" });
+  for (const name of PASSED_RESPONSE_HEADERS) {
+    const value = upstream.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return headers;
+}
