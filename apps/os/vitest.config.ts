@@ -11,6 +11,7 @@ export default defineConfig({
   plugins: [
     cloudflareTest(async ({ inject }) => {
       const machines = inject("machines");
+      const openai = inject("fakeOpenAI");
       return {
         main: path.join(root, "apps/os/src/worker.ts"),
         wrangler: { configPath: path.join(root, "wrangler.toml") },
@@ -23,6 +24,9 @@ export default defineConfig({
             LOCAL_SANDBOX_SECRET: machines.localSandboxSecret,
             // Daemons ping the relay; tests deliver the recorded ping (test-support/ping-relay.ts).
             PLATFORM_URL: machines.relayUrl,
+            // The LLM proxy's upstream and "real" key: the fake OpenAI (test-support/fake-openai.ts).
+            LLM_UPSTREAM_URL: openai.baseUrl,
+            OPENAI_API_KEY: openai.apiKey,
           },
         },
       };
@@ -32,7 +36,7 @@ export default defineConfig({
     name: "os (workerd)",
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     setupFiles: ["test/setup.ts"],
-    globalSetup: ["test-support/machines-global-setup.ts"],
+    globalSetup: ["test-support/machines-global-setup.ts", "test-support/openai-global-setup.ts"],
     // Machine tests wait for real daemons and the workflow's retry delays.
     testTimeout: 30_000,
   },
