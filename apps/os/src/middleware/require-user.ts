@@ -6,11 +6,29 @@ import type { MiddlewareHandler } from "hono";
 import type { PrincipalVariables } from "./api-auth.ts";
 import type { SessionVariables } from "./session.ts";
 
-/** Only same-site paths are remembered, so `?next=` cannot send anyone elsewhere. */
-export function safeNextPath(next: string | undefined | null): string | undefined {
-  return next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\")
-    ? next
-    : undefined;
+/**
+ * Where `?next=` may send someone: a path on `origin` itself, or undefined.
+ *
+ * Judged the way a browser reads it: `next` is resolved against `origin` and must keep that
+ * origin. Control characters and backslashes are refused outright, because browsers drop tabs
+ * and newlines from URLs and read `\` as `/` (`/\t/evil.example` becomes `//evil.example`), and
+ * a newline could never go into a `Location` header anyway. The answer is re-serialized from the
+ * parsed URL, so what is redirected to is exactly what was checked.
+ * @example safeNextPath("/instances/ins_1/settings", "https://os.example.com") // "/instances/ins_1/settings"
+ * @example safeNextPath("/\t/evil.example", "https://os.example.com") // undefined (a tab)
+ */
+export function safeNextPath(next: string | undefined | null, origin: string): string | undefined {
+  if (!next?.startsWith("/")) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u0020\u007f-\u009f\\]/.test(next)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== new URL(origin).origin || next.startsWith("//")) return undefined;
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 /**

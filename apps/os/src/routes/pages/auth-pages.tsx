@@ -14,9 +14,14 @@ import { setFlash } from "../../middleware/flash.ts";
 import { safeNextPath } from "../../middleware/require-user.ts";
 import { LoginPage, SignupPage } from "../../ui/pages/auth-pages.tsx";
 
+/** The `?next=` page of this request when it stays on this site (middleware/require-user.ts). */
+function nextPath(c: Context<AppEnv>): string | undefined {
+  return safeNextPath(c.req.query("next"), new URL(c.req.url).origin);
+}
+
 /** Where a signed-in user lands: the `next` page they were headed to, or their first instance. */
 async function landing(c: Context<AppEnv>, userId: string): Promise<string> {
-  const next = safeNextPath(c.req.query("next"));
+  const next = nextPath(c);
   if (next) return next;
   const [first] = await listInstancesForUser(createDb(c.env.DB), userId);
   return first ? `/instances/${first.id}/machines` : "/login";
@@ -34,7 +39,7 @@ async function failed(c: Context<AppEnv>, error: unknown, Page: typeof LoginPage
   const props = {
     csrfToken: c.var.csrfToken,
     email: await typedEmail(c),
-    next: safeNextPath(c.req.query("next")),
+    next: nextPath(c),
     flash: { kind: "error" as const, message: error.message },
   };
   return c.html(<Page {...props} />, error.status as 400 | 401 | 409);
@@ -45,7 +50,7 @@ export const authPages = new Hono<AppEnv>()
   .get("/", async (c) => c.redirect(c.var.user ? await landing(c, c.var.user.id) : "/login", 303))
   .get("/signup", async (c) => {
     if (c.var.user) return c.redirect(await landing(c, c.var.user.id), 303);
-    const next = safeNextPath(c.req.query("next"));
+    const next = nextPath(c);
     return c.html(<SignupPage csrfToken={c.var.csrfToken} next={next} flash={c.var.flash} />);
   })
   .post("/signup", async (c) => {
@@ -62,7 +67,7 @@ export const authPages = new Hono<AppEnv>()
   })
   .get("/login", async (c) => {
     if (c.var.user) return c.redirect(await landing(c, c.var.user.id), 303);
-    const next = safeNextPath(c.req.query("next"));
+    const next = nextPath(c);
     return c.html(<LoginPage csrfToken={c.var.csrfToken} next={next} flash={c.var.flash} />);
   })
   .post("/login", async (c) => {
