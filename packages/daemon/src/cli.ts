@@ -43,10 +43,10 @@ const daemon = await startDaemon({
   auth: platform.auth,
   platform: platform.routes,
 });
-console.log(`iterate-daemon listening on :${daemon.port}`);
-void platform.startPing(stopping.signal);
 
 // SIGTERM: stop accepting, finish in-flight appends, end SSE with a final control event, exit.
+// Installed before the listening line: a supervisor that stops the daemon as soon as it reads
+// that line must get the graceful shutdown, not Node's default signal exit.
 let shuttingDown = false;
 async function shutdown() {
   if (shuttingDown) return;
@@ -58,3 +58,6 @@ async function shutdown() {
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 watchParent({ env: process.env, onParentGone: shutdown });
+
+console.log(`iterate-daemon listening on :${daemon.port}`);
+void platform.startPing(stopping.signal);
