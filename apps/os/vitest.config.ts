@@ -11,6 +11,7 @@ export default defineConfig({
   plugins: [
     cloudflareTest(async ({ inject }) => {
       const machines = inject("machines");
+      const slack = inject("fakeSlack");
       const openai = inject("fakeOpenAI");
       return {
         main: path.join(root, "apps/os/src/worker.ts"),
@@ -24,6 +25,11 @@ export default defineConfig({
             LOCAL_SANDBOX_SECRET: machines.localSandboxSecret,
             // Daemons ping the relay; tests deliver the recorded ping (test-support/ping-relay.ts).
             PLATFORM_URL: machines.relayUrl,
+            // "Add to Slack" and the Slack proxy talk to the fake Slack (test-support/fake-slack.ts).
+            SLACK_API_URL: slack.apiUrl,
+            SLACK_AUTHORIZE_URL: slack.authorizeUrl,
+            SLACK_CLIENT_ID: slack.clientId,
+            SLACK_CLIENT_SECRET: slack.clientSecret,
             // The LLM proxy's upstream and "real" key: the fake OpenAI (test-support/fake-openai.ts).
             LLM_UPSTREAM_URL: openai.baseUrl,
             OPENAI_API_KEY: openai.apiKey,
@@ -36,7 +42,11 @@ export default defineConfig({
     name: "os (workerd)",
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     setupFiles: ["test/setup.ts"],
-    globalSetup: ["test-support/machines-global-setup.ts", "test-support/openai-global-setup.ts"],
+    globalSetup: [
+      "test-support/machines-global-setup.ts",
+      "test-support/openai-global-setup.ts",
+      "test-support/slack-global-setup.ts",
+    ],
     // Machine tests wait for real daemons and the workflow's retry delays.
     testTimeout: 30_000,
   },
