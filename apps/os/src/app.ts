@@ -3,6 +3,8 @@
  *
  * - `/api/*` — JSON API (session cookie or `Bearer itk_…` user token); `/api/machine/*` and the
  *   LLM proxy `/api/llm/openai/v1/*` are the machine-facing part (`Bearer` machine token)
+ * - `/api/slack/:method` — the Slack Web API proxy (`Bearer` machine token, bot token swapped in)
+ * - `/slack/install`, `/slack/oauth/callback` — "Add to Slack" (session cookie)
  * - `/assets/*` — the dashboard's CSS and JS
  * - everything else — the server-rendered dashboard (session cookie, CSRF-protected forms)
  */
@@ -18,6 +20,7 @@ import { instanceAccess } from "./middleware/instance-access.ts";
 import { requireUser } from "./middleware/require-user.ts";
 import { session } from "./middleware/session.ts";
 import { llmProxyRoutes } from "./proxies/llm-proxy.ts";
+import { slackProxyRoutes } from "./proxies/slack-proxy.ts";
 import { accessTokenRoutes } from "./routes/access-tokens.ts";
 import { assetRoutes } from "./routes/assets.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -30,7 +33,9 @@ import { authPages } from "./routes/pages/auth-pages.tsx";
 import { envVarPages } from "./routes/pages/env-var-pages.tsx";
 import { instancePages } from "./routes/pages/instance-pages.tsx";
 import { machinePages } from "./routes/pages/machine-pages.tsx";
+import { slackPages } from "./routes/pages/slack-pages.tsx";
 import { usagePages } from "./routes/pages/usage-pages.tsx";
+import { slackInstallRoutes } from "./routes/slack-install.ts";
 import { usageRoutes } from "./routes/usage.ts";
 
 /** The JSON API, mounted at `/api`. */
@@ -39,6 +44,7 @@ function createApi() {
   api.use("*", sameOrigin());
   api.route("/auth", authRoutes);
   api.route("/machine", machinePingRoutes);
+  api.route("/slack", slackProxyRoutes());
   api.route("/llm/openai/v1", llmProxyRoutes());
   api.use("/instances/*", apiAuth());
   api.use("/instances/:instanceId/*", instanceAccess());
@@ -60,12 +66,14 @@ function createDashboard() {
   });
   pages.use("*", csrf(), flash());
   pages.route("/", authPages);
+  pages.route("/slack", slackInstallRoutes);
   pages.use("/instances/*", requireUser());
   pages.use("/instances/:instanceId/*", instanceAccess());
   pages.route("/instances/:instanceId", instancePages);
   pages.route("/instances/:instanceId/access-tokens", accessTokenPages);
   pages.route("/instances/:instanceId/env-vars", envVarPages);
   pages.route("/instances/:instanceId/machines", machinePages);
+  pages.route("/instances/:instanceId/slack", slackPages);
   pages.route("/instances/:instanceId/usage", usagePages);
   return pages;
 }

@@ -58,6 +58,13 @@ export const GaugeIcon = () => (
   </Svg>
 );
 
+/** A hash: Slack channels. */
+export const HashIcon = () => (
+  <Svg>
+    <path d="M4 9h16M4 15h16M10 3 8 21M16 3l-2 18" />
+  </Svg>
+);
+
 /** A check in a circle: success. */
 export const CheckIcon = () => (
   <Svg>

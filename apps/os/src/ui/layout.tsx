@@ -8,7 +8,7 @@ import type { Child } from "hono/jsx";
 import type { Instance, User } from "../db/schema.ts";
 import type { Flash } from "../middleware/flash.ts";
 import { ConfirmForm, CsrfInput, FlashBanner } from "./components.tsx";
-import { BracesIcon, GaugeIcon, KeyIcon, ServerIcon, SettingsIcon } from "./icons.tsx";
+import { BracesIcon, GaugeIcon, HashIcon, KeyIcon, ServerIcon, SettingsIcon } from "./icons.tsx";
 
 /** The full HTML document around a page. */
 export function Document(props: { title: string; children: Child }) {
@@ -68,12 +68,19 @@ export function AuthLayout(props: {
 }
 
 /** The sidebar sections of an instance. */
-export type InstanceSection = "machines" | "access-tokens" | "env-vars" | "settings" | "usage";
+export type InstanceSection =
+  | "machines"
+  | "access-tokens"
+  | "env-vars"
+  | "slack"
+  | "settings"
+  | "usage";
 
 const SECTIONS: { id: InstanceSection; label: string; icon: () => Child }[] = [
   { id: "machines", label: "Machines", icon: ServerIcon },
   { id: "access-tokens", label: "Access tokens", icon: KeyIcon },
   { id: "env-vars", label: "Env vars", icon: BracesIcon },
+  { id: "slack", label: "Slack", icon: HashIcon },
   { id: "settings", label: "Settings", icon: SettingsIcon },
   { id: "usage", label: "Usage", icon: GaugeIcon },
 ];

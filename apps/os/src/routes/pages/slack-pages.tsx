@@ -1,0 +1,47 @@
+/** Dashboard: an instance's Slack page — connection state, "Add to Slack", disconnect. */
+import { AppError } from "@iterate/contract";
+import { Hono } from "hono";
+import type { AppEnv } from "../../app-env.ts";
+import { createDb } from "../../db/client.ts";
+import {
+  deleteSlackInstallation,
+  findSlackInstallationForInstance,
+} from "../../db/slack-installations.ts";
+import { findUserById } from "../../db/users.ts";
+import { slackAppConfig } from "../../slack/slack-config.ts";
+import { type SlackConnection, SlackPage } from "../../ui/pages/slack-page.tsx";
+import { formAction, layoutProps } from "./page-context.ts";
+
+/** Mounted at `/instances/:instanceId/slack` behind `requireUser()` + `instanceAccess()`. */
+export const slackPages = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    const db = createDb(c.env.DB);
+    const row = await findSlackInstallationForInstance(db, c.var.instance.id);
+    let connection: SlackConnection | null = null;
+    if (row) {
+      const installer = row.installedBy ? await findUserById(db, row.installedBy) : null;
+      connection = {
+        teamId: row.teamId,
+        teamName: row.teamName,
+        botUserId: row.botUserId,
+        connectedAt: row.createdAt,
+        connectedBy: installer?.email ?? null,
+      };
+    }
+    return c.html(
+      <SlackPage
+        {...layoutProps(c)}
+        connection={connection}
+        configured={slackAppConfig(c.env) !== null}
+        // The events outbox (issue 9, item 3) passes `outbox={{ depth, lastError }}` here.
+      />,
+    );
+  })
+  .post("/disconnect", (c) => {
+    const back = `/instances/${c.var.instance.id}/slack`;
+    return formAction(c, back, async () => {
+      const ok = await deleteSlackInstallation(createDb(c.env.DB), c.var.instance.id);
+      if (!ok) throw new AppError("not_found", "Slack is not connected.");
+      return "Disconnected Slack. The bot token is deleted.";
+    });
+  });
