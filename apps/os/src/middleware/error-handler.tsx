@@ -1,13 +1,15 @@
 /**
  * The platform's one error mapping point (STYLE.md 7). `errorHandler()` is the app's `onError`,
  * `notFoundHandler()` its `notFound`. API clients get `{"error":{"code","message"}}`; people in a
- * browser get the same message on an error page. Errors are mapped by type, never by text.
+ * browser get the same message on an error page. Errors are mapped by type, never by text; at
+ * 5xx only messages written for users are shown, and every such error is logged (error-log.ts).
  */
 import { AppError, type ErrorCode, errorBody } from "@iterate/contract";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ErrorPage } from "../ui/pages/error-page.tsx";
+import { describeError, isExposed } from "./error-log.ts";
 
 const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   400: "bad_request",
@@ -46,20 +48,35 @@ function respond(
   return c.html(<ErrorPage status={status} title={title} message={message} />, s);
 }
 
+/** The one answer to anything unexpected: the client learns nothing internal. */
+const GENERIC_MESSAGE = "Something went wrong on our side. Please try again.";
+
 /**
+ * Every error at 5xx is logged (without secrets, error-log.ts); its message reaches the client
+ * only when it was written for users ({@link isExposed}), e.g. `machine_not_ready`.
  * @example app.onError(errorHandler());
  */
 export function errorHandler(): ErrorHandler {
   return function errorHandler(err, c) {
-    if (err instanceof AppError) return respond(c, err.status, err.code, err.message);
+    const status = err instanceof AppError || err instanceof HTTPException ? err.status : 500;
+    if (status >= 500) {
+      const log = isExposed(err) ? console.warn : console.error;
+      log("request failed", {
+        method: c.req.method,
+        // The path only: query strings can carry OAuth codes and states.
+        path: new URL(c.req.url).pathname,
+        status,
+        error: describeError(err),
+      });
+    }
+    if (isExposed(err)) return respond(c, err.status, err.code, err.message);
+    if (status >= 500) return respond(c, 500, "internal_error", GENERIC_MESSAGE);
     if (err instanceof HTTPException) {
-      const code =
-        HTTP_STATUS_CODES[err.status] ?? (err.status >= 500 ? "internal_error" : "bad_request");
+      const code = HTTP_STATUS_CODES[err.status] ?? "bad_request";
       return respond(c, err.status, code, err.message || "The request could not be handled.");
     }
-    // Unexpected: log the type and stack for operators; the client learns nothing internal.
-    console.error("unhandled error", err instanceof Error ? err.stack : String(err));
-    return respond(c, 500, "internal_error", "Something went wrong on our side. Please try again.");
+    // An `internal_error` AppError below 500 is a programming mistake; still say nothing.
+    return respond(c, 500, "internal_error", GENERIC_MESSAGE);
   };
 }
 
