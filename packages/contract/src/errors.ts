@@ -47,6 +47,8 @@ export const ERROR_CODES = [
   // The LLM proxy: the instance's daily token cap is spent (429); no provider key is set (503).
   "budget_exceeded",
   "llm_not_configured",
+  // The Slack events edge: no SLACK_SIGNING_SECRET on this platform, so nothing can be verified (503).
+  "slack_not_configured",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -86,6 +88,7 @@ export const DEFAULT_ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   gone: 410,
   budget_exceeded: 429,
   llm_not_configured: 503,
+  slack_not_configured: 503,
 };
 
 /** zod schema of an error code. */

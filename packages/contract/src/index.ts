@@ -11,4 +11,5 @@ export * from "./messages.ts";
 export * from "./replay-cache.ts";
 export * from "./sha256.ts";
 export * from "./signing.ts";
+export * from "./slack.ts";
 export * from "./tokens.ts";
