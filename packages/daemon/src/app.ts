@@ -2,6 +2,7 @@ import { errorBody } from "@iterate/contract";
 import { Hono, type MiddlewareHandler } from "hono";
 import { daemonErrorHandler } from "./error-handler.ts";
 import { createPlatformRoutes, type PlatformRoutesOptions } from "./platform/platform-routes.ts";
+import { createSlackEdgeRoutes, type SlackEdgeOptions } from "./slack/slack-edge-routes.ts";
 import { type AgentsAppOptions, createAgentsApp } from "./streams/agents-app.ts";
 import { DAEMON_VERSION } from "./version.ts";
 
@@ -16,6 +17,8 @@ export interface DaemonAppOptions {
   platform?: PlatformRoutesOptions;
   /** Agent sessions as Durable Streams, mounted at `/agents` (behind `auth` when given). */
   agents?: AgentsAppOptions;
+  /** Slack events forwarded by the platform, mounted at `/edge/slack` (behind `auth`). */
+  slack?: SlackEdgeOptions;
 }
 
 /**
@@ -39,5 +42,6 @@ export function createDaemonApp(options: DaemonAppOptions = {}) {
   if (options.auth) app.use(options.auth);
   if (options.platform) app.route("/platform", createPlatformRoutes(options.platform));
   if (options.agents) app.route("/agents", createAgentsApp(options.agents));
+  if (options.slack) app.route("/edge/slack", createSlackEdgeRoutes(options.slack));
   return app;
 }

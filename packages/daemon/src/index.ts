@@ -15,6 +15,13 @@ export {
   type StartDaemonOptions,
   startDaemon,
 } from "./server.ts";
+export {
+  type AcceptedSlackEvent,
+  createSlackEdgeRoutes,
+  type SlackEdgeOptions,
+  type SlackEventHandler,
+} from "./slack/slack-edge-routes.ts";
+export { createSlackEventLog, type RecordOutcome } from "./slack/slack-event-log.ts";
 export { type AgentsAppOptions, createAgentsApp } from "./streams/agents-app.ts";
 export { createFileStreamStore, type FileStreamStoreOptions } from "./streams/file-store.ts";
 export { createMemoryStreamStore } from "./streams/memory-store.ts";

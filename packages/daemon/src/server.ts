@@ -4,6 +4,8 @@ import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server"
 import type { MiddlewareHandler } from "hono";
 import { createDaemonApp } from "./app.ts";
 import type { PlatformRoutesOptions } from "./platform/platform-routes.ts";
+import type { SlackEventHandler } from "./slack/slack-edge-routes.ts";
+import { createSlackEventLog } from "./slack/slack-event-log.ts";
 import { createFileStreamStore } from "./streams/file-store.ts";
 import { DEFAULT_LONG_POLL_MS } from "./streams/protocol.ts";
 import type { StreamStore } from "./streams/stream-store.ts";
@@ -28,6 +30,8 @@ export interface StartDaemonOptions {
   auth?: MiddlewareHandler;
   /** Passed to `createDaemonApp`: the `/platform/*` routes, if any. */
   platform?: PlatformRoutesOptions;
+  /** Runs for each Slack event recorded by `POST /edge/slack` (default: nothing). */
+  onSlackEvent?: SlackEventHandler;
   log?: (line: string) => void;
 }
 
@@ -94,6 +98,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       longPollTimeoutMs: options.longPollTimeoutMs,
       shutdownSignal: stopping.signal,
     },
+    slack: { events: createSlackEventLog({ store }), onSlackEvent: options.onSlackEvent, log },
   });
   const debug = options.logLevel === "debug";
   let inFlight = 0;

@@ -1,0 +1,75 @@
+import {
+  type SlackEdgeResponse,
+  type SlackEventEnvelope,
+  type SlackEventItem,
+  slackEventEnvelopeSchema,
+  slackIgnoreReason,
+} from "@iterate/contract";
+import { Hono } from "hono";
+import { readJsonBody } from "../platform/json-body.ts";
+import type { createSlackEventLog } from "./slack-event-log.ts";
+
+/** An event the daemon recorded (first time only), as the agent loop will receive it. */
+export type AcceptedSlackEvent = {
+  /** The thread's stream name (`slack/<team>/<channel>/<thread_ts>`). */
+  stream: string;
+  item: SlackEventItem;
+  envelope: SlackEventEnvelope;
+};
+
+/**
+ * What runs for each accepted event, after it is durably recorded and answered; the agent issue
+ * fills it in. Not awaited by the route: a slow or failing handler never delays the platform's
+ * 200 or causes a redelivery (the stream holds the event for a handler that wants to catch up).
+ */
+export type SlackEventHandler = (event: AcceptedSlackEvent) => void | Promise<void>;
+
+/** Options of {@link createSlackEdgeRoutes}. */
+export interface SlackEdgeOptions {
+  events: ReturnType<typeof createSlackEventLog>;
+  /** Default: nothing (the record in the stream is all, until the agent loop exists). */
+  onSlackEvent?: SlackEventHandler;
+  log?: (line: string) => void;
+}
+
+/**
+ * `POST /edge/slack` (mounted at `/edge/slack` behind `platformAuth`): a Slack `event_callback`
+ * envelope forwarded by the platform's outbox. Answers 200 `{ ok, duplicate, ignored, stream }`
+ * once the event is durably in its thread's stream — or at once when it is the bot's own (any
+ * bot's) message, an edit or a deletion, which are acknowledged and not recorded. An event id
+ * already recorded answers `duplicate: true` and appends nothing, so the outbox can redeliver
+ * whenever it is unsure.
+ *
+ * @example
+ * app.route("/edge/slack", createSlackEdgeRoutes({ events: createSlackEventLog({ store }) }));
+ */
+export function createSlackEdgeRoutes(options: SlackEdgeOptions) {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const handler = options.onSlackEvent;
+  const app = new Hono();
+  app.post("/", async (c) => {
+    const envelope = await readJsonBody(c, slackEventEnvelopeSchema);
+    const ignored = slackIgnoreReason(envelope.event);
+    if (ignored) {
+      return c.json({
+        ok: true,
+        duplicate: false,
+        ignored,
+        stream: null,
+      } satisfies SlackEdgeResponse);
+    }
+    const { duplicate, stream, item } = await options.events.record(envelope);
+    if (!duplicate && handler) {
+      // After the answer: the handler's work is the agent's, not the delivery's.
+      setImmediate(() => {
+        Promise.resolve()
+          .then(() => handler({ stream, item, envelope }))
+          .catch((error: unknown) =>
+            log(`slack: handler failed for ${envelope.event_id}: ${(error as Error).message}`),
+          );
+      });
+    }
+    return c.json({ ok: true, duplicate, ignored: null, stream } satisfies SlackEdgeResponse);
+  });
+  return app;
+}

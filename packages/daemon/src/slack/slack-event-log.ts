@@ -1,0 +1,168 @@
+import {
+  AppError,
+  type SlackEventEnvelope,
+  type SlackEventItem,
+  slackThreadStream,
+} from "@iterate/contract";
+import type { StreamStore } from "../streams/stream-store.ts";
+
+/** What recording one event did. */
+export type RecordOutcome = {
+  /** The event id was already in its thread's stream: nothing was appended. */
+  duplicate: boolean;
+  /** The thread's stream name (served at `/agents/<stream>`). */
+  stream: string;
+  item: SlackEventItem;
+};
+
+/** Options of {@link createSlackEventLog}. */
+export interface SlackEventLogOptions {
+  store: StreamStore;
+  now?: () => number;
+  /** Threads whose seen ids stay in memory; an evicted thread is re-read on its next event. */
+  maxCachedThreads?: number;
+}
+
+/** Per thread: the event ids its stream holds (loaded once) and the tail of its work queue. */
+type ThreadState = { ids: Set<string> | null; tail: Promise<unknown>; busy: number };
+
+const JSON_TYPE = "application/json";
+const READ_PAGE_BYTES = 1024 * 1024;
+
+/**
+ * Records Slack events, each exactly once, in its thread's agent stream
+ * `slack/<team>/<channel>/<thread_ts ?? ts>` as a `{type:"slack_event", …}` JSON item.
+ *
+ * Dedup on `event_id` is durable without a second file: the stream itself is the record. A
+ * thread's ids are read from its stream on its first event after a start, then kept in memory;
+ * so there is no window between "appended" and "marked seen" for a crash to fall into — a
+ * delivery whose 200 was lost finds its id in the stream and is answered `duplicate`. An event id
+ * always maps to the same thread (its envelope names it), so checking that one stream suffices.
+ * Events of one thread are recorded one at a time, so two copies of one event racing in (the
+ * platform retrying an attempt it timed out on) cannot both append.
+ *
+ * @example
+ * const events = createSlackEventLog({ store });
+ * const { duplicate, stream } = await events.record(envelope);
+ */
+export function createSlackEventLog(options: SlackEventLogOptions) {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const maxCached = options.maxCachedThreads ?? 1000;
+  const threads = new Map<string, ThreadState>();
+
+  async function loadIds(stream: string): Promise<Set<string>> {
+    const created = await store.create(stream, {
+      contentType: JSON_TYPE,
+      closed: false,
+      body: new Uint8Array(0),
+    });
+    // config_mismatch: someone (an agent) created it with other settings; it exists, that is all.
+    if (!created.ok && created.reason !== "config_mismatch") {
+      throw new Error(`slack stream ${stream} could not be created: ${created.reason}`);
+    }
+    const ids = new Set<string>();
+    let from = 0;
+    for (;;) {
+      const read = await store.read(stream, { from, maxBytes: READ_PAGE_BYTES });
+      if (!read.ok) throw new Error(`slack stream ${stream} could not be read: ${read.reason}`);
+      for (const chunk of read.chunks) {
+        for (const item of parseStoredJson(chunk)) {
+          const { type, eventId } = (item ?? {}) as { type?: unknown; eventId?: unknown };
+          if (type === "slack_event" && typeof eventId === "string") ids.add(eventId);
+        }
+      }
+      if (read.upToDate || read.end <= from) return ids;
+      from = read.end;
+    }
+  }
+
+  async function recordInThread(
+    state: ThreadState,
+    stream: string,
+    envelope: SlackEventEnvelope,
+  ): Promise<RecordOutcome> {
+    const item = itemOf(envelope, new Date(now()).toISOString());
+    // Twice at most: a stream deleted since its ids were loaded is re-created and re-read once.
+    for (let attempt = 0; ; attempt++) {
+      state.ids ??= await loadIds(stream);
+      if (state.ids.has(envelope.event_id)) return { duplicate: true, stream, item };
+      const appended = await store.append(stream, {
+        contentType: JSON_TYPE,
+        body: Buffer.from(JSON.stringify(item)),
+        close: false,
+      });
+      if (appended.ok) {
+        state.ids.add(envelope.event_id);
+        return { duplicate: false, stream, item };
+      }
+      if ((appended.reason === "not_found" || appended.reason === "gone") && attempt === 0) {
+        state.ids = null;
+        continue;
+      }
+      if (appended.reason === "stream_closed") {
+        // The session is over; retrying cannot change that (422 tells the outbox to drop it).
+        throw new AppError("conflict", `The thread's stream ${stream} is closed.`, 422);
+      }
+      throw new Error(`slack stream ${stream}: append failed: ${appended.reason}`);
+    }
+  }
+
+  function evictIdle() {
+    for (const [name, state] of threads) {
+      if (threads.size <= maxCached) return;
+      if (state.busy === 0) threads.delete(name);
+    }
+  }
+
+  return {
+    /** Appends the event to its thread's stream unless its id is already there. */
+    record(envelope: SlackEventEnvelope): Promise<RecordOutcome> {
+      const stream = slackThreadStream(envelope);
+      let state = threads.get(stream);
+      if (!state) {
+        state = { ids: null, tail: Promise.resolve(), busy: 0 };
+        threads.set(stream, state);
+        evictIdle();
+      }
+      const thread = state;
+      thread.busy++;
+      const run = thread.tail.then(() => recordInThread(thread, stream, envelope));
+      // A failure (ids not loaded) is not cached: the next event of the thread loads again.
+      thread.tail = run.catch(() => {});
+      return run.finally(() => {
+        thread.busy--;
+      });
+    },
+  };
+}
+
+/** The daemon's JSON item for an event (what the thread's stream holds). */
+function itemOf(envelope: SlackEventEnvelope, receivedAt: string): SlackEventItem {
+  const { event } = envelope;
+  return {
+    type: "slack_event",
+    eventId: envelope.event_id,
+    eventType: event.type,
+    teamId: envelope.team_id,
+    channel: event.channel,
+    ts: event.ts,
+    threadTs: event.thread_ts ?? event.ts,
+    user: event.user ?? null,
+    text: event.text ?? null,
+    eventTime: envelope.event_time,
+    receivedAt,
+    event,
+  };
+}
+
+/** The items of one stored JSON-mode append (`{…},{…},`, see streams/json-mode.ts). */
+function parseStoredJson(chunk: Uint8Array): unknown[] {
+  const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("utf8");
+  if (text.length === 0) return [];
+  try {
+    return JSON.parse(`[${text.replace(/,\s*$/, "")}]`) as unknown[];
+  } catch {
+    return [];
+  }
+}
