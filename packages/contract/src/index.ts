@@ -2,6 +2,7 @@
  * @iterate/contract — what platform and daemon agree on. Web standards, zod and @noble/hashes
  * only: runs unchanged in workerd and Node.
  */
+export * from "./agent-events.ts";
 export * from "./crypto.ts";
 export * from "./encoding.ts";
 export * from "./env.ts";
