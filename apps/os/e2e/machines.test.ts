@@ -79,6 +79,29 @@ describe("machines end to end (local provider)", () => {
     expect(history).toHaveLength(1);
   });
 
+  it("instance env vars reach the daemon by signed push, never its own process env", async () => {
+    const user = await signUp(platform, "e2e-env-start");
+    const first = await user.ready();
+    await user.api("PUT", "/env-vars/NODE_OPTIONS", { value: "--max-old-space-size=64" });
+    await user.api("PUT", "/env-vars/OLD_SECRET", { value: "to-be-deleted" });
+    expect((await user.api("POST", "/machines/rebuild")).status).toBe(202);
+    const machine = await user.ready(first.id);
+    const sandbox = await sandboxOf(platform, machine.id);
+    if (!sandbox) throw new Error("no sandbox for the machine");
+    const own = await processEnv(sandbox.pid);
+    expect(own.ITERATE_MACHINE_ID).toBe(machine.id);
+    expect(own.NODE_OPTIONS).toBeUndefined();
+    expect(own.OLD_SECRET).toBeUndefined();
+    expect(await daemonInstanceEnv(platform, sandbox.id)).toEqual({
+      NODE_OPTIONS: "--max-old-space-size=64",
+      OLD_SECRET: "to-be-deleted",
+    });
+    expect((await user.api("DELETE", "/env-vars/OLD_SECRET")).status).toBe(204);
+    expect(await daemonInstanceEnv(platform, sandbox.id)).toEqual({
+      NODE_OPTIONS: "--max-old-space-size=64",
+    });
+  });
+
   it("an env var change reaches the ready machine without a restart", async () => {
     const user = await signUp(platform, "e2e-env");
     const machine = await user.ready();

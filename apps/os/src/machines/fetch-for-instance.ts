@@ -85,6 +85,7 @@ export function signedFetch(env: Bindings, machine: MachineRow): MachineFetch {
   }
   const base = new URL(daemonUrl);
   return async function machineFetch(input, init) {
+    if (typeof input === "string") assertPlainPath(input);
     const url = new URL(input instanceof Request ? input.url : input, base);
     // Never sign a request for another host: the signature is the machine's authority.
     if (url.origin !== base.origin) {
@@ -115,6 +116,23 @@ export function signedFetch(env: Bindings, machine: MachineRow): MachineFetch {
       signal: init?.signal ?? null,
     });
   };
+}
+
+/**
+ * Refuses a relative path that URL parsing would rewrite: `.`/`..` segments (also as `%2e`) and
+ * backslashes. Otherwise `/agents/${name}` with a name of `..` would sign a request for
+ * `/platform/env` — the signature covers the normalized path, which is not what the caller meant.
+ */
+function assertPlainPath(input: string): void {
+  // Absolute and protocol-relative URLs are checked by origin instead.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(input) || input.startsWith("//")) return;
+  const path = input.split(/[?#]/, 1)[0] ?? "";
+  const dotted = path.split("/").some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+  if (dotted || path.includes("\\")) {
+    throw new TypeError(
+      `fetchForInstance refuses a path with dot segments or backslashes: ${path}`,
+    );
+  }
 }
 
 /**

@@ -21,16 +21,10 @@ export async function deleteSandbox(env: Bindings, machine: MachineRow): Promise
   if (externalId) await provider.delete(externalId);
 }
 
-/** Revokes the token and deletes the sandbox; a provider failure is logged, not thrown. */
+/** Revokes the token, then deletes the sandbox (provider errors propagate). */
 async function release(env: Bindings, machine: MachineRow): Promise<void> {
   await revokeMachineTokens(createDb(env.DB), machine.id);
-  try {
-    await deleteSandbox(env, machine);
-  } catch (error) {
-    console.error(
-      `machine ${machine.id}: could not delete its sandbox: ${(error as Error).message}`,
-    );
-  }
+  await deleteSandbox(env, machine);
 }
 
 /**
@@ -46,7 +40,16 @@ export async function archiveMachine(env: Bindings, machine: MachineRow): Promis
     { archivedAt: new Date() },
   );
   if (!archived) return false;
-  await release(env, archived);
+  // Still `creating`: its create-sandbox step may be inside the provider's create call. That step
+  // deletes a sandbox it made for an archived machine, so it must finish, not be terminated.
+  const creating = machine.status === "creating";
+  try {
+    await release(env, archived);
+  } catch (error) {
+    // The rebuild goes on (the user wants a new machine); a creating machine's own step cleans up.
+    console.error(`machine ${machine.id}: sandbox not deleted yet: ${(error as Error).message}`);
+  }
+  if (creating) return true;
   // Best effort: a running workflow could only reach guarded transitions that no longer match
   // an archived machine anyway; a finished one cannot be terminated.
   try {
@@ -61,7 +64,7 @@ export async function archiveMachine(env: Bindings, machine: MachineRow): Promis
 
 /**
  * Fails a live machine with `error` (words a user understands): token revoked, sandbox
- * deleted. A machine that is no longer live is left as it is.
+ * deleted. Provider errors propagate, so the workflow's `fail` step retries the deletion.
  */
 export async function failMachine(env: Bindings, machineId: string, error: string): Promise<void> {
   const db = createDb(env.DB);

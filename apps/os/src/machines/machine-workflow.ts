@@ -16,14 +16,14 @@ import {
   type WorkflowSleepDuration,
   type WorkflowStep,
 } from "cloudflare:workers";
-import { errorBodySchema } from "@iterate/contract";
+import { errorBodySchema, osProvidedEnv } from "@iterate/contract";
 import type { Bindings } from "../app-env.ts";
-import { mintMachineToken } from "../db/access-tokens.ts";
+import { mintMachineToken, revokeMachineTokens } from "../db/access-tokens.ts";
 import { createDb } from "../db/client.ts";
 import { findInstanceById } from "../db/instances.ts";
 import { findMachine, isLive, transitionMachine } from "../db/machines.ts";
 import { keyringFromEnv } from "../keyring.ts";
-import { machineEnvForInstance } from "../machine-env.ts";
+import { sendInstanceEnv } from "./env-push.ts";
 import { providerHeadersAad, signedFetch } from "./fetch-for-instance.ts";
 import { instanceObject } from "./instance-do.ts";
 import { failMachine } from "./lifecycle.ts";
@@ -119,7 +119,10 @@ async function phase<T>(what: string, run: () => Promise<T>): Promise<T> {
 
 /**
  * Step `create-sandbox`: the existing sandbox of this machine, or a new one with a fresh machine
- * token and the machine env. Returns nothing secret (step results are persisted).
+ * token and the OS-provided env only — the instance's env vars reach the daemon through signed
+ * `PUT /platform/env` in `bootstrap`, so they never become the daemon's own process env (where a
+ * deleted var would linger and `NODE_OPTIONS` would steer the daemon). Returns nothing secret
+ * (step results are persisted).
  */
 async function createSandbox(env: Bindings, machineId: string) {
   const db = createDb(env.DB);
@@ -127,25 +130,25 @@ async function createSandbox(env: Bindings, machineId: string) {
   if (!machine || !isLive(machine)) return null;
   const provider = providerFor(env, machine.provider);
   let sandbox = await provider.find(machineId);
-  const patch: Parameters<typeof transitionMachine>[4] = {};
+  let accessTokenId: string | undefined;
   if (!sandbox) {
-    const instance = await findInstanceById(db, machine.instanceId);
-    if (!instance) return null;
     // Minted only when no sandbox holds a token yet; an earlier attempt's unused token is revoked.
-    const { token, row } = await mintMachineToken(db, { instanceId: instance.id, machineId });
-    const machineEnv = await machineEnvForInstance(db, await keyringFromEnv(env), {
+    const { token, row } = await mintMachineToken(db, {
+      instanceId: machine.instanceId,
+      machineId,
+    });
+    accessTokenId = row.id;
+    const machineEnv = osProvidedEnv({
       platformUrl: env.PLATFORM_URL,
-      instanceId: instance.id,
+      instanceId: machine.instanceId,
       machineId,
       machineToken: token,
     });
-    patch.accessTokenId = row.id;
-    patch.envVersion = instance.envVersion;
-    sandbox = await provider.create({ machineId, instanceId: instance.id, env: machineEnv });
+    sandbox = await provider.create({ machineId, instanceId: machine.instanceId, env: machineEnv });
   }
   const keyring = await keyringFromEnv(env);
   const moved = await transitionMachine(db, machineId, ["creating"], "starting", {
-    ...patch,
+    ...(accessTokenId ? { accessTokenId } : {}),
     externalId: sandbox.externalId,
     daemonUrl: sandbox.daemonUrl,
     providerHeadersEncrypted: await keyring.encrypt(
@@ -156,7 +159,8 @@ async function createSandbox(env: Bindings, machineId: string) {
   if (!moved) {
     const now = await findMachine(db, machineId);
     if (!now || !isLive(now)) {
-      // Archived while the sandbox was being made: it is ours to delete.
+      // Archived while the sandbox was being made: the sandbox and the token are ours to clean up.
+      await revokeMachineTokens(db, machineId);
       await provider.delete(sandbox.externalId);
       return null;
     }
@@ -164,12 +168,16 @@ async function createSandbox(env: Bindings, machineId: string) {
   return { externalId: sandbox.externalId };
 }
 
-/** Step `bootstrap`: signed `POST /platform/bootstrap` with the instance's repo. */
+/**
+ * Step `bootstrap`: the instance env first (signed `PUT /platform/env`; the clone may need its
+ * `GIT_TOKEN`), then signed `POST /platform/bootstrap` with the instance's repo.
+ */
 async function bootstrap(env: Bindings, machineId: string) {
   const db = createDb(env.DB);
   await transitionMachine(db, machineId, ["starting"], "bootstrapping");
   const machine = await findMachine(db, machineId);
   if (machine?.status !== "bootstrapping") return null;
+  await sendInstanceEnv(env, machine);
   const instance = await findInstanceById(db, machine.instanceId);
   const repo = instance?.repoUrl
     ? { url: instance.repoUrl, ...(instance.repoRef ? { ref: instance.repoRef } : {}) }

@@ -90,6 +90,25 @@ describe("fetchForInstance", () => {
     await expect(fetch("//evil.example/echo/x")).rejects.toThrow(/only reaches the machine/);
   });
 
+  it("refuses paths that URL parsing would rewrite to another route (dot segments, backslashes)", async () => {
+    const { fetch } = await echoMachine("ffi-dots");
+    for (const path of [
+      "/echo/agents/../platform/env",
+      `/echo/agents/${encodeURIComponent("..")}/platform/env`,
+      "/echo/agents/%2e%2e/platform/env",
+      "/echo/agents/%2E./x",
+      "/echo/./x",
+      "/.//x",
+      "echo/../x",
+      "/echo\\..\\x",
+    ]) {
+      await expect(fetch(path), path).rejects.toThrow(/dot segments or backslashes/);
+    }
+    // Dots inside a segment are fine.
+    const res = await fetch("/echo/agents/v1.2/..hidden");
+    expect(((await res.json()) as Echo).path).toBe("/echo/agents/v1.2/..hidden");
+  });
+
   it("throws MachineNotReadyError for an instance without a ready machine or an unknown one", async () => {
     const user = await signUp("ffi-not-ready");
     const error = await fetchForInstance(env, user.instance.id)("/platform/ping").catch((e) => e);

@@ -13,6 +13,7 @@ import {
   localSandbox,
   machineInStatus,
   readyInstance,
+  rebuild,
 } from "./support.ts";
 
 let introspector: Awaited<ReturnType<typeof introspectWorkflow>> | undefined;
@@ -55,6 +56,29 @@ describe("rebuild", () => {
     await machineInStatus(machine.id, "ready");
     const ping = await fetchForInstance(env, user.instance.id)("/platform/ping");
     expect(await ping.json()).toMatchObject({ machineId: machine.id });
+  });
+
+  it("a rebuild while the machine is still creating leaves no sandbox or token of it behind", async () => {
+    const user = await signUp("rebuild-creating");
+    const first = await currentMachine(user.instance.id);
+    expect(first.status).toBe("creating");
+    expect((await rebuild(user)).status).toBe(202);
+    // The first machine's create-sandbox step finishes its provider call, sees the machine
+    // archived and deletes what it made.
+    await eventually("the first machine's sandbox to be gone", async () => {
+      const res = await localSandbox(
+        `/sandboxes?label=${encodeURIComponent(`iterate.machine=${first.id}`)}`,
+      );
+      const { sandboxes } = (await res.json()) as { sandboxes: { state: string }[] };
+      return sandboxes.some((s) => s.state === "running" || s.state === "starting")
+        ? undefined
+        : true;
+    });
+    const tokens = await db()
+      .select()
+      .from(accessTokens)
+      .where(eq(accessTokens.machineId, first.id));
+    expect(tokens.every((t) => t.revokedAt !== null)).toBe(true);
   });
 
   it("coalesces two concurrent rebuilds into one new machine and one workflow", async () => {
