@@ -89,7 +89,8 @@ export interface MergeMachineEnvOptions {
 
 /**
  * The single merge rule used by platform and daemon: base < OS-provided < instance,
- * except reserved names, which always come from `osProvided` (and are absent if it lacks them).
+ * except reserved names, which always come from `osProvided` (and are absent if it lacks them),
+ * and `OPENAI_API_KEY`, which is dropped when the instance sets `OPENAI_BASE_URL` but no key.
  * @example
  * mergeMachineEnv({ base: process.env, osProvided, instance: { OPENAI_BASE_URL: "https://llm.example" } })
  */
@@ -104,6 +105,12 @@ export function mergeMachineEnv(options: MergeMachineEnvOptions): Record<string,
   for (const name of RESERVED_ENV_NAMES) {
     const value = Object.hasOwn(options.osProvided, name) ? options.osProvided[name] : undefined;
     if (typeof value === "string") merged.set(name, value);
+  }
+  // The default OPENAI_API_KEY is the machine token, good only at the platform's proxy: an
+  // instance that points OPENAI_BASE_URL elsewhere without a key of its own must not send it there.
+  const ownsBaseUrl = Object.hasOwn(options.instance, "OPENAI_BASE_URL");
+  if (ownsBaseUrl && !Object.hasOwn(options.instance, "OPENAI_API_KEY")) {
+    merged.delete("OPENAI_API_KEY");
   }
   return Object.fromEntries(merged);
 }

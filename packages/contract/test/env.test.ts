@@ -94,9 +94,25 @@ describe("mergeMachineEnv", () => {
     expect(merged.PATH).toBe("/usr/bin");
     expect(merged.ONLY_BASE).toBe("b");
     expect(merged.OPENAI_BASE_URL).toBe("https://llm.example/v1");
-    expect(merged.OPENAI_API_KEY).toBe(OS.OPENAI_API_KEY);
     expect(merged.SLACK_API_URL).toBe(OS.SLACK_API_URL);
     expect(merged.MY_VAR).toBe("mine");
+  });
+
+  it("never sends the machine token to an instance's own LLM endpoint: no key unless it sets one", () => {
+    const elsewhere = { OPENAI_BASE_URL: "https://llm.example/v1" };
+    expect(mergeMachineEnv({ osProvided: OS, instance: elsewhere }).OPENAI_API_KEY).toBeUndefined();
+    expect(
+      mergeMachineEnv({
+        base: { OPENAI_API_KEY: OS.OPENAI_API_KEY },
+        osProvided: OS,
+        instance: elsewhere,
+      }).OPENAI_API_KEY,
+    ).toBeUndefined();
+    const own = { ...elsewhere, OPENAI_API_KEY: "sk-own" };
+    expect(mergeMachineEnv({ osProvided: OS, instance: own }).OPENAI_API_KEY).toBe("sk-own");
+    expect(mergeMachineEnv({ osProvided: OS, instance: {} }).OPENAI_API_KEY).toBe(
+      OS.OPENAI_API_KEY,
+    );
   });
 
   it("takes reserved names only from osProvided, whatever base or instance say", () => {
