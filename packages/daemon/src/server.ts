@@ -49,17 +49,21 @@ export interface RunningDaemon {
 
 /**
  * Daemon settings from its env (ARCHITECTURE "Daemon routes"): `PORT` (default
- * 3000), `ITERATE_LONG_POLL_MS` (default 20000), `LOG_LEVEL` (default info).
+ * 3000), `HOST` (default 0.0.0.0 — a sandbox is reached from outside; local-sandbox sets
+ * 127.0.0.1 so a developer's machines are not on their LAN), `ITERATE_LONG_POLL_MS` (default
+ * 20000), `LOG_LEVEL` (default info).
  *
  * @example
- * const settings = daemonSettingsFromEnv(process.env); // { port: 3000, longPollTimeoutMs: 20000, logLevel: "info" }
+ * const settings = daemonSettingsFromEnv(process.env); // { port: 3000, hostname: "0.0.0.0", longPollTimeoutMs: 20000, logLevel: "info" }
  */
 export function daemonSettingsFromEnv(env: Record<string, string | undefined>): {
   port: number;
+  hostname: string;
   longPollTimeoutMs: number;
   logLevel: LogLevel;
 } {
   const port = Number(env.PORT ?? 3000);
+  const hostname = env.HOST || "0.0.0.0";
   const longPollTimeoutMs = Number(env.ITERATE_LONG_POLL_MS ?? DEFAULT_LONG_POLL_MS);
   const level = (env.LOG_LEVEL ?? "info").toLowerCase();
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -70,7 +74,7 @@ export function daemonSettingsFromEnv(env: Record<string, string | undefined>): 
   if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
     throw new Error(`LOG_LEVEL must be debug, info, warn or error: ${env.LOG_LEVEL}`);
   }
-  return { port, longPollTimeoutMs, logLevel: level };
+  return { port, hostname, longPollTimeoutMs, logLevel: level };
 }
 
 /**

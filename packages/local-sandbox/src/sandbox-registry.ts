@@ -85,6 +85,8 @@ export function createSandboxRegistry(options: SandboxRegistryOptions): SandboxR
         ...body.env,
         HOME: home,
         PORT: "0",
+        // Loopback only: a developer's machines must not be reachable from their network.
+        HOST: "127.0.0.1",
         ITERATE_EXIT_WITH_PARENT: "1",
       };
       const daemon = spawnDaemon({

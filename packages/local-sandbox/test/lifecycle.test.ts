@@ -67,7 +67,7 @@ describe("POST /sandboxes", () => {
   });
 
   it.skipIf(!hasProc)(
-    "gives the daemon exactly the given env plus PORT, HOME, PATH and the parent watch",
+    "gives the daemon exactly the given env plus PORT, HOST (loopback), HOME, PATH and the parent watch",
     async () => {
       const { root: serviceRoot, api } = await startService();
       const env = machineEnv({ CUSTOM_VAR: "with spaces = and equals", PORT: "3000" });
@@ -78,8 +78,16 @@ describe("POST /sandboxes", () => {
         PATH: process.env.PATH,
         HOME: home,
         PORT: "0", // the service's to choose: a given PORT would collide between sandboxes
+        HOST: "127.0.0.1",
         ITERATE_EXIT_WITH_PARENT: "1",
       });
+      // And it listens on loopback only.
+      const port = new URL(sandbox.url as string).port;
+      expect(await readFile("/proc/net/tcp", "utf8")).toMatch(
+        new RegExp(
+          `0100007F:${Number(port).toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A`,
+        ),
+      );
       expect((await stat(home)).isDirectory()).toBe(true);
       // The daemon made its state under that HOME.
       expect(existsSync(join(home, ".iterate", "credentials.json"))).toBe(true);

@@ -34,19 +34,26 @@ async function start(
 }
 
 describe("daemon settings from env", () => {
-  it("defaults to port 3000, 20 s long-polls and info logging", () => {
+  it("defaults to port 3000 on every interface, 20 s long-polls and info logging", () => {
     expect(daemonSettingsFromEnv({})).toEqual({
       port: 3000,
+      hostname: "0.0.0.0",
       longPollTimeoutMs: 20_000,
       logLevel: "info",
     });
   });
 
-  it("reads PORT, ITERATE_LONG_POLL_MS and LOG_LEVEL, and names the variable it rejects", () => {
+  it("reads PORT, HOST, ITERATE_LONG_POLL_MS and LOG_LEVEL, and names the variable it rejects", () => {
     expect(
-      daemonSettingsFromEnv({ PORT: "0", ITERATE_LONG_POLL_MS: "500", LOG_LEVEL: "DEBUG" }),
+      daemonSettingsFromEnv({
+        PORT: "0",
+        HOST: "127.0.0.1",
+        ITERATE_LONG_POLL_MS: "500",
+        LOG_LEVEL: "DEBUG",
+      }),
     ).toEqual({
       port: 0,
+      hostname: "127.0.0.1",
       longPollTimeoutMs: 500,
       logLevel: "debug",
     });
