@@ -1,8 +1,8 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createAccessToken } from "../src/db/access-tokens.ts";
 import { createDb } from "../src/db/client.ts";
-import { call, createToken, expectError, signUp } from "./helpers.ts";
+import { call, createToken, expectError, ORIGIN, signUp } from "./helpers.ts";
 
 describe("isolation between instances", () => {
   it("user A cannot read or change B's tokens, env vars or settings with A's session (404)", async () => {
@@ -117,6 +117,26 @@ describe("input validation on the JSON API", () => {
     const huge = JSON.stringify({ value: "x".repeat(300 * 1024) });
     const res = await call("PUT", `/api/instances/${a.instance.id}/env-vars/HUGE`, huge, a);
     await expectError(res, 413, "payload_too_large");
+  });
+
+  it("stops reading a body without Content-Length once it passes the limit (413)", async () => {
+    const a = await signUp();
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 64 KiB chunks, up to 64 MiB: far more than the limit if nothing stopped reading.
+        if (pulled >= 64 * 1024 * 1024) return controller.close();
+        pulled += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+      },
+    });
+    const res = await SELF.fetch(`${ORIGIN}/api/instances/${a.instance.id}/env-vars/HUGE`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", cookie: a.cookie },
+      body: endless,
+    });
+    await expectError(res, 413, "payload_too_large");
+    expect(pulled).toBeLessThan(4 * 1024 * 1024);
   });
 
   it("answers wrong types and missing fields with 400 validation_failed", async () => {

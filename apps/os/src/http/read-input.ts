@@ -25,6 +25,34 @@ function validate<T extends z.ZodType>(schema: T, data: unknown): z.output<T> {
 }
 
 /**
+ * The body's bytes, stopping with 413 as soon as more than `maxBytes` arrived: a chunked body
+ * without Content-Length is never buffered past the limit.
+ */
+async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number) {
+  if (!body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
  * Reads a JSON body (415 when not JSON, 413 when too large, 400 `invalid_json` when unparsable,
  * 400 `validation_failed` when it does not match `schema`).
  * @example const { name } = await readJson(c, createAccessTokenSchema);
@@ -40,8 +68,7 @@ export async function readJson<T extends z.ZodType>(
   }
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = await c.req.arrayBuffer();
-  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readCapped(c.req.raw.body, maxBytes);
   let data: unknown;
   try {
     data = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
