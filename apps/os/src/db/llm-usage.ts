@@ -5,7 +5,7 @@
  */
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { instances, llmUsage } from "./schema.ts";
+import { accessTokens, instances, llmUsage } from "./schema.ts";
 
 /** Token counts of one LLM call (or of a sum of them). */
 export type TokenUsage = { inputTokens: number; outputTokens: number; totalTokens: number };
@@ -54,26 +54,33 @@ export async function recordLlmUsage(
     });
 }
 
+/** What the budget check needs: the instance, its own cap setting, its tokens so far today. */
+export type BudgetState = { instanceId: string; instanceCap: number | null; used: number };
+
 /**
- * The instance's own cap setting and its tokens so far on `day` (all machines), in one round
- * trip: the proxy asks before every request.
- * @example const { instanceCap, used } = await budgetState(db, instanceId, utcDay(now));
+ * The budget state of the instance an access token belongs to, on `day` (all its machines), in
+ * one round trip. Keyed by the token id so the proxy can ask while the token is still being
+ * authenticated; callers use the answer only once it is, and only for that token's instance.
+ * Null for an unknown token id.
+ * @example const state = await budgetStateForToken(db, parsed.tokenId, utcDay(now));
  */
-export async function budgetState(
+export async function budgetStateForToken(
   db: Db,
-  instanceId: string,
+  tokenId: string,
   day: string,
-): Promise<{ instanceCap: number | null; used: number }> {
+): Promise<BudgetState | null> {
   const [row] = await db
     .select({
+      instanceId: instances.id,
       instanceCap: instances.dailyTokenCap,
       used: sql<number>`(select coalesce(sum(${llmUsage.totalTokens}), 0) from ${llmUsage}
-        where ${llmUsage.instanceId} = ${instanceId} and ${llmUsage.day} = ${day})`,
+        where ${llmUsage.instanceId} = ${instances.id} and ${llmUsage.day} = ${day})`,
     })
-    .from(instances)
-    .where(eq(instances.id, instanceId))
+    .from(accessTokens)
+    .innerJoin(instances, eq(instances.id, accessTokens.instanceId))
+    .where(eq(accessTokens.id, tokenId))
     .limit(1);
-  return { instanceCap: row?.instanceCap ?? null, used: Number(row?.used ?? 0) };
+  return row ? { ...row, used: Number(row.used) } : null;
 }
 
 /**
