@@ -17,22 +17,28 @@ export function isLive(machine: Pick<MachineRow, "status">): boolean {
   return (LIVE_STATUSES as readonly string[]).includes(machine.status);
 }
 
+/** How many earlier machines a listing shows (the Machines panel polls it every second). */
+export const MACHINE_HISTORY_LIMIT = 25;
+
 /**
- * The instance's live machine (at most one, by the partial unique index) and the earlier ones,
- * newest first.
+ * The instance's live machine (at most one, by the partial unique index) and the most recent
+ * earlier ones, newest first.
  * @example const { current, history } = await listMachinesForInstance(db, instance.id);
  */
 export async function listMachinesForInstance(
   db: Db,
   instanceId: string,
 ): Promise<{ current: MachineRow | null; history: MachineRow[] }> {
+  // The live machine is always among the newest rows: it is created after every earlier one.
   const rows = await db
     .select()
     .from(machines)
     .where(eq(machines.instanceId, instanceId))
-    .orderBy(desc(machines.createdAt), desc(machines.id));
+    .orderBy(desc(machines.createdAt), desc(machines.id))
+    .limit(MACHINE_HISTORY_LIMIT + 1);
   const current = rows.find(isLive) ?? null;
-  return { current, history: rows.filter((m) => m !== current) };
+  const history = rows.filter((m) => m !== current).slice(0, MACHINE_HISTORY_LIMIT);
+  return { current, history };
 }
 
 /** One machine by id, or null. */
