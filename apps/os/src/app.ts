@@ -37,6 +37,7 @@ import { slackPages } from "./routes/pages/slack-pages.tsx";
 import { usagePages } from "./routes/pages/usage-pages.tsx";
 import { slackInstallRoutes } from "./routes/slack-install.ts";
 import { usageRoutes } from "./routes/usage.ts";
+import { slackEventsEdge } from "./slack/events-edge.ts";
 
 /** The JSON API, mounted at `/api`. */
 function createApi() {
@@ -104,6 +105,8 @@ export function createApp() {
   );
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route("/assets", assetRoutes);
+  // Slack-facing: authenticated by Slack's signature alone, so mounted before the session.
+  app.route("/edge/slack", slackEventsEdge());
   app.use("*", session());
   app.route("/api", createApi());
   app.route("/", createDashboard());

@@ -1,14 +1,17 @@
 /**
  * `InstanceDO` — one Durable Object per instance (named by the instance id) that serializes its
  * machine lifecycle: a rebuild archives the current machine (sandbox deleted, token revoked) and
- * starts exactly one new `MachineWorkflow`; env pushes run one at a time. (The Slack outbox will
- * live here too.) Called through RPC: `instanceObject(env, instanceId).rebuild(instanceId)`.
+ * starts exactly one new `MachineWorkflow`; env pushes run one at a time. It also holds the
+ * instance's Slack outbox (slack/outbox.ts) in its SQLite storage: events wait here until a
+ * machine accepts them. Called through RPC: `instanceObject(env, instanceId).rebuild(instanceId)`.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
 import { findLiveMachine, insertMachine } from "../db/machines.ts";
 import type { MachineRow } from "../db/schema.ts";
+import { createSlackOutbox, type OutboxEvent, type OutboxStatus } from "../slack/outbox.ts";
+import { daemonDelivery } from "../slack/outbox-delivery.ts";
 import { type EnvPushResult, pushInstanceEnv } from "./env-push.ts";
 import { archiveMachine, failMachine } from "./lifecycle.ts";
 import { configuredProviderName } from "./machine-provider.ts";
@@ -27,6 +30,17 @@ export class InstanceDO extends DurableObject<Bindings> {
   #tail: Promise<unknown> = Promise.resolve();
   /** A rebuild not yet finished; rebuilds arriving meanwhile get its machine. */
   #rebuilding: Promise<MachineRow> | null = null;
+  readonly #outbox;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.#outbox = createSlackOutbox({
+      sql: ctx.storage.sql,
+      alarms: ctx.storage,
+      deliver: daemonDelivery(env),
+    });
+    void ctx.blockConcurrencyWhile(() => this.#outbox.load());
+  }
 
   /**
    * Archives the current machine (if any) and starts a new one; returns the new machine.
@@ -56,6 +70,32 @@ export class InstanceDO extends DurableObject<Bindings> {
   /** Pushes the instance env to its ready machine (one push at a time). */
   pushEnv(instanceId: string): Promise<EnvPushResult> {
     return this.#serialized(() => pushInstanceEnv(this.env, instanceId));
+  }
+
+  /**
+   * Stores a Slack event for delivery to the machine; durable when this resolves (the edge acks
+   * Slack only then). A repeated `event_id` (Slack's retry) answers `duplicate: true`.
+   */
+  enqueueSlackEvent(
+    instanceId: string,
+    event: OutboxEvent,
+  ): Promise<{ duplicate: boolean; depth: number }> {
+    return this.#outbox.enqueue(instanceId, event);
+  }
+
+  /** A machine of this instance became ready (workflow step `activate`): deliver what waits. */
+  machineReady(instanceId: string): { depth: number } {
+    return this.#outbox.machineReady(instanceId);
+  }
+
+  /** Queue depth and the last delivery error, for the Slack page. */
+  outboxStatus(): OutboxStatus {
+    return this.#outbox.status();
+  }
+
+  /** Outbox retries (backoff) and its watchdog. */
+  override async alarm(): Promise<void> {
+    await this.#outbox.alarm();
   }
 
   async #start(instanceId: string): Promise<MachineRow> {

@@ -223,5 +223,13 @@ async function activate(env: Bindings, machineId: string) {
         console.error(`machine ${machineId}: env push failed: ${(error as Error).message}`),
       );
   }
+  // Slack events that waited during the rebuild go out now rather than at the next backoff
+  // alarm. Not fatal (the alarm still retries) and safe to repeat: a retried `activate` only
+  // kicks the outbox again, and the outbox delivers each event once.
+  await instanceObject(env, machine.instanceId)
+    .machineReady(machine.instanceId)
+    .catch((error: unknown) =>
+      console.error(`machine ${machineId}: outbox not kicked: ${(error as Error).message}`),
+    );
   return { readyAt: machine.readyAt?.toISOString() ?? null };
 }

@@ -1,0 +1,64 @@
+/**
+ * How the outbox hands one event to the instance's machine: a signed `POST /edge/slack` through
+ * `fetchForInstance` (the ready machine, looked up per attempt, so a rebuild takes effect at
+ * once), and what each answer means for the queue.
+ */
+import { errorBodySchema, slackEdgeResponseSchema } from "@iterate/contract";
+import type { Bindings } from "../app-env.ts";
+import { fetchForInstance, MachineNotReadyError } from "../machines/fetch-for-instance.ts";
+import type { Deliver, DeliveryOutcome } from "./outbox.ts";
+
+/** The daemon route events are delivered to. */
+export const DAEMON_SLACK_PATH = "/edge/slack";
+/** An attempt the daemon has not answered by then counts as failed (a hung or stopped machine). */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+/**
+ * Answers about the event itself: sending the same bytes again can only fail the same way, so
+ * the event is dropped (with the error on the Slack page) rather than blocking the queue forever.
+ * Anything else — 401 (a machine whose secret changed), 404 (a daemon without the route), 429,
+ * 5xx — is the machine's state, and a later attempt or a rebuilt machine can succeed.
+ */
+const PERMANENT_STATUSES = new Set([400, 413, 415, 422]);
+
+/**
+ * @example const deliver = daemonDelivery(env); await deliver(instanceId, payload);
+ */
+export function daemonDelivery(env: Bindings, options: { timeoutMs?: number } = {}): Deliver {
+  const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  return async function deliverToDaemon(instanceId, payload): Promise<DeliveryOutcome> {
+    let res: Response;
+    try {
+      res = await fetchForInstance(env, instanceId)(DAEMON_SLACK_PATH, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: payload,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      if (error instanceof MachineNotReadyError) {
+        return { kind: "retry", error: `Waiting for a ready machine: ${error.message}` };
+      }
+      if ((error as Error).name === "TimeoutError") {
+        return {
+          kind: "retry",
+          error: `The machine did not answer within ${timeoutMs / 1000} s.`,
+        };
+      }
+      return {
+        kind: "retry",
+        error: `The machine could not be reached: ${(error as Error).message}`,
+      };
+    }
+    const body: unknown = await res.json().catch(() => null);
+    if (res.ok) {
+      const parsed = slackEdgeResponseSchema.safeParse(body);
+      return { kind: "delivered", duplicate: parsed.success && parsed.data.duplicate };
+    }
+    const parsed = errorBodySchema.safeParse(body);
+    const said = parsed.success ? ` ${parsed.data.error.code}: ${parsed.data.error.message}` : "";
+    const error = `The machine answered ${res.status}${said}`;
+    return PERMANENT_STATUSES.has(res.status)
+      ? { kind: "rejected", error: `${error} (the event was dropped)` }
+      : { kind: "retry", error };
+  };
+}

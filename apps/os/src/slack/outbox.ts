@@ -1,0 +1,281 @@
+/**
+ * The Slack outbox of one instance, kept in its Durable Object's SQLite storage: events are
+ * stored before Slack gets its 200, then delivered to the instance's machine one at a time in
+ * arrival order, retried with backoff (DO alarms) until the daemon accepts them — across
+ * rebuilds, restarts and evictions. A plain module: `InstanceDO` owns the storage and calls it.
+ *
+ * Guarantees (docs/slack-events.md):
+ * - none lost: a row leaves the queue only when the daemon answered 2xx, or refused the event
+ *   itself (400/413/415/422: retrying the same bytes can only fail the same way);
+ * - in order: row N+1 is not sent before row N is settled;
+ * - none twice: `event_id` is unique here (Slack's retries are acknowledged and dropped), and a
+ *   delivery whose 200 was lost is sent again — the daemon dedupes it on the same `event_id`.
+ *
+ * @example
+ * const outbox = createSlackOutbox({ sql: ctx.storage.sql, alarms: ctx.storage, deliver });
+ * await ctx.blockConcurrencyWhile(() => outbox.load());
+ * await outbox.enqueue(instanceId, { eventId, teamId, payload }); // { duplicate: false, depth: 1 }
+ */
+
+/** How one delivery attempt went; `error` is in words for the Slack page. */
+export type DeliveryOutcome =
+  | { kind: "delivered"; duplicate: boolean }
+  /** Worth retrying: no ready machine, network, time-out, 5xx. */
+  | { kind: "retry"; error: string }
+  /** The daemon refused this event itself; it is dropped so the queue behind it moves on. */
+  | { kind: "rejected"; error: string };
+
+/** Sends one stored envelope (JSON text) to the instance's machine. Never throws. */
+export type Deliver = (instanceId: string, payload: string) => Promise<DeliveryOutcome>;
+
+/** What `outboxStatus()` answers (the Slack page shows depth and the last error). */
+export type OutboxStatus = {
+  /** Events stored and not yet accepted by a daemon. */
+  depth: number;
+  /** The last failed delivery, in words; null when none ever failed. */
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastDeliveredAt: string | null;
+};
+
+/** One event handed over by the edge. `payload` is the envelope JSON to forward. */
+export type OutboxEvent = { eventId: string; teamId: string; payload: string };
+
+/** First retry delay; doubled per consecutive failure up to {@link RETRY_MAX_MS}. */
+export const RETRY_BASE_MS = 1_000;
+export const RETRY_MAX_MS = 30_000;
+/** A delivered event id is remembered this long for dedup (Slack retries within ~5 minutes)… */
+export const DELIVERED_RETENTION_MS = 60 * 60 * 1000;
+/** …and at most this many of them. */
+export const DELIVERED_RETENTION_COUNT = 10_000;
+/**
+ * After an enqueue, an alarm this far out guarantees another attempt even if the isolate dies
+ * mid-delivery; when the delivery went fine it fires into an empty queue and does nothing.
+ */
+export const WATCHDOG_MS = 30_000;
+
+/** Delay before attempt n+1 after `failures` consecutive failures (1 s, 2 s, 4 s, … 30 s). */
+export function retryDelayMs(failures: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
+}
+
+/** Options of {@link createSlackOutbox}. */
+export interface SlackOutboxOptions {
+  sql: SqlStorage;
+  /** The DO's storage (its alarm). */
+  alarms: Pick<DurableObjectStorage, "getAlarm" | "setAlarm">;
+  deliver: Deliver;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+type Meta = {
+  instanceId: string | null;
+  /** Consecutive failed attempts; > 0 means "in backoff": only the alarm or a ready machine retries. */
+  failures: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  lastDeliveredAt: number | null;
+};
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS slack_outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id TEXT NOT NULL UNIQUE,
+     team_id TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     delivered_at INTEGER,
+     outcome TEXT
+   )`,
+  "CREATE INDEX IF NOT EXISTS slack_outbox_pending ON slack_outbox (seq) WHERE delivered_at IS NULL",
+  "CREATE INDEX IF NOT EXISTS slack_outbox_delivered ON slack_outbox (delivered_at) WHERE delivered_at IS NOT NULL",
+  "CREATE TABLE IF NOT EXISTS slack_outbox_meta (key TEXT PRIMARY KEY, value TEXT)",
+];
+
+/** The outbox; see the module comment. */
+export type SlackOutbox = ReturnType<typeof createSlackOutbox>;
+
+/** @see SlackOutbox */
+export function createSlackOutbox(options: SlackOutboxOptions) {
+  const { sql, alarms, deliver } = options;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const meta: Meta = {
+    instanceId: null,
+    failures: 0,
+    lastError: null,
+    lastErrorAt: null,
+    lastDeliveredAt: null,
+  };
+  let draining: Promise<void> | null = null;
+  let again = false;
+
+  function saveMeta(patch: Partial<Meta>) {
+    Object.assign(meta, patch);
+    for (const [key, value] of Object.entries(patch)) {
+      sql.exec(
+        "INSERT INTO slack_outbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        key,
+        JSON.stringify(value),
+      );
+    }
+  }
+
+  function depth(): number {
+    return sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM slack_outbox WHERE delivered_at IS NULL")
+      .one().n;
+  }
+
+  function prune() {
+    sql.exec(
+      "DELETE FROM slack_outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?",
+      now() - DELIVERED_RETENTION_MS,
+    );
+    sql.exec(
+      `DELETE FROM slack_outbox WHERE delivered_at IS NOT NULL AND seq <= (
+         SELECT seq FROM slack_outbox WHERE delivered_at IS NOT NULL
+         ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+      DELIVERED_RETENTION_COUNT,
+    );
+  }
+
+  /** Delivers until the queue is empty or an attempt fails (then the alarm retries). */
+  async function drainOnce(): Promise<void> {
+    const instanceId = meta.instanceId;
+    if (!instanceId) return;
+    for (;;) {
+      const row = sql
+        .exec<{ seq: number; event_id: string; payload: string }>(
+          "SELECT seq, event_id, payload FROM slack_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT 1",
+        )
+        .toArray()[0];
+      if (!row) return;
+      sql.exec("UPDATE slack_outbox SET attempts = attempts + 1 WHERE seq = ?", row.seq);
+      const outcome = await deliver(instanceId, row.payload).catch(
+        (error: unknown): DeliveryOutcome => ({
+          kind: "retry",
+          error: `delivery failed: ${(error as Error).message}`,
+        }),
+      );
+      const at = now();
+      if (outcome.kind === "retry") {
+        const failures = meta.failures + 1;
+        saveMeta({ failures, lastError: outcome.error, lastErrorAt: at });
+        const delay = retryDelayMs(failures);
+        await alarms.setAlarm(at + delay);
+        log(
+          `slack outbox ${instanceId}: ${row.event_id} not delivered (${outcome.error}); ${depth()} waiting, retry in ${delay} ms`,
+        );
+        return;
+      }
+      // The payload has served its purpose; the id stays for dedup until pruned.
+      sql.exec(
+        "UPDATE slack_outbox SET delivered_at = ?, outcome = ?, payload = '' WHERE seq = ?",
+        at,
+        outcome.kind,
+        row.seq,
+      );
+      if (outcome.kind === "rejected") {
+        saveMeta({ failures: 0, lastError: outcome.error, lastErrorAt: at });
+        log(`slack outbox ${instanceId}: ${row.event_id} refused and dropped (${outcome.error})`);
+      } else {
+        saveMeta({ failures: 0, lastDeliveredAt: at });
+      }
+    }
+  }
+
+  /**
+   * Starts delivering unless a delivery run is going (it then goes round once more, so an event
+   * stored meanwhile is not left behind). Resolves when the queue is empty or an attempt failed.
+   */
+  function drain(): Promise<void> {
+    if (draining) {
+      again = true;
+      return draining;
+    }
+    draining = (async () => {
+      try {
+        do {
+          again = false;
+          await drainOnce();
+        } while (again && meta.failures === 0);
+      } finally {
+        draining = null;
+      }
+    })();
+    return draining;
+  }
+
+  return {
+    /** Creates the tables and loads the meta; call inside `blockConcurrencyWhile`. */
+    async load(): Promise<void> {
+      for (const statement of SCHEMA) sql.exec(statement);
+      for (const { key, value } of sql.exec<{ key: string; value: string }>(
+        "SELECT key, value FROM slack_outbox_meta",
+      )) {
+        if (key in meta) (meta as Record<string, unknown>)[key] = JSON.parse(value);
+      }
+      // An alarm always stands while events wait; this only repairs a store that lost it.
+      if (depth() > 0 && (await alarms.getAlarm()) === null) await alarms.setAlarm(now());
+    },
+
+    /**
+     * Stores an event (durable once the RPC answers); `duplicate` when its `event_id` is already
+     * here (a Slack retry). Delivery starts at once unless the outbox is backing off.
+     */
+    async enqueue(
+      instanceId: string,
+      event: OutboxEvent,
+    ): Promise<{ duplicate: boolean; depth: number }> {
+      if (meta.instanceId !== instanceId) saveMeta({ instanceId });
+      // Check-then-insert is safe: `sql.exec` is synchronous, nothing runs in between.
+      const seen = sql
+        .exec("SELECT 1 FROM slack_outbox WHERE event_id = ?", event.eventId)
+        .toArray().length;
+      if (seen) return { duplicate: true, depth: depth() };
+      sql.exec(
+        "INSERT INTO slack_outbox (event_id, team_id, payload, received_at) VALUES (?, ?, ?, ?)",
+        event.eventId,
+        event.teamId,
+        event.payload,
+        now(),
+      );
+      prune();
+      if ((await alarms.getAlarm()) === null) await alarms.setAlarm(now() + WATCHDOG_MS);
+      // In backoff, a new event waits for the alarm or a ready machine like the ones before it:
+      // trying now would only fail again (and order is kept either way).
+      if (meta.failures === 0) void drain();
+      return { duplicate: false, depth: depth() };
+    },
+
+    /** A machine of the instance just became ready: deliver what waits, now. */
+    machineReady(instanceId: string): { depth: number } {
+      if (meta.instanceId !== instanceId) saveMeta({ instanceId });
+      saveMeta({ failures: 0 });
+      const waiting = depth();
+      if (waiting > 0) void drain();
+      return { depth: waiting };
+    },
+
+    /** The DO alarm: a scheduled retry (or the watchdog). */
+    async alarm(): Promise<void> {
+      await drain();
+    },
+
+    /** Resolves when the current delivery run (if any) is over. */
+    drain,
+
+    status(): OutboxStatus {
+      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+      return {
+        depth: depth(),
+        lastError: meta.lastError,
+        lastErrorAt: iso(meta.lastErrorAt),
+        lastDeliveredAt: iso(meta.lastDeliveredAt),
+      };
+    },
+  };
+}
