@@ -30,6 +30,8 @@ export default defineConfig({
             SLACK_AUTHORIZE_URL: slack.authorizeUrl,
             SLACK_CLIENT_ID: slack.clientId,
             SLACK_CLIENT_SECRET: slack.clientSecret,
+            // Tests sign their events with it (test/slack-edge/support.ts).
+            SLACK_SIGNING_SECRET: "test-slack-signing-secret",
             // The LLM proxy's upstream and "real" key: the fake OpenAI (test-support/fake-openai.ts).
             LLM_UPSTREAM_URL: openai.baseUrl,
             OPENAI_API_KEY: openai.apiKey,
