@@ -8,6 +8,7 @@ import {
   findSlackInstallationForInstance,
 } from "../../db/slack-installations.ts";
 import { findUserById } from "../../db/users.ts";
+import { instanceObject } from "../../machines/instance-do.ts";
 import { slackAppConfig } from "../../slack/slack-config.ts";
 import { type SlackConnection, SlackPage } from "../../ui/pages/slack-page.tsx";
 import { formAction, layoutProps } from "./page-context.ts";
@@ -28,12 +29,19 @@ export const slackPages = new Hono<AppEnv>()
         connectedBy: installer?.email ?? null,
       };
     }
+    // The events outbox lives in the instance's Durable Object; the page renders without it
+    // rather than fail when the object cannot answer. Shown while connected, or while events
+    // from before a disconnect still wait.
+    const status = await instanceObject(c.env, c.var.instance.id)
+      .outboxStatus()
+      .catch(() => undefined);
+    const outbox = status && (connection || status.depth > 0) ? status : undefined;
     return c.html(
       <SlackPage
         {...layoutProps(c)}
         connection={connection}
         configured={slackAppConfig(c.env) !== null}
-        // The events outbox (issue 9, item 3) passes `outbox={{ depth, lastError }}` here.
+        outbox={outbox}
       />,
     );
   })
