@@ -101,6 +101,28 @@ describe("the Slack outbox (InstanceDO)", () => {
     expect((await outboxStatus(user.instance.id)).depth).toBe(0);
   });
 
+  it("records a redelivered event once when its first 200 was lost (the daemon dedupes)", async () => {
+    const { user, team } = await connectedInstance("outbox-lost-ack");
+    const ids = await postEvents(team, 2);
+    expect(await delivered(user.instance.id, team, ids)).toEqual(ids);
+    // As if the Durable Object had died between the daemon's 200 and marking the rows delivered.
+    const stub = instanceObject(env, user.instance.id);
+    await runInDurableObject(stub, (_do: InstanceDO, state) => {
+      state.storage.sql.exec(
+        "UPDATE slack_outbox SET delivered_at = NULL, outcome = NULL, payload = ? WHERE event_id = ?",
+        JSON.stringify(messageEnvelope(team, ids[0] as string)),
+        ids[0],
+      );
+    });
+    await stub.machineReady(user.instance.id);
+    await eventually("the redelivery", async () =>
+      (await outboxStatus(user.instance.id)).depth === 0 ? true : undefined,
+    );
+    const rows = await outboxRows(user.instance.id);
+    expect(rows.every((row) => row.outcome === "delivered")).toBe(true);
+    expect(await recordedIds(user.instance.id, team)).toEqual(ids);
+  });
+
   it("sets a backoff alarm after a failed attempt and says why in words", async () => {
     const { user, team } = await connectedInstanceNotReady("outbox-backoff");
     await postEvents(team, 1);
