@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm dev`: everything the product needs locally, from nothing but Node and the registry.
-// - writes .dev.vars with a fresh ENCRYPTION_KEY and LOCAL_SANDBOX_SECRET on first run
-//   (existing keys are kept)
+// - writes .dev.vars with a fresh ENCRYPTION_KEY, PASSWORD_PEPPER and LOCAL_SANDBOX_SECRET on
+//   first run (existing keys are kept; missing ones are added)
 // - builds the daemon bundle when its sources changed, applies the D1 migrations locally
 // - starts local-sandbox (:8788; machines are daemon processes under .iterate-local/) and the
 //   platform worker (wrangler dev, :8787, MACHINE_PROVIDER=local)
@@ -23,6 +23,7 @@ const env = {
 
 const devVars = ensureDevVars(path.join(root, ".dev.vars"), {
   ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
+  PASSWORD_PEPPER: () => randomBytes(32).toString("base64"),
   LOCAL_SANDBOX_SECRET: () => randomBytes(24).toString("base64url"),
 });
 

@@ -6,6 +6,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 /** A fixed test key (base64 of 32 bytes); real keys come from .dev.vars or `wrangler secret put`. */
 const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+/** A fixed test pepper (auth/password.ts); real ones come from .dev.vars or `wrangler secret put`. */
+const TEST_PASSWORD_PEPPER = Buffer.alloc(32, 9).toString("base64");
 
 export default defineConfig({
   plugins: [
@@ -20,6 +22,7 @@ export default defineConfig({
           bindings: {
             TEST_MIGRATIONS: await readD1Migrations(path.join(root, "drizzle")),
             ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+            PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
             MACHINE_PROVIDER: "local",
             LOCAL_SANDBOX_URL: machines.localSandboxUrl,
             LOCAL_SANDBOX_SECRET: machines.localSandboxSecret,

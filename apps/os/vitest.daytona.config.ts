@@ -6,6 +6,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 /** A fixed test key (base64 of 32 bytes); real keys come from .dev.vars or `wrangler secret put`. */
 const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+/** A fixed test pepper (auth/password.ts); real ones come from .dev.vars or `wrangler secret put`. */
+const TEST_PASSWORD_PEPPER = Buffer.alloc(32, 9).toString("base64");
 
 /**
  * The Daytona provider where it runs in production — workerd — against a fake Daytona API
@@ -25,6 +27,7 @@ export default defineConfig({
           bindings: {
             TEST_MIGRATIONS: await readD1Migrations(path.join(root, "drizzle")),
             ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+            PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
             MACHINE_PROVIDER: "daytona",
             DAYTONA_API_KEY: daytona.apiKey,
             DAYTONA_API_URL: daytona.apiUrl,

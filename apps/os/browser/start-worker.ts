@@ -1,7 +1,7 @@
 /**
  * Starts the real platform worker for Node-side tests and benchmarks: a fresh temp persist dir,
  * D1 migrations applied with wrangler's own CLI, then `unstable_startWorker` on a free port with a
- * test ENCRYPTION_KEY (the developer's .dev.vars is deliberately not read).
+ * test ENCRYPTION_KEY and PASSWORD_PEPPER (the developer's .dev.vars is deliberately not read).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -76,6 +76,7 @@ export async function startPlatformWorker(
     envFiles: [],
     bindings: {
       ENCRYPTION_KEY: { type: "secret_text", value: encryptionKey },
+      PASSWORD_PEPPER: { type: "secret_text", value: randomBytes(32).toString("base64") },
       ...Object.fromEntries(
         Object.entries(options.vars ?? {}).map(([name, value]) => [
           name,

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, cookieFrom, expectError, signUp, uniqueEmail } from "./helpers.ts";
+import { call, cookieFrom, expectError, SESSION_COOKIE, signUp, uniqueEmail } from "./helpers.ts";
 
 describe("sign-up (POST /api/auth/signup)", () => {
   it("creates the user and their first instance, answering 201 with a session cookie", async () => {
@@ -25,18 +25,21 @@ describe("sign-up (POST /api/auth/signup)", () => {
     expect(membership).toEqual({ role: "owner" });
   });
 
-  it("sets the session cookie HttpOnly, Secure and SameSite=Lax", async () => {
+  it("sets the session cookie __Host- prefixed, HttpOnly, Secure, SameSite=Lax, Path=/", async () => {
     const res = await call("POST", "/api/auth/signup", {
       email: uniqueEmail(),
       password: "long enough pw",
     });
-    const header = res.headers.getSetCookie().find((h) => h.startsWith("iterate_session="));
+    const header = res.headers.getSetCookie().find((h) => h.startsWith(`${SESSION_COOKIE}=`));
+    expect(header).toMatch(/^__Host-iterate_session=/);
+    expect(header).toMatch(/Path=\//);
+    expect(header).not.toMatch(/Domain=/i);
     expect(header).toMatch(/HttpOnly/);
     expect(header).toMatch(/Secure/);
     expect(header).toMatch(/SameSite=Lax/);
   });
 
-  it("leaves Secure off on localhost, where there is no TLS", async () => {
+  it("leaves Secure and the prefix off on plain-http localhost, where there is no TLS", async () => {
     const { SELF } = await import("cloudflare:test");
     const res = await SELF.fetch("http://localhost:8787/api/auth/signup", {
       method: "POST",
@@ -89,7 +92,7 @@ describe("log-in and log-out", () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ user: user.user });
-    const cookie = cookieFrom(res, "iterate_session") as string;
+    const cookie = cookieFrom(res, SESSION_COOKIE) as string;
     expect((await call("GET", "/api/instances", undefined, { cookie })).status).toBe(200);
   });
 
@@ -106,7 +109,7 @@ describe("log-in and log-out", () => {
     const a = await expectError(wrong, 401, "unauthorized");
     const b = await expectError(unknown, 401, "unauthorized");
     expect(a).toBe(b);
-    expect(cookieFrom(wrong, "iterate_session")).toBeUndefined();
+    expect(cookieFrom(wrong, SESSION_COOKIE)).toBeUndefined();
   });
 
   it("log-out deletes the session: 204, and the old cookie is refused afterwards", async () => {

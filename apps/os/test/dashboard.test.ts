@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Browser, signUp, uniqueEmail } from "./helpers.ts";
+import { Browser, CSRF_COOKIE, signUp, uniqueEmail } from "./helpers.ts";
 
 /** Signs up through the HTML form and returns the browser and the instance page it lands on. */
 async function signUpInBrowser() {
@@ -53,7 +53,7 @@ describe("dashboard: sign-up and log-in", () => {
   it("refuses a form post from another origin or an opaque one (403), even with the token", async () => {
     const browser = new Browser();
     await browser.page("/signup");
-    const csrf = browser.cookies.get("iterate_csrf") as string;
+    const csrf = browser.cookies.get(CSRF_COOKIE) as string;
     for (const origin of ["https://evil.example", "null"]) {
       const res = await browser.fetch("/signup", {
         method: "POST",

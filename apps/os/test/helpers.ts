@@ -4,9 +4,15 @@
  */
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
+import { sessionCsrfToken } from "../src/middleware/csrf.ts";
 
 /** The origin tests address; not localhost, so cookies carry `Secure` as in production. */
 export const ORIGIN = "https://os.test";
+
+/** The session cookie's name on {@link ORIGIN} (https, so `__Host-` prefixed; auth/cookies.ts). */
+export const SESSION_COOKIE = "__Host-iterate_session";
+/** The pre-session CSRF cookie's name on {@link ORIGIN}. */
+export const CSRF_COOKIE = "__Host-iterate_csrf";
 
 let counter = 0;
 /** A fresh, unique email for one test. */
@@ -65,7 +71,7 @@ export async function signUp(label = "user"): Promise<SignedUp> {
   const password = "correct horse battery staple";
   const res = await call("POST", "/api/auth/signup", { email, password });
   expect(res.status).toBe(201);
-  const cookie = cookieFrom(res, "iterate_session");
+  const cookie = cookieFrom(res, SESSION_COOKIE);
   expect(cookie).toBeDefined();
   const body = (await res.json()) as Pick<SignedUp, "user" | "instance">;
   return { email, password, cookie: cookie as string, ...body };
@@ -124,9 +130,16 @@ export class Browser {
     return res.text();
   }
 
-  /** POSTs a form with the CSRF cookie echoed in `_csrf`. */
-  submit(path: string, fields: Record<string, string>, csrf = this.cookies.get("iterate_csrf")) {
-    const form = new URLSearchParams({ ...fields, ...(csrf ? { _csrf: csrf } : {}) });
+  /** The `_csrf` a page would carry: the session's token when signed in, else the CSRF cookie. */
+  async csrfToken(): Promise<string | undefined> {
+    const session = this.cookies.get(SESSION_COOKIE);
+    return session ? sessionCsrfToken(session) : this.cookies.get(CSRF_COOKIE);
+  }
+
+  /** POSTs a form with the CSRF token of {@link csrfToken} (or `csrf`) in `_csrf`. */
+  async submit(path: string, fields: Record<string, string>, csrf?: string): Promise<Response> {
+    const token = csrf ?? (await this.csrfToken());
+    const form = new URLSearchParams({ ...fields, ...(token ? { _csrf: token } : {}) });
     return this.fetch(path, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },

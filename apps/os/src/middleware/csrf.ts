@@ -5,15 +5,18 @@
  *   site (`Origin` of another origin, or `Sec-Fetch-Site: cross-site`) is refused. Scripts and CLIs
  *   send neither header and are unaffected; with `SameSite=Lax` cookies and JSON-only bodies this
  *   already closes the API.
- * - `csrf()` (dashboard forms): a double-submit token. A random `iterate_csrf` cookie is set on
- *   first visit; every form carries it in `_csrf`, and unsafe requests whose field does not match
- *   the cookie (constant-time) are refused. This also covers the log-in and sign-up forms, where
- *   there is no session yet.
+ * - `csrf()` (dashboard forms): every form carries a token in `_csrf`, and unsafe requests whose
+ *   field does not match (constant-time) are refused. With a session the token is bound to it:
+ *   an HMAC keyed by the session cookie's value ({@link sessionCsrfToken}), so it changes with
+ *   every log-in, dies with the session, and a token seen by anyone is useless with another
+ *   session. Without one (the log-in and sign-up forms) it is a double-submit token: a random
+ *   `__Host-iterate_csrf` cookie the form echoes.
  */
 import { AppError, base64urlEncode, timingSafeEqual } from "@iterate/contract";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { CSRF_COOKIE, cookieOptions } from "../auth/cookies.ts";
+import { CSRF_COOKIE, cookieName, cookieOptions, readSessionCookie } from "../auth/cookies.ts";
+import type { SessionVariables } from "./session.ts";
 
 /** Context variables set by {@link csrf}: the token forms must echo. */
 export type CsrfVariables = { csrfToken: string };
@@ -22,12 +25,31 @@ export type CsrfVariables = { csrfToken: string };
 export const CSRF_FIELD = "_csrf";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const encoder = new TextEncoder();
 
 function isCrossSite(c: Context): boolean {
   if (c.req.header("sec-fetch-site") === "cross-site") return true;
   const origin = c.req.header("origin");
   // "null" is what browsers send from sandboxed or privacy-sensitive contexts: not us.
   return origin !== undefined && origin !== new URL(c.req.url).origin;
+}
+
+/**
+ * The CSRF token of a session: base64url HMAC-SHA256 keyed by the session cookie's value (256
+ * random bits only its browser holds). Derived, so nothing extra is stored.
+ * @example <input name="_csrf" value={await sessionCsrfToken(cookieValue)} />
+ */
+export async function sessionCsrfToken(sessionCookieValue: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(sessionCookieValue),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode("iterate.csrf.v1"));
+  return base64urlEncode(new Uint8Array(mac));
 }
 
 /**
@@ -43,20 +65,22 @@ export function sameOrigin(): MiddlewareHandler {
 }
 
 /**
+ * Runs after `session()`: a signed-in request gets its session's token, any other the cookie's.
  * @example dashboard.use("*", csrf()); // then <input type="hidden" name="_csrf" value={c.var.csrfToken}>
  */
-export function csrf(): MiddlewareHandler<{ Variables: CsrfVariables }> {
+export function csrf(): MiddlewareHandler<{ Variables: CsrfVariables & SessionVariables }> {
   return async function csrf(c, next) {
-    let token = getCookie(c, CSRF_COOKIE);
+    const session = c.var.user ? readSessionCookie(c) : undefined;
+    const cookie = getCookie(c, cookieName(c, CSRF_COOKIE));
+    const expected = session ? await sessionCsrfToken(session) : cookie;
     if (!SAFE_METHODS.has(c.req.method)) {
       const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const sent = form[CSRF_FIELD];
-      const encoder = new TextEncoder();
       const ok =
         !isCrossSite(c) &&
-        typeof token === "string" &&
+        typeof expected === "string" &&
         typeof sent === "string" &&
-        timingSafeEqual(encoder.encode(sent), encoder.encode(token));
+        timingSafeEqual(encoder.encode(sent), encoder.encode(expected));
       if (!ok) {
         throw new AppError(
           "forbidden",
@@ -64,9 +88,10 @@ export function csrf(): MiddlewareHandler<{ Variables: CsrfVariables }> {
         );
       }
     }
-    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
+    let token = expected;
+    if (!token || !TOKEN_PATTERN.test(token)) {
       token = base64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
-      setCookie(c, CSRF_COOKIE, token, cookieOptions(c));
+      setCookie(c, cookieName(c, CSRF_COOKIE), token, cookieOptions(c));
     }
     c.set("csrfToken", token);
     await next();

@@ -147,6 +147,17 @@ export function InstanceLayout(props: InstanceLayoutProps) {
                 </button>
               </form>
             </div>
+            <form
+              class="everywhere"
+              method="post"
+              action="/logout-everywhere"
+              data-confirm="Log out on every device and browser, this one included?"
+            >
+              <CsrfInput token={props.csrfToken} />
+              <button class="btn link small" type="submit">
+                Log out everywhere
+              </button>
+            </form>
           </div>
         </aside>
         <main class="main">

@@ -75,6 +75,7 @@ code, .mono { font-family: var(--mono); font-size: 12.5px; }
   display: grid; place-items: center; font-weight: 650; flex: none; text-transform: uppercase;
 }
 .who .email { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--muted); font-size: 13px; }
+.sidebar-foot .everywhere { padding: 6px 6px 0 46px; }
 .main { padding: 32px 40px 64px; min-width: 0; }
 .content { max-width: 980px; margin: 0 auto; display: flex; flex-direction: column; gap: 20px; }
 .page-head { display: flex; align-items: flex-end; justify-content: space-between; gap: 16px; flex-wrap: wrap; }
@@ -185,6 +186,7 @@ tr.is-empty td { color: var(--faint); }
   .nav a { white-space: nowrap; }
   .sidebar-foot { margin: 0 0 0 auto; border: 0; padding: 0; }
   .who .email { display: none; }
+  .sidebar-foot .everywhere { display: none; }
   .sidebar-action { display: none; }
   .main { padding: 20px 16px 48px; }
   th, td { padding: 10px 12px; }

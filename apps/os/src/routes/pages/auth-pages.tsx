@@ -1,10 +1,15 @@
-/** Dashboard: `/`, `/signup`, `/login`, `/logout` (HTML forms, CSRF-protected). */
+/**
+ * Dashboard: `/`, `/signup`, `/login`, `/logout`, `/logout-everywhere` (HTML forms,
+ * CSRF-protected). Sign-up and log-in are rate-limited like the API (rate-limit.ts).
+ */
 import { AppError } from "@iterate/contract";
 import { type Context, Hono } from "hono";
 import { loginSchema, signupSchema } from "../../api-schemas.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { logIn, signUp } from "../../auth/accounts.ts";
+import { logIn, logOutEverywhere, signUp } from "../../auth/accounts.ts";
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from "../../auth/cookies.ts";
+import { passwordPepper } from "../../auth/password.ts";
+import { limitAuthRequest } from "../../auth/rate-limit.ts";
 import { createDb } from "../../db/client.ts";
 import { listInstancesForUser } from "../../db/instances.ts";
 import { deleteSession } from "../../db/sessions.ts";
@@ -42,7 +47,7 @@ async function failed(c: Context<AppEnv>, error: unknown, Page: typeof LoginPage
     next: nextPath(c),
     flash: { kind: "error" as const, message: error.message },
   };
-  return c.html(<Page {...props} />, error.status as 400 | 401 | 409);
+  return c.html(<Page {...props} />, error.status as 400 | 401 | 403 | 409 | 429);
 }
 
 /** Mounted at `/`. */
@@ -56,7 +61,11 @@ export const authPages = new Hono<AppEnv>()
   .post("/signup", async (c) => {
     try {
       const input = await readForm(c, signupSchema);
-      const { user, instance, cookieValue, expiresAt } = await signUp(createDb(c.env.DB), input);
+      await limitAuthRequest(c, input.email);
+      const pepper = passwordPepper(c.env.PASSWORD_PEPPER);
+      const { user, instance, cookieValue, expiresAt } = await signUp(createDb(c.env.DB), input, {
+        pepper,
+      });
       await startFirstMachine(c.env, instance.id);
       setSessionCookie(c, cookieValue, expiresAt);
       setFlash(c, "success", `Welcome! ${instance.name} is ready; its machine is starting.`);
@@ -73,7 +82,11 @@ export const authPages = new Hono<AppEnv>()
   .post("/login", async (c) => {
     try {
       const input = await readForm(c, loginSchema);
-      const { user, cookieValue, expiresAt } = await logIn(createDb(c.env.DB), input);
+      await limitAuthRequest(c, input.email);
+      const { user, cookieValue, expiresAt } = await logIn(createDb(c.env.DB), input, {
+        pepper: passwordPepper(c.env.PASSWORD_PEPPER),
+        previousSession: readSessionCookie(c),
+      });
       setSessionCookie(c, cookieValue, expiresAt);
       return c.redirect(await landing(c, user.id), 303);
     } catch (error) {
@@ -85,5 +98,11 @@ export const authPages = new Hono<AppEnv>()
     if (cookie) await deleteSession(createDb(c.env.DB), cookie);
     clearSessionCookie(c);
     setFlash(c, "success", "You have been logged out.");
+    return c.redirect("/login", 303);
+  })
+  .post("/logout-everywhere", async (c) => {
+    if (c.var.user) await logOutEverywhere(createDb(c.env.DB), c.var.user.id);
+    clearSessionCookie(c);
+    setFlash(c, "success", "You have been logged out on every device.");
     return c.redirect("/login", 303);
   });
