@@ -1,0 +1,388 @@
+import { randomBytes } from "node:crypto";
+import type { AgentError, AgentItem, MessageOrigin } from "@iterate/contract";
+import {
+  Agent,
+  type AgentEvent,
+  type AgentMessage,
+  type AgentTool,
+} from "@mariozechner/pi-agent-core";
+import type { AssistantMessage, UserMessage } from "@mariozechner/pi-ai";
+import type { SessionWriter } from "../session/session-writer.ts";
+import { createWorkspaceTools } from "../tools/workspace-tools.ts";
+import { runModel, runStreamFn } from "./model.ts";
+import { loadRunConfig } from "./run-config.ts";
+import { describeModelFailure, internalFailure } from "./run-errors.ts";
+import type { RunObserver, RunResult } from "./run-types.ts";
+import { statusOfToolCall } from "./status-text.ts";
+import { buildSystemPrompt } from "./system-prompt.ts";
+
+/** Text deltas are recorded at most this often (one item per ~100 ms, not one per token). */
+const DEFAULT_DELTA_FLUSH_MS = 100;
+/** A tool still running this long after its own limit is stuck; the run ends (`tool_timeout`). */
+const TOOL_DEADLINE_GRACE_MS = 15_000;
+const FILE_TOOL_DEADLINE_MS = 60_000;
+
+/** Options of {@link startAgentRun}. */
+export interface AgentRunOptions {
+  /** The session's stream path (also the provider's cache session id). */
+  path: string;
+  source: "slack" | "web";
+  /** The conversation so far (restored from the stream). */
+  history: AgentMessage[];
+  prompt: { message: UserMessage; origin: MessageOrigin };
+  workspaceDir: string;
+  /** The machine env for this run (`runEnv()`, read now: hot reload applies per run). */
+  env: Record<string, string>;
+  botUserId: string | null;
+  writer: SessionWriter;
+  observer: RunObserver;
+  now?: () => number;
+  deltaFlushMs?: number;
+  commandTimeoutSeconds?: number;
+  fetch?: typeof fetch;
+}
+
+/** A run in progress. */
+export interface AgentRun {
+  runId: string;
+  /**
+   * Hands a message from the same thread to the running agent: it is read after the current
+   * step (steering). False once the run is past taking messages; start a new run after `done`.
+   */
+  steer(message: UserMessage, origin: MessageOrigin): boolean;
+  /** Aborts the run (the model request and any running command) with this error. */
+  stop(error: AgentError): void;
+  /** Settles once the run's end is recorded, with the messages it added to the conversation. */
+  done: Promise<{ result: RunResult; messages: AgentMessage[] }>;
+}
+
+/**
+ * Runs the agent once: the user's message, then model turns and tool calls until the model
+ * answers, fails, is stopped or hits the step limit. Everything is appended to the session's
+ * stream as it happens (contract `agent-events.ts`); the observer shows progress and answers.
+ * Never rejects: every failure becomes the run's recorded, worded error.
+ *
+ * @example
+ * const run = startAgentRun({ path, source: "web", history, prompt, workspaceDir, env, botUserId: null, writer, observer });
+ * const { result } = await run.done; // result.outcome === "done"
+ */
+export function startAgentRun(options: AgentRunOptions): AgentRun {
+  const now = options.now ?? Date.now;
+  const runId = `run_${randomBytes(8).toString("hex")}`;
+  const at = () => new Date(now()).toISOString();
+  const write = (item: AgentItem) => options.writer.write(item);
+  const origins = new WeakMap<object, MessageOrigin>([
+    [options.prompt.message, options.prompt.origin],
+  ]);
+  const allOrigins: MessageOrigin[] = [options.prompt.origin];
+  // Steered messages not yet seen in the conversation (the agent reads them between steps).
+  const unread = new Set<UserMessage>();
+  const recorded: AgentMessage[] = [];
+  let agent: Agent | null = null;
+  let closed = false;
+  let failure: AgentError | null = null;
+  let toolCalls = 0;
+  let answered = false;
+
+  const fail = (error: AgentError) => {
+    failure ??= error;
+    agent?.abort();
+  };
+
+  const record = (message: AgentMessage) => {
+    recorded.push(message);
+    unread.delete(message as UserMessage);
+    write({
+      type: "message",
+      runId,
+      at: at(),
+      message: message as never,
+      origin: origins.get(message),
+    });
+  };
+
+  async function run(): Promise<RunResult> {
+    const started = now();
+    const config = await loadRunConfig(options.workspaceDir);
+    write({
+      type: "run_started",
+      runId,
+      at: at(),
+      model: config.model,
+      origin: options.prompt.origin,
+      maxToolCalls: config.maxToolCalls,
+    });
+    const baseUrl = options.env.OPENAI_BASE_URL;
+    const apiKey = options.env.OPENAI_API_KEY;
+    if (!baseUrl || !apiKey) {
+      record(options.prompt.message);
+      failure = {
+        code: "llm_not_configured",
+        message: `The LLM is not configured: the machine env has no ${baseUrl ? "OPENAI_API_KEY" : "OPENAI_BASE_URL"}.`,
+      };
+      return finish(started);
+    }
+    const deltas = createDeltaBatcher(options.deltaFlushMs ?? DEFAULT_DELTA_FLUSH_MS, (text) =>
+      write({ type: "text_delta", runId, at: at(), text }),
+    );
+    const toolStarted = new Map<string, number>();
+    const tools = createWorkspaceTools(
+      { workspaceDir: options.workspaceDir, env: options.env },
+      { defaultTimeoutSeconds: options.commandTimeoutSeconds },
+    ).map((tool) => withDeadline(tool, options.commandTimeoutSeconds, fail));
+    agent = new Agent({
+      initialState: {
+        systemPrompt: buildSystemPrompt({
+          config,
+          workspaceDir: options.workspaceDir,
+          source: options.source,
+          botUserId: options.botUserId,
+        }),
+        model: runModel({ id: config.model, baseUrl }),
+        thinkingLevel: "off",
+        tools,
+        messages: options.history,
+      },
+      streamFn: runStreamFn({ apiKey, refuse: () => failure }),
+      // One at a time: a write and a command that reads it must not race.
+      toolExecution: "sequential",
+      sessionId: options.path,
+      beforeToolCall: async () => {
+        toolCalls++;
+        if (toolCalls <= config.maxToolCalls) return undefined;
+        const message = `Stopped after ${config.maxToolCalls} tool calls, the limit for one request (agents.maxTurns in iterate.config.json).`;
+        failure ??= { code: "step_limit", message };
+        return { block: true, reason: `${message} Do not call more tools.` };
+      },
+    });
+    for (const message of unread) agent.steer(message);
+    agent.subscribe((event) => {
+      try {
+        onEvent(event);
+      } catch (error) {
+        options.observer.status("an internal error occurred");
+        fail(internalFailure(error));
+      }
+    });
+
+    function onEvent(event: AgentEvent) {
+      switch (event.type) {
+        case "message_update":
+          if (event.assistantMessageEvent.type === "text_delta") {
+            deltas.add(event.assistantMessageEvent.delta);
+          }
+          return;
+        case "message_end": {
+          deltas.flush();
+          const message = event.message;
+          record(message);
+          if (message.role !== "assistant") return;
+          const { usage } = message;
+          write({
+            type: "usage",
+            runId,
+            at: at(),
+            model: message.model,
+            input: usage.input,
+            output: usage.output,
+            cacheRead: usage.cacheRead,
+            cacheWrite: usage.cacheWrite,
+            totalTokens: usage.totalTokens,
+          });
+          const text = textOf(message);
+          if ((message.stopReason === "stop" || message.stopReason === "length") && text.trim()) {
+            answered = true;
+            options.observer.answer(text);
+          }
+          return;
+        }
+        case "tool_execution_start": {
+          deltas.flush();
+          toolStarted.set(event.toolCallId, now());
+          write({
+            type: "tool_call",
+            runId,
+            at: at(),
+            toolCallId: event.toolCallId,
+            name: event.toolName,
+            args: event.args,
+          });
+          const status = statusOfToolCall(event.toolName, event.args);
+          write({ type: "status", runId, at: at(), text: status });
+          options.observer.status(status);
+          return;
+        }
+        case "tool_execution_end": {
+          const startedAt = toolStarted.get(event.toolCallId) ?? now();
+          const content = (event.result?.content ?? []) as Array<{ type: string; text?: string }>;
+          write({
+            type: "tool_result",
+            runId,
+            at: at(),
+            toolCallId: event.toolCallId,
+            name: event.toolName,
+            isError: event.isError,
+            output: content.map((c) => c.text ?? "").join("\n"),
+            durationMs: now() - startedAt,
+          });
+          return;
+        }
+        default:
+          return;
+      }
+    }
+
+    await agent.prompt(options.prompt.message);
+    // A message steered in after the loop last looked would sit unread: run on for it. The
+    // check and `closed` happen in one synchronous step, so no steer can slip in between.
+    while (!failure && agent.hasQueuedMessages()) await agent.continue();
+    closed = true;
+    deltas.flush();
+    return finish(started);
+  }
+
+  async function finish(started: number): Promise<RunResult> {
+    closed = true;
+    agent?.clearAllQueues();
+    // Messages steered in but never read (the run failed first) still belong to the thread.
+    for (const message of [...unread]) record(message);
+    let error = failure;
+    const last = agent?.state.messages.at(-1);
+    if (!error && last?.role === "assistant" && last.stopReason === "error") {
+      error = await describeModelFailure(last.errorMessage ?? "", {
+        baseUrl: options.env.OPENAI_BASE_URL ?? "",
+        apiKey: options.env.OPENAI_API_KEY ?? "",
+        fetch: options.fetch,
+      });
+    } else if (!error && last?.role === "assistant" && last.stopReason === "aborted") {
+      error = { code: "stopped", message: "The run was aborted." };
+    }
+    const outcome: RunResult["outcome"] = !error
+      ? "done"
+      : error.code === "stopped"
+        ? "stopped"
+        : error.code === "interrupted"
+          ? "interrupted"
+          : "failed";
+    return {
+      runId,
+      outcome,
+      error,
+      toolCalls: Math.min(toolCalls, Number.MAX_SAFE_INTEGER),
+      durationMs: now() - started,
+      origins: allOrigins,
+      answered,
+    };
+  }
+
+  const done = run()
+    .catch((error: unknown): RunResult => {
+      closed = true;
+      return {
+        runId,
+        outcome: "failed",
+        error: internalFailure(error),
+        toolCalls,
+        durationMs: 0,
+        origins: allOrigins,
+        answered,
+      };
+    })
+    .then(async (result) => {
+      write({
+        type: "run_finished",
+        runId,
+        at: at(),
+        outcome: result.outcome,
+        error: result.error,
+        toolCalls: result.toolCalls,
+        durationMs: result.durationMs,
+      });
+      await options.writer.flush();
+      await options.observer.finished(result).catch(() => {});
+      return { result, messages: recorded };
+    });
+
+  return {
+    runId,
+    steer(message, origin) {
+      if (closed) return false;
+      origins.set(message, origin);
+      allOrigins.push(origin);
+      unread.add(message);
+      agent?.steer(message);
+      return true;
+    },
+    stop(error) {
+      fail(error);
+    },
+    done,
+  };
+}
+
+/** The text parts of an assistant message, joined. */
+function textOf(message: AssistantMessage): string {
+  return message.content
+    .filter((part) => part.type === "text")
+    .map((part) => (part as { text: string }).text)
+    .join("");
+}
+
+/** Collects text deltas and emits them at most every `flushMs` (and on `flush()`). */
+function createDeltaBatcher(flushMs: number, emit: (text: string) => void) {
+  let buffer = "";
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (buffer === "") return;
+    const text = buffer;
+    buffer = "";
+    emit(text);
+  };
+  return {
+    add(text: string) {
+      buffer += text;
+      timer ??= setTimeout(flush, flushMs);
+    },
+    flush,
+  };
+}
+
+/**
+ * Bounds a tool's run: one that ignores its own limits (a read of a hung network mount) ends the
+ * run as `tool_timeout` instead of hanging the session. `run_command` enforces its own time-out
+ * first (an error the model reads, not fatal); this is the backstop behind it.
+ */
+function withDeadline(
+  tool: AgentTool,
+  commandTimeoutSeconds: number | undefined,
+  fail: (e: AgentError) => void,
+): AgentTool {
+  return {
+    ...tool,
+    async execute(id, params, signal, onUpdate) {
+      const limitMs =
+        tool.name === "run_command"
+          ? ((params as { timeout_seconds?: number }).timeout_seconds ??
+              commandTimeoutSeconds ??
+              60) *
+              1000 +
+            TOOL_DEADLINE_GRACE_MS
+          : FILE_TOOL_DEADLINE_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const message = `The tool ${tool.name} did not finish within ${Math.round(limitMs / 1000)} s, so the run was stopped.`;
+          fail({ code: "tool_timeout", message });
+          reject(new Error(message));
+        }, limitMs);
+      });
+      try {
+        return await Promise.race([tool.execute(id, params, signal, onUpdate), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import {
+  type AgentError,
+  type AgentItem,
+  type AgentItemOf,
+  agentItemSchema,
+  type MessageOrigin,
+} from "@iterate/contract";
+import type { AgentMessage } from "@mariozechner/pi-agent-core";
+
+/** What a session's stream says about it: everything needed to continue it. */
+export interface SessionState {
+  /** The conversation as the model saw it, in order (restored ones included). */
+  messages: AgentMessage[];
+  /** Slack message ts the agent already took (so `app_mention` + `message` for one post count once). */
+  takenTs: Set<string>;
+  runs: number;
+  /** The agent has spoken here before (a run, or its own messages restored from Slack). */
+  agentActive: boolean;
+  /** A run that started and never finished (the daemon stopped mid-run). */
+  dangling: DanglingRun | null;
+  lastOutcome: AgentItemOf<"run_finished">["outcome"] | null;
+  lastError: AgentError | null;
+  /** The first user message's text, for listings. */
+  title: string;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+/** A run cut short by a stop of the daemon, with what is needed to say so in Slack. */
+export interface DanglingRun {
+  runId: string;
+  startedAt: string;
+  origins: MessageOrigin[];
+  statusPost: { channel: string; ts: string } | null;
+  toolCalls: number;
+}
+
+/** An empty session. */
+export function emptySessionState(): SessionState {
+  return {
+    messages: [],
+    takenTs: new Set(),
+    runs: 0,
+    agentActive: false,
+    dangling: null,
+    lastOutcome: null,
+    lastError: null,
+    title: "",
+    createdAt: null,
+    updatedAt: null,
+  };
+}
+
+/**
+ * Folds stream items into the session's state (in place, so a reader can continue from where
+ * it stopped). Items of other writers (`slack_event`) and malformed ones are skipped: a bad
+ * item never makes a session unreadable.
+ *
+ * @example
+ * const state = emptySessionState();
+ * applySessionItems(state, (await readSessionItems(store, path)).items);
+ * agent.state.messages = state.messages;
+ */
+export function applySessionItems(state: SessionState, raw: readonly unknown[]): SessionState {
+  for (const value of raw) {
+    const at = (value as { at?: unknown; receivedAt?: unknown } | null) ?? {};
+    const when =
+      typeof at.at === "string" ? at.at : typeof at.receivedAt === "string" ? at.receivedAt : null;
+    if (when) {
+      state.createdAt ??= when;
+      state.updatedAt = when;
+    }
+    const parsed = agentItemSchema.safeParse(value);
+    if (parsed.success) applyItem(state, parsed.data);
+  }
+  return state;
+}
+
+function applyItem(state: SessionState, item: AgentItem): void {
+  switch (item.type) {
+    case "message": {
+      const message = item.message as unknown as AgentMessage;
+      state.messages.push(message);
+      if (item.origin?.kind === "slack") state.takenTs.add(item.origin.ts);
+      if (message.role === "user" && state.title === "") state.title = titleOf(message);
+      if (message.role === "assistant") state.agentActive = true;
+      if (item.origin && state.dangling) state.dangling.origins.push(item.origin);
+      return;
+    }
+    case "run_started":
+      state.runs++;
+      state.agentActive = true;
+      state.dangling = {
+        runId: item.runId,
+        startedAt: item.at,
+        origins: [],
+        statusPost: null,
+        toolCalls: 0,
+      };
+      return;
+    case "tool_call":
+      if (state.dangling) state.dangling.toolCalls++;
+      return;
+    case "slack_post":
+      if (state.dangling && item.kind === "status" && state.dangling.runId === item.runId) {
+        state.dangling.statusPost = { channel: item.channel, ts: item.ts };
+      }
+      return;
+    case "run_finished":
+      state.dangling = null;
+      state.lastOutcome = item.outcome;
+      state.lastError = item.error;
+      return;
+    default:
+      return;
+  }
+}
+
+function titleOf(message: AgentMessage): string {
+  if (message.role !== "user") return "";
+  const text =
+    typeof message.content === "string"
+      ? message.content
+      : message.content.map((part) => (part.type === "text" ? part.text : "")).join(" ");
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
+}
