@@ -35,6 +35,27 @@ const BANNER =
   'import { createRequire as __iterateCreateRequire } from "node:module";\n' +
   "const require = __iterateCreateRequire(import.meta.url);";
 
+// pi-ai's provider registry imports every provider it knows (Anthropic, Google, Mistral, Bedrock
+// SDKs, ~4 MB) lazily by path. The daemon only ever speaks OpenAI chat completions to the
+// platform's LLM proxy (src/agent/loop/model.ts imports that provider directly), so the others
+// are replaced by a module that says so: a smaller bundle parses faster at every cold start.
+const PI_AI_UNUSED_PROVIDERS =
+  /^\.\/(anthropic|azure-openai-responses|google|google-vertex|mistral|openai-codex-responses|openai-responses|amazon-bedrock)\.js$/;
+const onlyOpenAiCompletions = {
+  name: "pi-ai-openai-completions-only",
+  setup(b) {
+    b.onResolve({ filter: PI_AI_UNUSED_PROVIDERS }, (args) =>
+      /[\\/]pi-ai[\\/]dist[\\/]providers[\\/]register-builtins\.js$/.test(args.importer)
+        ? { path: args.path, namespace: "pi-ai-unused-provider" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "pi-ai-unused-provider" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`the iterate daemon bundles only pi-ai's openai-completions provider, not ${args.path}`)});`,
+      loader: "js",
+    }));
+  },
+};
+
 /**
  * Builds the bundle unconditionally and returns its absolute path. The file is written to a
  * temporary name and renamed, so concurrent builds (parallel test files) never expose a torn
@@ -53,6 +74,7 @@ export async function buildDaemonBundle() {
     format: "esm",
     target: "node20",
     banner: { js: BANNER },
+    plugins: [onlyOpenAiCompletions],
     // Linked, without sources: stack traces map back to src/ under `node --enable-source-maps`.
     sourcemap: "linked",
     sourcesContent: false,

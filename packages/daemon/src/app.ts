@@ -1,5 +1,8 @@
 import { errorBody } from "@iterate/contract";
 import { Hono, type MiddlewareHandler } from "hono";
+import type { AgentRuntime } from "./agent/agent-runtime.ts";
+import { createAgentsApi } from "./agent/http/agents-api.ts";
+import { createUiRoutes } from "./agent/http/ui-routes.ts";
 import { daemonErrorHandler } from "./error-handler.ts";
 import { createPlatformRoutes, type PlatformRoutesOptions } from "./platform/platform-routes.ts";
 import { createSlackEdgeRoutes, type SlackEdgeOptions } from "./slack/slack-edge-routes.ts";
@@ -19,6 +22,8 @@ export interface DaemonAppOptions {
   agents?: AgentsAppOptions;
   /** Slack events forwarded by the platform, mounted at `/edge/slack` (behind `auth`). */
   slack?: SlackEdgeOptions;
+  /** The machine's agents: `/agents-api/*` (sessions, web sessions, stop) and `/ui`, behind `auth`. */
+  agentRuntime?: AgentRuntime;
 }
 
 /**
@@ -43,5 +48,9 @@ export function createDaemonApp(options: DaemonAppOptions = {}) {
   if (options.platform) app.route("/platform", createPlatformRoutes(options.platform));
   if (options.agents) app.route("/agents", createAgentsApp(options.agents));
   if (options.slack) app.route("/edge/slack", createSlackEdgeRoutes(options.slack));
+  if (options.agentRuntime) {
+    app.route("/agents-api", createAgentsApi(options.agentRuntime));
+    app.route("/ui", createUiRoutes(options.agentRuntime));
+  }
   return app;
 }

@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { createAgentRuntime } from "./agent/agent-runtime.ts";
 import { CredentialsError } from "./credentials.ts";
 import { InstanceEnvFileError } from "./env/instance-env-store.ts";
 import { watchParent } from "./parent-watch.ts";
@@ -42,6 +43,13 @@ const daemon = await startDaemon({
   ...settings,
   auth: platform.auth,
   platform: platform.routes,
+  // The agents answer Slack threads and web sessions in ~/workspace with the machine env.
+  createAgents: (store) =>
+    createAgentRuntime({
+      store,
+      machineEnv: platform.machineEnv,
+      workspaceDir: join(home, "workspace"),
+    }),
 });
 
 // SIGTERM: stop accepting, finish in-flight appends, end SSE with a final control event, exit.
@@ -61,3 +69,8 @@ watchParent({ env: process.env, onParentGone: shutdown });
 
 console.log(`iterate-daemon listening on :${daemon.port}`);
 void platform.startPing(stopping.signal);
+// Runs a previous daemon left unfinished are ended (recorded, said in their thread) in the background.
+void daemon.agents
+  ?.recoverInterrupted()
+  .then((count) => count > 0 && console.log(`agent: ${count} interrupted run(s) recorded`))
+  .catch((error: unknown) => console.error(`agent: recovery failed: ${(error as Error).message}`));

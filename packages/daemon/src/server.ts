@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import type { MiddlewareHandler } from "hono";
+import type { AgentRuntime } from "./agent/agent-runtime.ts";
 import { createDaemonApp } from "./app.ts";
 import type { PlatformRoutesOptions } from "./platform/platform-routes.ts";
 import type { SlackEventHandler } from "./slack/slack-edge-routes.ts";
@@ -32,6 +33,11 @@ export interface StartDaemonOptions {
   platform?: PlatformRoutesOptions;
   /** Runs for each Slack event recorded by `POST /edge/slack` (default: nothing). */
   onSlackEvent?: SlackEventHandler;
+  /**
+   * Builds the machine's agents over the opened store: they take the Slack events (unless
+   * `onSlackEvent` is given), serve `/agents-api` and `/ui`, and are closed before the store.
+   */
+  createAgents?: (store: StreamStore) => AgentRuntime;
   log?: (line: string) => void;
 }
 
@@ -39,6 +45,8 @@ export interface RunningDaemon {
   url: string;
   port: number;
   store: StreamStore;
+  /** The agents built by `createAgents`, if any. */
+  agents: AgentRuntime | null;
   /**
    * Stops accepting connections, ends long-polls and SSE streams (SSE with a
    * final control event), waits for in-flight requests (appends get their
@@ -94,6 +102,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       fsync: options.fsync,
     }));
   const stopping = new AbortController();
+  const agents = options.createAgents?.(store) ?? null;
   const app = createDaemonApp({
     auth: options.auth,
     platform: options.platform,
@@ -102,7 +111,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       longPollTimeoutMs: options.longPollTimeoutMs,
       shutdownSignal: stopping.signal,
     },
-    slack: { events: createSlackEventLog({ store }), onSlackEvent: options.onSlackEvent, log },
+    slack: {
+      events: createSlackEventLog({ store }),
+      onSlackEvent: options.onSlackEvent ?? agents?.handleSlackEvent,
+      log,
+    },
+    agentRuntime: agents ?? undefined,
   });
   const debug = options.logLevel === "debug";
   let inFlight = 0;
@@ -137,8 +151,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     url: `http://127.0.0.1:${port}`,
     port,
     store,
+    agents,
     async shutdown({ graceMs = 10_000 } = {}) {
       stopping.abort();
+      // Running agents stop now and record their end while the store is still open.
+      const agentsClosed = agents?.close({ graceMs: Math.min(graceMs, 5000) });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if (inFlight > 0) {
         await Promise.race([
@@ -150,6 +167,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       }
       if ("closeAllConnections" in server) server.closeAllConnections();
       await closed;
+      await agentsClosed;
       await store.close();
     },
   };
