@@ -89,17 +89,19 @@ export function slackEventsEdge(options: SlackEventsEdgeOptions = {}) {
       log(`slack events: ignored a ${String(type)} request`);
       return c.json({ ok: true });
     }
-    const callback = slackEventCallbackSchema.safeParse(json);
-    if (!callback.success) throw invalid(callback.error);
-    const { team_id: teamId, event_id: eventId } = callback.data;
-    // Ids only in logs: texts are people's messages.
-    const deliverable = slackEventEnvelopeSchema.safeParse(callback.data);
+    // One parse on the common path (a message); the looser schema only sorts out the rest.
+    const deliverable = slackEventEnvelopeSchema.safeParse(json);
     if (!deliverable.success) {
+      const callback = slackEventCallbackSchema.safeParse(json);
+      if (!callback.success) throw invalid(callback.error);
+      // Ids only in logs: texts are people's messages.
+      const { team_id, event_id, event } = callback.data;
       log(
-        `slack events: dropped ${eventId} of team ${teamId}: a ${callback.data.event.type} event is not a message in a channel`,
+        `slack events: dropped ${event_id} of team ${team_id}: a ${event.type} event is not a message in a channel`,
       );
       return c.json({ ok: true });
     }
+    const { team_id: teamId, event_id: eventId } = deliverable.data;
     const installation = await findSlackInstallationByTeam(createDb(c.env.DB), teamId);
     if (!installation) {
       log(`slack events: dropped ${eventId}: team ${teamId} is not connected to an instance`);

@@ -111,10 +111,18 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
   };
   let draining: Promise<void> | null = null;
   let again = false;
+  /** When the DO alarm is set for (mirrors storage, so an enqueue needs no storage read). */
+  let alarmAt: number | null = null;
+
+  async function setAlarm(at: number) {
+    alarmAt = at;
+    await alarms.setAlarm(at);
+  }
 
   function saveMeta(patch: Partial<Meta>) {
-    Object.assign(meta, patch);
     for (const [key, value] of Object.entries(patch)) {
+      if (meta[key as keyof Meta] === value) continue;
+      (meta as Record<string, unknown>)[key] = value;
       sql.exec(
         "INSERT INTO slack_outbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         key,
@@ -165,7 +173,7 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
         const failures = meta.failures + 1;
         saveMeta({ failures, lastError: outcome.error, lastErrorAt: at });
         const delay = retryDelayMs(failures);
-        await alarms.setAlarm(at + delay);
+        await setAlarm(at + delay);
         log(
           `slack outbox ${instanceId}: ${row.event_id} not delivered (${outcome.error}); ${depth()} waiting, retry in ${delay} ms`,
         );
@@ -202,6 +210,8 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
           again = false;
           await drainOnce();
         } while (again && meta.failures === 0);
+        // Off the ack path: once per delivery run rather than per event.
+        prune();
       } finally {
         draining = null;
       }
@@ -219,7 +229,8 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
         if (key in meta) (meta as Record<string, unknown>)[key] = JSON.parse(value);
       }
       // An alarm always stands while events wait; this only repairs a store that lost it.
-      if (depth() > 0 && (await alarms.getAlarm()) === null) await alarms.setAlarm(now());
+      alarmAt = await alarms.getAlarm();
+      if (depth() > 0 && alarmAt === null) await setAlarm(now());
     },
 
     /**
@@ -243,8 +254,7 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
         event.payload,
         now(),
       );
-      prune();
-      if ((await alarms.getAlarm()) === null) await alarms.setAlarm(now() + WATCHDOG_MS);
+      if (alarmAt === null) await setAlarm(now() + WATCHDOG_MS);
       // In backoff, a new event waits for the alarm or a ready machine like the ones before it:
       // trying now would only fail again (and order is kept either way).
       if (meta.failures === 0) void drain();
@@ -262,6 +272,8 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
 
     /** The DO alarm: a scheduled retry (or the watchdog). */
     async alarm(): Promise<void> {
+      // The alarm that fired is spent; a failed attempt in this run sets the next one.
+      alarmAt = null;
       await drain();
     },
 
