@@ -23,7 +23,10 @@ export interface SlackEventLogOptions {
   maxCachedThreads?: number;
 }
 
-/** Per thread: the event ids its stream holds (loaded once) and the tail of its work queue. */
+/**
+ * Per thread: the keys its stream holds (loaded once) — `event:<event_id>` and `ts:<message ts>`
+ * of every recorded event — and the tail of its work queue.
+ */
 type ThreadState = { ids: Set<string> | null; tail: Promise<unknown>; busy: number };
 
 const JSON_TYPE = "application/json";
@@ -38,6 +41,8 @@ const READ_PAGE_BYTES = 1024 * 1024;
  * so there is no window between "appended" and "marked seen" for a crash to fall into — a
  * delivery whose 200 was lost finds its id in the stream and is answered `duplicate`. An event id
  * always maps to the same thread (its envelope names it), so checking that one stream suffices.
+ * A message is also recorded once when Slack sends it as two events (`app_mention` and
+ * `message`, different ids, the same channel and ts): the first to arrive is kept.
  * Events of one thread are recorded one at a time, so two copies of one event racing in (the
  * platform retrying an attempt it timed out on) cannot both append.
  *
@@ -68,8 +73,10 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
       if (!read.ok) throw new Error(`slack stream ${stream} could not be read: ${read.reason}`);
       for (const chunk of read.chunks) {
         for (const item of parseStoredJson(chunk)) {
-          const { type, eventId } = (item ?? {}) as { type?: unknown; eventId?: unknown };
-          if (type === "slack_event" && typeof eventId === "string") ids.add(eventId);
+          const { type, eventId, ts } = (item ?? {}) as Record<string, unknown>;
+          if (type !== "slack_event") continue;
+          if (typeof eventId === "string") ids.add(`event:${eventId}`);
+          if (typeof ts === "string") ids.add(`ts:${ts}`);
         }
       }
       if (read.upToDate || read.end <= from) return ids;
@@ -86,14 +93,19 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
     // Twice at most: a stream deleted since its ids were loaded is re-created and re-read once.
     for (let attempt = 0; ; attempt++) {
       state.ids ??= await loadIds(stream);
-      if (state.ids.has(envelope.event_id)) return { duplicate: true, stream, item };
+      // The same message also arrives as another event (`app_mention` and `message.channels`
+      // both fire for a mention, with different event ids): its ts says it is the same one.
+      if (state.ids.has(`event:${envelope.event_id}`) || state.ids.has(`ts:${envelope.event.ts}`)) {
+        return { duplicate: true, stream, item };
+      }
       const appended = await store.append(stream, {
         contentType: JSON_TYPE,
         body: Buffer.from(JSON.stringify(item)),
         close: false,
       });
       if (appended.ok) {
-        state.ids.add(envelope.event_id);
+        state.ids.add(`event:${envelope.event_id}`);
+        state.ids.add(`ts:${envelope.event.ts}`);
         return { duplicate: false, stream, item };
       }
       if ((appended.reason === "not_found" || appended.reason === "gone") && attempt === 0) {

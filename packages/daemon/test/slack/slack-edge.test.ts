@@ -115,6 +115,15 @@ describe("daemon POST /edge/slack", () => {
     expect(received).toHaveLength(1);
   });
 
+  it("records a message Slack sends as two events (app_mention and message, same ts) once", async () => {
+    const { post, items } = daemon(createMemoryStreamStore());
+    await post(envelope("EvMention", { type: "app_mention" }));
+    const second = await post(envelope("EvMessage", { type: "message" }));
+    expect(await second.json()).toMatchObject({ duplicate: true });
+    const recorded = await items("slack/T1/C1/1712345678.000100");
+    expect(recorded.map((item) => item.eventId)).toEqual(["EvMention"]);
+  });
+
   it("records two copies racing in once", async () => {
     const { post, items } = daemon(createMemoryStreamStore());
     const answers = await Promise.all([post(envelope("Ev1")), post(envelope("Ev1"))]);
