@@ -26,8 +26,32 @@ const labelSchema = z
   .min(1, "A name is required.")
   .max(100, "Names may be at most 100 characters.");
 
-/** Creating an access token. */
-export const createAccessTokenSchema = z.object({ name: labelSchema });
+/** The longest expiry a token may be created with, in days. */
+export const MAX_TOKEN_EXPIRY_DAYS = 3650;
+
+/**
+ * Days until a new token expires: a whole number from 1 to 3650, or `""` / `null` / absent for
+ * none (a form's "Never"). Forms send it as text.
+ */
+const expiresInDaysSchema = z
+  .union([z.number(), z.string(), z.null()])
+  .transform((v) =>
+    typeof v !== "string" ? v : v.trim() === "" ? null : /^\d+$/.test(v.trim()) ? Number(v) : NaN,
+  )
+  .pipe(
+    z
+      .number({ error: "Choose an expiry in whole days, or none." })
+      .int("Choose an expiry in whole days, or none.")
+      .min(1, "A token must last at least 1 day.")
+      .max(MAX_TOKEN_EXPIRY_DAYS, `A token may last at most ${MAX_TOKEN_EXPIRY_DAYS} days.`)
+      .nullable(),
+  );
+
+/** Creating an access token: a name and, optionally, how many days it lasts. */
+export const createAccessTokenSchema = z.object({
+  name: labelSchema,
+  expiresInDays: expiresInDaysSchema.optional(),
+});
 
 /** Setting an env var (the name is in the path). Size and naming rules live in db/env-vars.ts. */
 export const putEnvVarSchema = z.object({ value: z.string() });

@@ -19,6 +19,7 @@ describe("access tokens", () => {
       createdAt: expect.any(String),
       lastUsedAt: null,
       revokedAt: null,
+      expiresAt: null,
     });
     const list = await call("GET", tokensPath(user.instance.id), undefined, user);
     const text = await list.text();

@@ -1,6 +1,7 @@
 /**
  * Access tokens repository. A token (`itk_<tokenId>_<secret>`) is returned once by
- * {@link createAccessToken}; afterwards only the SHA-256 of its secret exists.
+ * {@link createAccessToken}; afterwards only the SHA-256 of its secret exists. A token is live
+ * until it is revoked or its `expires_at` (if it has one) has passed.
  */
 import { hashSecret, mintAccessToken, parseAccessToken, verifySecret } from "@iterate/contract";
 import { and, desc, eq, isNull } from "drizzle-orm";
@@ -13,13 +14,30 @@ export type AccessTokenKind = AccessTokenRow["kind"];
 /** Touch `last_used_at` at most this often, so busy tokens do not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * When a token created at `now` to last `days` expires; null for no expiry.
+ * @example tokenExpiry(30) // 30 days from now
+ */
+export function tokenExpiry(days: number | null | undefined, now: Date = new Date()): Date | null {
+  return days ? new Date(now.getTime() + days * DAY_MS) : null;
+}
+
 /**
  * Mints and stores a token; the returned `token` is the only time the plaintext exists.
  * @example const { token, row } = await createAccessToken(db, { instanceId, name: "CI" });
  */
 export async function createAccessToken(
   db: Db,
-  input: { instanceId: string; name: string; kind?: AccessTokenKind; machineId?: string | null },
+  input: {
+    instanceId: string;
+    name: string;
+    kind?: AccessTokenKind;
+    machineId?: string | null;
+    /** When the token stops working; null or absent = until revoked. */
+    expiresAt?: Date | null;
+  },
 ): Promise<{ token: string; row: AccessTokenRow }> {
   const minted = mintAccessToken();
   const row: AccessTokenRow = {
@@ -32,6 +50,7 @@ export async function createAccessToken(
     createdAt: new Date(),
     lastUsedAt: null,
     revokedAt: null,
+    expiresAt: input.expiresAt ?? null,
   };
   await db.insert(accessTokens).values(row);
   return { token: minted.token, row };
@@ -73,7 +92,7 @@ export async function revokeAccessToken(
 
 /**
  * The live token row a presented token string belongs to, or null (unknown, malformed, wrong
- * secret or revoked). Records the use.
+ * secret, revoked or expired). Records the use.
  * @example const row = await authenticateAccessToken(db, bearer); if (row?.kind !== "user") …
  */
 export async function authenticateAccessToken(
@@ -90,6 +109,7 @@ export async function authenticateAccessToken(
     .limit(1);
   // Looked up by id (not secret); the secret itself is compared in constant time.
   if (!row || row.revokedAt) return null;
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
   if (!(await verifySecret(parsed.secret, row.secretHash))) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(accessTokens).set({ lastUsedAt: now }).where(eq(accessTokens.id, row.id));

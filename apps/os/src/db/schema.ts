@@ -42,7 +42,11 @@ export const sessions = sqliteTable(
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [index("sessions_user_id_idx").on(t.userId)],
+  (t) => [
+    index("sessions_user_id_idx").on(t.userId),
+    // The log-in sweep of expired sessions (db/sessions.ts) finds them by expiry.
+    index("sessions_expires_at_idx").on(t.expiresAt),
+  ],
 );
 
 /** A customer workspace; each gets one machine that bootstraps `repo_url` at `repo_ref`. */
@@ -83,6 +87,7 @@ export const memberships = sqliteTable(
 /**
  * API credentials of an instance (`itk_<id>_<secret>`). Only a SHA-256 of the secret is kept.
  * Kind `machine` is minted per machine (its `machine_id`) and revoked when it is archived.
+ * A user token may have an expiry (`expires_at`, null = none); past it, it is refused.
  */
 export const accessTokens = sqliteTable(
   "access_tokens",
@@ -98,6 +103,7 @@ export const accessTokens = sqliteTable(
     createdAt: createdAt(),
     lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("access_tokens_instance_id_idx").on(t.instanceId)],
 );

@@ -20,7 +20,7 @@ export const instanceDetailJson = (i: Instance) => ({
   createdAt: iso(i.createdAt),
 });
 
-/** `{ id, name, kind, createdAt, lastUsedAt, revokedAt }` — never the hash. */
+/** `{ id, name, kind, createdAt, lastUsedAt, revokedAt, expiresAt }` — never the hash. */
 export const accessTokenJson = (t: AccessTokenRow) => ({
   id: t.id,
   name: t.name,
@@ -28,6 +28,8 @@ export const accessTokenJson = (t: AccessTokenRow) => ({
   createdAt: iso(t.createdAt),
   lastUsedAt: iso(t.lastUsedAt),
   revokedAt: iso(t.revokedAt),
+  /** Null: valid until revoked. */
+  expiresAt: iso(t.expiresAt),
 });
 
 /** `{ name, updatedAt }` — never the value. */

@@ -99,18 +99,19 @@ tr.is-revoked td:not(.actions) { color: var(--faint); }
 form.stack { display: flex; flex-direction: column; gap: 14px; }
 form.inline { display: flex; gap: 10px; align-items: flex-end; flex-wrap: wrap; }
 form.inline .field { flex: 1 1 200px; }
+form.inline .field.narrow { flex: 0 1 160px; }
 .stack-fields { display: flex; flex-direction: column; gap: 16px; }
 .field { display: flex; flex-direction: column; gap: 6px; }
 .field label { font-weight: 560; font-size: 13px; }
 .field .hint { color: var(--muted); font-size: 12.5px; }
-input[type=text], input[type=email], input[type=password], input[type=url], textarea {
+input[type=text], input[type=email], input[type=password], input[type=url], textarea, select {
   font: inherit; width: 100%; padding: 9px 12px; border: 1px solid var(--border-strong); border-radius: 8px;
   background: #fff; color: var(--text); transition: border-color .12s, box-shadow .12s;
 }
 input.mono { font-family: var(--mono); font-size: 13px; }
 input[readonly] { background: var(--bg); color: var(--muted); }
 textarea { font-family: var(--mono); font-size: 13px; min-height: 42px; resize: vertical; }
-input:focus, textarea:focus { outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(79, 70, 229, .15); }
+input:focus, textarea:focus, select:focus { outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(79, 70, 229, .15); }
 .btn {
   font: inherit; font-weight: 560; display: inline-flex; align-items: center; justify-content: center; gap: 6px;
   padding: 9px 14px; border-radius: 8px; border: 1px solid transparent; cursor: pointer; white-space: nowrap;

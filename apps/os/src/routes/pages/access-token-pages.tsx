@@ -3,7 +3,12 @@ import { AppError } from "@iterate/contract";
 import { Hono } from "hono";
 import { createAccessTokenSchema } from "../../api-schemas.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { createAccessToken, listAccessTokens, revokeAccessToken } from "../../db/access-tokens.ts";
+import {
+  createAccessToken,
+  listAccessTokens,
+  revokeAccessToken,
+  tokenExpiry,
+} from "../../db/access-tokens.ts";
 import { createDb } from "../../db/client.ts";
 import { readForm } from "../../http/read-input.ts";
 import { setFlash } from "../../middleware/flash.ts";
@@ -23,10 +28,11 @@ export const accessTokenPages = new Hono<AppEnv>()
     const back = `/instances/${c.var.instance.id}/access-tokens`;
     let created: { name: string; token: string };
     try {
-      const { name } = await readForm(c, createAccessTokenSchema);
+      const { name, expiresInDays } = await readForm(c, createAccessTokenSchema);
       const { token } = await createAccessToken(createDb(c.env.DB), {
         instanceId: c.var.instance.id,
         name,
+        expiresAt: tokenExpiry(expiresInDays),
       });
       created = { name, token };
     } catch (error) {

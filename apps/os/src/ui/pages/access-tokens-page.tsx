@@ -1,8 +1,36 @@
-/** Access tokens: create (shown once), list, revoke. */
+/** Access tokens: create (shown once, optionally expiring), list, revoke. */
 import type { AccessTokenRow } from "../../db/schema.ts";
 import { ConfirmForm, CsrfInput, EmptyState, Field, Time } from "../components.tsx";
 import { KeyIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
+
+/** The expiries the create form offers, in days ("" = never). */
+const EXPIRY_CHOICES: { days: string; label: string }[] = [
+  { days: "", label: "Never" },
+  { days: "7", label: "7 days" },
+  { days: "30", label: "30 days" },
+  { days: "90", label: "90 days" },
+  { days: "365", label: "1 year" },
+];
+
+/** Active, revoked, or expired (its `expires_at` has passed). */
+function TokenStatus({ token, now }: { token: AccessTokenRow; now: Date }) {
+  if (token.revokedAt) {
+    return (
+      <span class="badge off" title={token.revokedAt.toISOString()}>
+        Revoked
+      </span>
+    );
+  }
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) {
+    return (
+      <span class="badge off" title={token.expiresAt.toISOString()}>
+        Expired
+      </span>
+    );
+  }
+  return <span class="badge ok">Active</span>;
+}
 
 type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
   tokens: AccessTokenRow[];
@@ -13,6 +41,7 @@ type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
 /** /instances/:id/access-tokens */
 export function AccessTokensPage({ tokens, created, ...layout }: Props) {
   const base = `/instances/${layout.instance.id}/access-tokens`;
+  const now = new Date();
   return (
     <InstanceLayout
       {...layout}
@@ -62,6 +91,16 @@ export function AccessTokensPage({ tokens, created, ...layout }: Props) {
                 placeholder="e.g. GitHub Actions"
               />
             </Field>
+            <div class="field narrow">
+              <label for="token-expiry">Expires</label>
+              <select id="token-expiry" name="expiresInDays">
+                {EXPIRY_CHOICES.map((choice) => (
+                  <option value={choice.days} selected={choice.days === "90"}>
+                    {choice.label}
+                  </option>
+                ))}
+              </select>
+            </div>
             <button class="btn" type="submit">
               Create token
             </button>
@@ -86,6 +125,7 @@ export function AccessTokensPage({ tokens, created, ...layout }: Props) {
                   <th>Status</th>
                   <th class="hide-sm">Created</th>
                   <th class="hide-sm">Last used</th>
+                  <th>Expires</th>
                   <th>
                     <span class="sr-only">Actions</span>
                   </th>
@@ -99,19 +139,16 @@ export function AccessTokensPage({ tokens, created, ...layout }: Props) {
                       <div class="muted mono">{t.kind === "machine" ? "machine token" : t.id}</div>
                     </td>
                     <td>
-                      {t.revokedAt ? (
-                        <span class="badge off" title={t.revokedAt.toISOString()}>
-                          Revoked
-                        </span>
-                      ) : (
-                        <span class="badge ok">Active</span>
-                      )}
+                      <TokenStatus token={t} now={now} />
                     </td>
                     <td class="hide-sm">
                       <Time date={t.createdAt} />
                     </td>
                     <td class="hide-sm">
                       <Time date={t.lastUsedAt} empty="never" />
+                    </td>
+                    <td data-expires={t.expiresAt ? t.expiresAt.toISOString() : "never"}>
+                      <Time date={t.expiresAt} empty="never" />
                     </td>
                     <td class="actions">
                       {t.revokedAt ? null : (
