@@ -2,6 +2,7 @@
  * zod schemas of what clients send — shared by the JSON API and the dashboard forms, so both
  * accept exactly the same input.
  */
+import { envVarValueSchema } from "@iterate/contract";
 import { z } from "zod";
 
 /** Sign-up: a real-looking email and a password of at least 8 characters. */
@@ -53,17 +54,27 @@ export const createAccessTokenSchema = z.object({
   expiresInDays: expiresInDaysSchema.optional(),
 });
 
-/** Setting an env var (the name is in the path). Size and naming rules live in db/env-vars.ts. */
-export const putEnvVarSchema = z.object({ value: z.string() });
+/**
+ * Setting an env var (the name is in the path): the value by the contract's rule (at most 32 KiB,
+ * no NUL), which the daemon applies too. Naming rules live in db/env-vars.ts.
+ */
+export const putEnvVarSchema = z.object({ value: envVarValueSchema });
 
-const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/;
+/** scp-like `user@host:path`; user and host may not start with `-` (ssh would read an option). */
+const SCP_LIKE = /^(?!-)[A-Za-z0-9._-]+@(?!-)[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/;
+
+/** Where repositories may come from: `file:` only on a development platform (development.ts). */
+export type RepoUrlOptions = { allowFile: boolean };
 
 /**
- * Whether `url` is a git remote the machine may clone: `https://host/path` (no embedded
- * password — credentials belong in an env var), `ssh://[user@]host[:port]/path`,
- * `user@host:path` (scp-like) or `file:///absolute/path`.
+ * Whether `url` is a git remote the machine may clone: `https://host/path` (no user or token in
+ * it — credentials belong in an env var), `ssh://[user@]host[:port]/path`, `user@host:path`
+ * (scp-like), and on development platforms `file:///absolute/path`. A host or user starting
+ * with `-` is refused everywhere (`ssh://-oProxyCommand=…` would be an ssh option).
+ * @example isAllowedRepoUrl("https://github.com/acme/agents.git", { allowFile: false }) // true
+ * @example isAllowedRepoUrl("https://ghp_x@github.com/acme/agents.git", { allowFile: false }) // false
  */
-export function isAllowedRepoUrl(url: string): boolean {
+export function isAllowedRepoUrl(url: string, options: RepoUrlOptions): boolean {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\s\u0000-\u001f\u007f]/.test(url)) return false;
   if (SCP_LIKE.test(url)) return true;
@@ -73,13 +84,15 @@ export function isAllowedRepoUrl(url: string): boolean {
   } catch {
     return false;
   }
+  const hostOk = parsed.hostname !== "" && !parsed.hostname.startsWith("-");
+  const path = parsed.pathname.length > 1;
   switch (parsed.protocol) {
     case "https:":
-      return parsed.hostname !== "" && parsed.password === "" && parsed.pathname.length > 1;
+      return hostOk && parsed.username === "" && parsed.password === "" && path;
     case "ssh:":
-      return parsed.hostname !== "" && parsed.password === "" && parsed.pathname.length > 1;
+      return hostOk && !parsed.username.startsWith("-") && parsed.password === "" && path;
     case "file:":
-      return parsed.hostname === "" && parsed.pathname.length > 1;
+      return options.allowFile && parsed.hostname === "" && path;
     default:
       return false;
   }
@@ -114,40 +127,50 @@ const dailyTokenCapSchema = z
       .nullable(),
   );
 
-/** `PATCH /api/instances/:instanceId`: rename, point the machine at a repository, set the cap. */
-export const instancePatchSchema = z
-  .object({
-    name: labelSchema.optional(),
-    repoUrl: z
-      .string()
-      .nullable()
-      .transform(emptyToNull)
-      .pipe(
-        z
-          .string()
-          .max(2048, "Repository URLs may be at most 2048 characters.")
-          .refine(
-            isAllowedRepoUrl,
-            "Use an https://, ssh://, git@host:path or file:/// repository URL without a password.",
-          )
-          .nullable(),
-      )
-      .optional(),
-    repoRef: z
-      .string()
-      .nullable()
-      .transform(emptyToNull)
-      .pipe(
-        z
-          .string()
-          .max(255, "Refs may be at most 255 characters.")
-          .regex(REF_PATTERN, "That is not a valid branch, tag or commit name.")
-          .nullable(),
-      )
-      .optional(),
-    dailyTokenCap: dailyTokenCapSchema.optional(),
-  })
-  .strict();
+/**
+ * `PATCH /api/instances/:instanceId` and the Settings form: rename, point the machine at a
+ * repository, set the cap. `file:` repositories only where `options.allowFile` (development).
+ * @example readJson(c, instancePatchSchemaFor({ allowFile: isDevelopment(c.env) }))
+ */
+export const instancePatchSchemaFor = (options: RepoUrlOptions) =>
+  z
+    .object({
+      name: labelSchema.optional(),
+      repoUrl: z
+        .string()
+        .nullable()
+        .transform(emptyToNull)
+        .pipe(
+          z
+            .string()
+            .max(2048, "Repository URLs may be at most 2048 characters.")
+            .refine(
+              (url) => isAllowedRepoUrl(url, options),
+              options.allowFile
+                ? "Use an https://, ssh://, git@host:path or file:/// repository URL without a user or password."
+                : "Use an https://, ssh:// or git@host:path repository URL without a user or password.",
+            )
+            .nullable(),
+        )
+        .optional(),
+      repoRef: z
+        .string()
+        .nullable()
+        .transform(emptyToNull)
+        .pipe(
+          z
+            .string()
+            .max(255, "Refs may be at most 255 characters.")
+            .regex(REF_PATTERN, "That is not a valid branch, tag or commit name.")
+            .nullable(),
+        )
+        .optional(),
+      dailyTokenCap: dailyTokenCapSchema.optional(),
+    })
+    .strict();
+
+/** The production rules ({@link instancePatchSchemaFor} without `file:`). */
+export const instancePatchSchema = instancePatchSchemaFor({ allowFile: false });
 
 /** A validated instance patch. */
 export type InstancePatchInput = z.infer<typeof instancePatchSchema>;

@@ -178,7 +178,9 @@ describe("dashboard: instance pages", () => {
     expect(page).toContain("Settings saved.");
     expect(page).toContain('value="git@github.com:acme/agents.git"');
     await browser.submit(`${base}/settings`, { name: "Acme", repoUrl: "ftp://nope", repoRef: "" });
-    expect(await browser.page(`${base}/settings`)).toContain("repository URL without a password");
+    expect(await browser.page(`${base}/settings`)).toContain(
+      "repository URL without a user or password",
+    );
   });
 
   it("answers another user's instance pages with 404, never their content", async () => {

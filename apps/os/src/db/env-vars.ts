@@ -8,8 +8,8 @@ import {
   AppError,
   ENV_VAR_NAME_MAX,
   ENV_VAR_NAME_PATTERN,
-  ENV_VAR_VALUE_MAX_BYTES,
   ENV_VARS_MAX_PER_INSTANCE,
+  envVarValueSchema,
   isReservedEnvName,
   type Keyring,
 } from "@iterate/contract";
@@ -34,6 +34,17 @@ export function envVarAad(instanceId: string, name: string): string {
 }
 
 /**
+ * Names that mean something to JavaScript objects: an env keyed by them could reach an object's
+ * prototype in code that builds env objects naively (ours uses Maps and `Object.fromEntries`, the
+ * agents' tools may not). Valid env names for a shell, refused here.
+ */
+export const PROTOTYPE_NAMES: ReadonlySet<string> = new Set([
+  "__proto__",
+  "constructor",
+  "prototype",
+]);
+
+/**
  * Throws `validation_failed` or `reserved_name` unless `name` may be set by an instance.
  * @example assertSettableEnvVarName("OPENAI_API_KEY") // ok
  */
@@ -44,6 +55,12 @@ export function assertSettableEnvVarName(name: string): void {
       `Env var names must match ${ENV_VAR_NAME_PATTERN.source} and be at most ${ENV_VAR_NAME_MAX} characters.`,
     );
   }
+  if (PROTOTYPE_NAMES.has(name)) {
+    throw new AppError(
+      "validation_failed",
+      `${name} cannot be an env var name: it is special in JavaScript objects.`,
+    );
+  }
   if (isReservedEnvName(name)) {
     throw new AppError(
       "reserved_name",
@@ -52,13 +69,15 @@ export function assertSettableEnvVarName(name: string): void {
   }
 }
 
-/** Throws `validation_failed` when a value is larger than the limit. */
+/**
+ * Throws `validation_failed` unless the contract's `envVarValueSchema` accepts `value` (at most
+ * 32 KiB of UTF-8, no NUL) — the same rule the daemon applies to `PUT /platform/env`, so a value
+ * stored here can always be pushed.
+ */
 export function assertEnvVarValue(value: string): void {
-  if (new TextEncoder().encode(value).byteLength > ENV_VAR_VALUE_MAX_BYTES) {
-    throw new AppError(
-      "validation_failed",
-      `Env var values may be at most ${ENV_VAR_VALUE_MAX_BYTES / 1024} KiB.`,
-    );
+  const result = envVarValueSchema.safeParse(value);
+  if (!result.success) {
+    throw new AppError("validation_failed", `Env var values ${result.error.issues[0]?.message}.`);
   }
 }
 
@@ -151,9 +170,14 @@ export async function decryptInstanceEnv(
     .select({ name: envVars.name, valueEncrypted: envVars.valueEncrypted })
     .from(envVars)
     .where(eq(envVars.instanceId, instanceId));
-  const env: Record<string, string> = {};
+  const entries: [string, string][] = [];
   for (const row of rows) {
-    env[row.name] = await keyring.decrypt(row.valueEncrypted, envVarAad(instanceId, row.name));
+    entries.push([
+      row.name,
+      await keyring.decrypt(row.valueEncrypted, envVarAad(instanceId, row.name)),
+    ]);
   }
-  return env;
+  // `Object.fromEntries` defines own properties, so even a `__proto__` row (stored before such
+  // names were refused) stays a plain key instead of replacing the object's prototype.
+  return Object.fromEntries(entries);
 }

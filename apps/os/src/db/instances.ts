@@ -81,15 +81,22 @@ export async function findInstanceById(db: Db, instanceId: string): Promise<Inst
   return row ?? null;
 }
 
-/** Applies a patch and returns the updated instance. */
+/**
+ * Applies a patch and returns the updated instance. Fields left `undefined` are kept; a patch
+ * with none set changes nothing (an empty form post is a no-op, not an error).
+ */
 export async function updateInstance(
   db: Db,
   instanceId: string,
   patch: InstancePatch,
 ): Promise<Instance | null> {
+  const changes = Object.fromEntries(
+    Object.entries(patch).filter(([, value]) => value !== undefined),
+  ) as InstancePatch;
+  if (Object.keys(changes).length === 0) return findInstanceById(db, instanceId);
   const [row] = await db
     .update(instances)
-    .set(patch)
+    .set(changes)
     .where(eq(instances.id, instanceId))
     .returning();
   return row ?? null;

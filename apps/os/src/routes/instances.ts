@@ -3,10 +3,11 @@
  * Mounted behind `apiAuth()`; `/:instanceId` routes behind `instanceAccess()`.
  */
 import { Hono } from "hono";
-import { instancePatchSchema } from "../api-schemas.ts";
+import { instancePatchSchemaFor } from "../api-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
 import { findInstanceById, listInstancesForUser, updateInstance } from "../db/instances.ts";
+import { isDevelopment } from "../development.ts";
 import { readJson } from "../http/read-input.ts";
 import { instanceDetailJson, instanceJson } from "./serialize.ts";
 
@@ -23,7 +24,7 @@ export const instanceRoutes = new Hono<AppEnv>()
   })
   .get("/:instanceId", (c) => c.json({ instance: instanceDetailJson(c.var.instance) }))
   .patch("/:instanceId", async (c) => {
-    const patch = await readJson(c, instancePatchSchema);
+    const patch = await readJson(c, instancePatchSchemaFor({ allowFile: isDevelopment(c.env) }));
     const hasChanges = Object.values(patch).some((v) => v !== undefined);
     const instance = hasChanges
       ? ((await updateInstance(createDb(c.env.DB), c.var.instance.id, patch)) ?? c.var.instance)

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { findInstanceById } from "../../src/db/instances.ts";
 import { findMachine } from "../../src/db/machines.ts";
 import { Browser, call } from "../helpers.ts";
-import { db, readyInstance } from "./support.ts";
+import { db, localSandbox, readyInstance } from "./support.ts";
 
 const varPath = (instanceId: string, name: string) =>
   `/api/instances/${instanceId}/env-vars/${name}`;
@@ -22,7 +22,7 @@ describe("env changes reach the ready machine", () => {
     expect((await findMachine(db(), machine.id))?.envVersion).toBe(after?.envVersion);
   });
 
-  it("a value the daemon refuses leaves the machine marked out of date on the Env vars page", async () => {
+  it("a push that fails (the daemon is gone) leaves the machine marked out of date on the Env vars page", async () => {
     const { user, machine } = await readyInstance("env-stale");
     const browser = new Browser();
     await browser.page("/login");
@@ -30,9 +30,12 @@ describe("env changes reach the ready machine", () => {
     const page = `/instances/${user.instance.id}/env-vars`;
     expect(await browser.page(page)).toContain('data-machine-env="current"');
 
-    // The platform stores a NUL byte the daemon's contract refuses (hardening item 12 will
-    // refuse it at the edge); the push fails and the page says so instead of pretending.
-    const put = await call("PUT", varPath(user.instance.id, "BAD"), { value: "a\u0000b" }, user);
+    // The sandbox goes away behind the platform's back: the value is stored, the push fails, and
+    // the page says so instead of pretending.
+    const { externalId } = (await findMachine(db(), machine.id)) ?? {};
+    const stopped = await localSandbox(`/sandboxes/${externalId}`, { method: "DELETE" });
+    expect(stopped.status).toBe(204);
+    const put = await call("PUT", varPath(user.instance.id, "LATER"), { value: "v" }, user);
     expect(await put.json()).toMatchObject({ machine: { env: "failed" } });
     expect(await browser.page(page)).toContain('data-machine-env="stale"');
     const row = await findMachine(db(), machine.id);

@@ -1,9 +1,10 @@
 /** Dashboard: an instance's landing redirect and Settings page (Machines: machine-pages.tsx). */
 import { Hono } from "hono";
-import { instancePatchSchema } from "../../api-schemas.ts";
+import { instancePatchSchemaFor } from "../../api-schemas.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { createDb } from "../../db/client.ts";
 import { updateInstance } from "../../db/instances.ts";
+import { isDevelopment } from "../../development.ts";
 import { readForm } from "../../http/read-input.ts";
 import { defaultDailyTokenCap } from "../../proxies/llm-budget.ts";
 import { SettingsPage } from "../../ui/pages/settings-page.tsx";
@@ -23,7 +24,7 @@ export const instancePages = new Hono<AppEnv>()
   .post("/settings", (c) => {
     const back = `/instances/${c.var.instance.id}/settings`;
     return formAction(c, back, async () => {
-      const patch = await readForm(c, instancePatchSchema);
+      const patch = await readForm(c, instancePatchSchemaFor({ allowFile: isDevelopment(c.env) }));
       await updateInstance(createDb(c.env.DB), c.var.instance.id, patch);
       return "Settings saved.";
     });
