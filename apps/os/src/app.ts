@@ -12,6 +12,7 @@ import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
+import { isDevelopment } from "./development.ts";
 import { apiAuth } from "./middleware/api-auth.ts";
 import { csrf, sameOrigin } from "./middleware/csrf.ts";
 import { errorHandler, notFoundHandler } from "./middleware/error-handler.tsx";
@@ -84,7 +85,9 @@ function createDashboard() {
  */
 export function createApp() {
   const app = new Hono<AppEnv>();
-  app.use("*", timing({ crossOrigin: false }));
+  // Server-Timing tells anyone how long our queries take: development platforms only (the bench).
+  const serverTiming = timing({ crossOrigin: false });
+  app.use("*", (c, next) => (isDevelopment(c.env) ? serverTiming(c, next) : next()));
   app.use(
     "*",
     secureHeaders({
