@@ -93,19 +93,24 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     req.on("end", async () => {
       const send = (status: number, body: unknown) =>
         res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-      if (refusal)
-        return send(refusal.status, { error: { code: refusal.code, message: refusal.message } });
-      if (req.method === "GET" && req.url === "/v1/models")
-        return send(200, { object: "list", data: [] });
-      if (req.method !== "POST" || req.url !== "/v1/chat/completions")
-        return send(404, { error: { code: "not_found", message: req.url } });
-      const request: RecordedChatRequest = {
-        authorization: req.headers.authorization,
-        body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
-        at: performance.now(),
-      };
-      const index = requests.push(request) - 1;
+      const isChat = req.method === "POST" && req.url === "/v1/chat/completions";
+      // Chat requests are recorded even when refused: tests count them.
+      const request: RecordedChatRequest | null = isChat
+        ? {
+            authorization: req.headers.authorization,
+            body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
+            at: performance.now(),
+          }
+        : null;
+      const index = request ? requests.push(request) - 1 : -1;
       for (const wake of waiters) wake();
+      if (refusal) {
+        return send(refusal.status, { error: { code: refusal.code, message: refusal.message } });
+      }
+      if (req.method === "GET" && req.url === "/v1/models") {
+        return send(200, { object: "list", data: [] });
+      }
+      if (!request) return send(404, { error: { code: "not_found", message: req.url } });
       let reply: FakeReply;
       try {
         reply = await responder(request, index);

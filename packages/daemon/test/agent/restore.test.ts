@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type AgentMachine,
+  MENTION,
+  nth,
+  startAgentMachine,
+  threadPath,
+} from "./support/agent-machine.ts";
+import { eventually } from "./support/eventually.ts";
+import {
+  contentText,
+  lastUserText,
+  type RecordedChatRequest,
+  toolResults,
+} from "./support/fake-openai.ts";
+import { type FakeSlack, startFakeSlack } from "./support/fake-slack.ts";
+
+/** The conversation a request carried, as `role: text` lines (system prompt left out). */
+function transcript(request: RecordedChatRequest): string[] {
+  return request.body.messages
+    .filter((msg) => msg.role !== "system" && msg.role !== "developer")
+    .map((msg) => `${msg.role}: ${contentText(msg.content)}`);
+}
+
+describe("a thread's memory", () => {
+  const machines: AgentMachine[] = [];
+  let slack: FakeSlack | null = null;
+  afterEach(async () => {
+    await Promise.all(machines.splice(0).map((m) => m.stop()));
+    await slack?.close();
+    slack = null;
+  });
+
+  it("survives a daemon restart: the next model request carries the earlier turns", async () => {
+    const m = await startAgentMachine();
+    machines.push(m);
+    m.llm.respond((req) => ({
+      text: lastUserText(req).includes("colour") ? "Blue, noted." : "You said blue.",
+    }));
+    const first = m.slack.say({
+      channel: "C0000MEM",
+      user: "U0000ALICE",
+      text: `${MENTION} my favourite colour is blue`,
+    });
+    await m.deliver(first);
+    await m.slack.waitFor(() =>
+      m.slack.reactions.find((r) => r.ts === first.ts && r.name === "white_check_mark"),
+    );
+
+    await m.restart();
+    const second = m.slack.say({
+      channel: "C0000MEM",
+      user: "U0000ALICE",
+      text: "what did I say?",
+      thread_ts: first.ts,
+    });
+    await m.deliver(second, "message");
+    await m.slack.waitFor(() =>
+      m.slack.reactions.find((r) => r.ts === second.ts && r.name === "white_check_mark"),
+    );
+    expect(transcript(nth(m.llm.requests, 1))).toEqual([
+      `user: <@U0000ALICE>: ${MENTION} my favourite colour is blue`,
+      "assistant: Blue, noted.",
+      "user: <@U0000ALICE>: what did I say?",
+    ]);
+    // The restarted daemon read the thread from its own stream, not from Slack.
+    expect(m.slack.calls.filter((c) => c.method === "conversations.replies")).toEqual([]);
+  });
+
+  it("after a SIGKILL mid-run, says in the thread that the run was interrupted and continues with its history", async () => {
+    const m = await startAgentMachine();
+    machines.push(m);
+    m.llm.respond((req) =>
+      toolResults(req).length === 0 && lastUserText(req).includes("deploy")
+        ? { toolCalls: [{ name: "run_command", args: { command: "sleep 60" } }] }
+        : { text: "Continuing where we were." },
+    );
+    const first = m.slack.say({
+      channel: "C0000KILL",
+      user: "U0000ALICE",
+      text: `${MENTION} deploy it`,
+    });
+    await m.deliver(first);
+    const path = threadPath(first);
+    await eventually(async () => (await m.items(path)).some((i) => i.type === "tool_call"));
+
+    await m.restart({ kill: true });
+    // The new daemon records the cut-short run and says so where it was asked.
+    await m.slack.waitFor(() => m.slack.reactions.find((r) => r.ts === first.ts && r.name === "x"));
+    const items = await m.items(path);
+    expect(items.find((i) => i.type === "run_finished")).toMatchObject({
+      outcome: "interrupted",
+      error: { code: "interrupted" },
+      toolCalls: 1,
+    });
+    const status = m.slack
+      .replies("C0000KILL", first.ts)
+      .find((msg) => msg.metadata?.event_type === "iterate_agent_status");
+    expect(status?.text).toMatch(
+      /^:x: The machine restarted while I was working on this; ask again to continue\. · <.*\|View session>$/,
+    );
+
+    const again = m.slack.say({
+      channel: "C0000KILL",
+      user: "U0000ALICE",
+      text: "try again",
+      thread_ts: first.ts,
+    });
+    await m.deliver(again, "message");
+    await m.slack.waitFor(() =>
+      m.slack.reactions.find((r) => r.ts === again.ts && r.name === "white_check_mark"),
+    );
+    const lines = transcript(nth(m.llm.requests, -1));
+    expect(lines[0]).toBe(`user: <@U0000ALICE>: ${MENTION} deploy it`);
+    expect(lines[1]).toBe("assistant: "); // the tool call's turn
+    expect(lines.at(-1)).toBe("user: <@U0000ALICE>: try again");
+  });
+
+  it("on SIGTERM mid-run, stops the run, records it as interrupted and says so before exiting", async () => {
+    const m = await startAgentMachine();
+    machines.push(m);
+    m.llm.respond(() => ({ toolCalls: [{ name: "run_command", args: { command: "sleep 60" } }] }));
+    const asked = m.slack.say({
+      channel: "C0000TERM",
+      user: "U0000ALICE",
+      text: `${MENTION} long job`,
+    });
+    await m.deliver(asked);
+    const path = threadPath(asked);
+    await eventually(async () => (await m.items(path)).some((i) => i.type === "tool_call"));
+    const stopping = performance.now();
+    await m.restart();
+    expect(performance.now() - stopping).toBeLessThan(10_000);
+    expect(m.slack.reactions.some((r) => r.ts === asked.ts && r.name === "x")).toBe(true);
+    const items = await m.items(path);
+    expect(items.filter((i) => i.type === "run_finished")).toEqual([
+      expect.objectContaining({
+        outcome: "interrupted",
+        error: {
+          code: "interrupted",
+          message: "The machine is restarting; ask again once it is back.",
+        },
+      }),
+    ]);
+  });
+
+  it("after a rebuild (an empty machine), restores a thread from conversations.replies before answering", async () => {
+    slack = await startFakeSlack();
+    const root = slack.say({
+      channel: "C0000REB",
+      user: "U0000ALICE",
+      text: `${MENTION} which port does the api use?`,
+    });
+    slack.sayAsBot({
+      channel: "C0000REB",
+      thread_ts: root.ts,
+      text: ":white_check_mark: Done · 1 tool call · 2.0 s",
+      metadata: { event_type: "iterate_agent_status" },
+    });
+    slack.sayAsBot({
+      channel: "C0000REB",
+      thread_ts: root.ts,
+      text: "It listens on *8080*.",
+      metadata: { event_type: "iterate_agent_answer" },
+    });
+    // The old machine is gone; a new one (fresh HOME, no streams) gets the next reply — no mention.
+    const m = await startAgentMachine({ slack });
+    machines.push(m);
+    m.llm.respond(() => ({ text: "Change it in config/api.json." }));
+    const reply = slack.say({
+      channel: "C0000REB",
+      user: "U0000ALICE",
+      text: "how do I change it?",
+      thread_ts: root.ts,
+    });
+    await m.deliver(reply, "message");
+    await slack.waitFor(() =>
+      slack?.reactions.find((r) => r.ts === reply.ts && r.name === "white_check_mark"),
+    );
+
+    expect(slack.calls.find((c) => c.method === "conversations.replies")?.args).toMatchObject({
+      channel: "C0000REB",
+      ts: root.ts,
+    });
+    expect(transcript(nth(m.llm.requests, 0))).toEqual([
+      `user: <@U0000ALICE>: ${MENTION} which port does the api use?`,
+      "assistant: It listens on *8080*.", // the status line is not part of the conversation
+      "user: <@U0000ALICE>: how do I change it?",
+    ]);
+    const items = await m.items(threadPath(reply));
+    expect(items.find((i) => i.type === "history_restored")).toMatchObject({
+      source: "slack",
+      messages: 2,
+    });
+    expect(items.filter((i) => i.type === "message" && i.restored === true)).toHaveLength(2);
+  });
+});
