@@ -130,7 +130,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     });
     runId = run.runId;
     session.active = run;
-    observer?.start();
     void run.done.then(({ result }) => {
       if (session.active === run) session.active = null;
       const why = result.error ? `: ${result.error.code} ${result.error.message}` : "";

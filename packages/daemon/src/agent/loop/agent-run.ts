@@ -112,6 +112,7 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
       origin: options.prompt.origin,
       maxToolCalls: config.maxToolCalls,
     });
+    options.observer.started();
     const baseUrl = options.env.OPENAI_BASE_URL;
     const apiKey = options.env.OPENAI_API_KEY;
     if (!baseUrl || !apiKey) {

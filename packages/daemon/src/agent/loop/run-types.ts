@@ -19,6 +19,8 @@ export interface RunResult {
  * the session takes its next message.
  */
 export interface RunObserver {
+  /** The run has begun (its `run_started` is written). */
+  started(): void;
   /** What the agent is doing now, in a few words ("reading `src/app.ts`"). */
   status(text: string): void;
   /** A complete answer: the model stopped with this text (Markdown). */
@@ -28,6 +30,7 @@ export interface RunObserver {
 
 /** An observer that shows nothing (web sessions, tests). */
 export const SILENT_OBSERVER: RunObserver = {
+  started() {},
   status() {},
   answer() {},
   finished: async () => {},

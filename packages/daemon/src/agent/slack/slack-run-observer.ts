@@ -31,10 +31,7 @@ export interface SlackRunObserverOptions {
  * const observer = createSlackRunObserver({ slack, channel, threadTs, link, onPost, log });
  * observer.status("reading `a.ts`"); observer.answer("**Done**"); await observer.finished(result);
  */
-export function createSlackRunObserver(options: SlackRunObserverOptions): RunObserver & {
-  /** Posts the first status line now (the run has started). */
-  start(): void;
-} {
+export function createSlackRunObserver(options: SlackRunObserverOptions): RunObserver {
   const { slack, channel, threadTs } = options;
   const viewLink = `<${options.link}|View session>`;
   const complain = (what: string) => (error: unknown) => {
@@ -65,7 +62,7 @@ export function createSlackRunObserver(options: SlackRunObserverOptions): RunObs
   const line = (text: string) => `:hourglass_flowing_sand: ${text} · ${viewLink}`;
 
   return {
-    start() {
+    started() {
       status.set(line("working on it"));
     },
     status(text) {

@@ -24,14 +24,16 @@ export function createStatusLine(options: StatusLineOptions) {
   const throttleMs = options.throttleMs ?? DEFAULT_STATUS_THROTTLE_MS;
   let ts: Promise<string | null> | null = null;
   let waiting: string | null = null;
-  let lastSentAt = 0;
+  // When the last text was handed to Slack (set at once, not when the call ends, so a burst
+  // right after the first post is throttled too).
+  let lastSentAt = Number.NEGATIVE_INFINITY;
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
   let finished = false;
 
   const send = (text: string) => {
+    lastSentAt = Date.now();
     chain = chain.then(async () => {
-      lastSentAt = Date.now();
       if (!ts) {
         ts = options.post(text).catch(() => null);
         await ts;
@@ -57,7 +59,7 @@ export function createStatusLine(options: StatusLineOptions) {
       if (finished) return;
       waiting = text;
       if (timer) return;
-      const wait = ts ? Math.max(0, lastSentAt + throttleMs - Date.now()) : 0;
+      const wait = Math.max(0, lastSentAt + throttleMs - Date.now());
       if (wait === 0) flushWaiting();
       else timer = setTimeout(flushWaiting, wait);
     },

@@ -81,6 +81,8 @@ export function createRunCommandTool(
         stop();
       };
       signal?.addEventListener("abort", onAbort, { once: true });
+      // Aborted while the command was being set up: the listener came too late to hear it.
+      if (signal?.aborted) onAbort();
       const { code, sig, spawnError } = await new Promise<{
         code: number | null;
         sig: NodeJS.Signals | null;
