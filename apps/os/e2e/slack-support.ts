@@ -24,15 +24,24 @@ export const uniqueEventId = () => unique("Ev");
 /** The thread every helper message goes to. */
 export const THREAD_TS = "1712345678.000100";
 
-/** The session cookie of a user (the `api` helper carries it; here we need it raw). */
+const cookies = new Map<string, string>();
+
+/**
+ * The session cookie of a user (the `api` helper carries it; here we need it raw). One log-in per
+ * user and run: log-ins are rate-limited per IP and email.
+ */
 async function cookieOf(platform: RunningPlatform, email: string, password: string) {
+  const known = cookies.get(email);
+  if (known) return known;
   const res = await fetch(new URL("/api/auth/login", platform.worker.url), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password }),
   });
   if (res.status !== 200) throw new Error(`login answered ${res.status}`);
-  return (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  cookies.set(email, cookie);
+  return cookie;
 }
 
 /**
@@ -141,7 +150,10 @@ export async function recordedIds(
   });
   if (res.status === 404) return [];
   if (!res.ok) throw new Error(`the daemon answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { eventId: string }[]).map((item) => item.eventId);
+  // Only the edge's items: the agent (when wired in) writes its own into the same stream.
+  return ((await res.json()) as { type: string; eventId: string }[])
+    .filter((item) => item.type === "slack_event")
+    .map((item) => item.eventId);
 }
 
 /** The Slack page's outbox card: "N waiting" and the last error, as a person reads them. */

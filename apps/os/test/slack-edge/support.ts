@@ -111,7 +111,10 @@ export function threadOf(team: string): string {
 
 /** The event ids recorded in the team's default thread on the instance's machine. */
 export async function recordedIds(instanceId: string, team: string): Promise<string[]> {
-  return (await threadItems(instanceId, threadOf(team))).map((item) => item.eventId);
+  // Only the edge's items: the agent (when wired in) writes its own into the same stream.
+  return (await threadItems(instanceId, threadOf(team)))
+    .filter((item) => item.type === "slack_event")
+    .map((item) => item.eventId);
 }
 
 /** The instance's outbox status (its Durable Object's RPC). */
