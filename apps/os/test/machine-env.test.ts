@@ -44,7 +44,8 @@ describe("machineEnvForInstance (the env a machine receives)", () => {
     const result = await machineEnvForInstance(db, keyring, machine(user.instance.id));
     expect(result.OPENAI_BASE_URL).toBe("https://llm.example");
     expect(result.GITHUB_TOKEN).toBe("ghp_x");
-    expect(result.OPENAI_API_KEY).toBe("itk_tok_00000000000000000000_secret");
+    // The machine token is for the platform's proxy only: not sent to the instance's own endpoint.
+    expect(result.OPENAI_API_KEY).toBeUndefined();
   });
 
   it("always takes reserved names from the platform, even if one got into the table", async () => {
