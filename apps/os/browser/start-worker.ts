@@ -49,6 +49,10 @@ export type StartWorkerOptions = {
   port?: number;
   /** Extra plain-text bindings (vars and secrets), e.g. `LOCAL_SANDBOX_URL`. */
   vars?: Record<string, string>;
+  /** The `ENCRYPTION_KEY` (default: a random one). */
+  encryptionKey?: string;
+  /** Reuse the D1 (and everything else) of an earlier run stopped with `keepData` (no migrations). */
+  persistDir?: string;
 };
 
 /**
@@ -60,17 +64,19 @@ export type StartWorkerOptions = {
 export async function startPlatformWorker(
   options: StartWorkerOptions = {},
 ): Promise<RunningWorker> {
-  const persistDir = await mkdtemp(path.join(tmpdir(), "iterate-os-"));
-  await run(
-    wranglerBin,
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
-    {
-      ...process.env,
-      CI: "true", // no interactive confirmation
-      WRANGLER_SEND_METRICS: "false",
-    },
-  );
-  const encryptionKey = randomBytes(32).toString("base64");
+  const persistDir = options.persistDir ?? (await mkdtemp(path.join(tmpdir(), "iterate-os-")));
+  if (!options.persistDir) {
+    await run(
+      wranglerBin,
+      ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
+      {
+        ...process.env,
+        CI: "true", // no interactive confirmation
+        WRANGLER_SEND_METRICS: "false",
+      },
+    );
+  }
+  const encryptionKey = options.encryptionKey ?? randomBytes(32).toString("base64");
   const worker = await unstable_startWorker({
     config: configPath,
     envFiles: [],

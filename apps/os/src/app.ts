@@ -23,6 +23,7 @@ import { session } from "./middleware/session.ts";
 import { llmProxyRoutes } from "./proxies/llm-proxy.ts";
 import { slackProxyRoutes } from "./proxies/slack-proxy.ts";
 import { accessTokenRoutes } from "./routes/access-tokens.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { assetRoutes } from "./routes/assets.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { envVarRoutes } from "./routes/env-vars.ts";
@@ -46,6 +47,7 @@ function createApi() {
   api.use("*", sameOrigin());
   api.route("/auth", authRoutes);
   api.route("/machine", machinePingRoutes);
+  api.route("/admin", adminRoutes);
   api.route("/slack", slackProxyRoutes());
   api.route("/llm/openai/v1", llmProxyRoutes());
   api.use("/instances/*", apiAuth());

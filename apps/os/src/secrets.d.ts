@@ -8,6 +8,8 @@ declare namespace Cloudflare {
     ENCRYPTION_KEY_PREVIOUS?: string;
     /** At least 32 characters: HMAC-SHA256 key every password passes through before PBKDF2. */
     PASSWORD_PEPPER: string;
+    /** At least 32 characters: enables `/api/admin/*` (key rotation) for `Bearer <ADMIN_TOKEN>`. */
+    ADMIN_TOKEN?: string;
     /** Shared secret of packages/local-sandbox (`MACHINE_PROVIDER=local`). */
     LOCAL_SANDBOX_SECRET?: string;
     /** Daytona API key (`MACHINE_PROVIDER=daytona`). */
