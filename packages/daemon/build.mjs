@@ -36,9 +36,11 @@ const BANNER =
   "const require = __iterateCreateRequire(import.meta.url);";
 
 // pi-ai's provider registry imports every provider it knows (Anthropic, Google, Mistral, Bedrock
-// SDKs, ~4 MB) lazily by path. The daemon only ever speaks OpenAI chat completions to the
-// platform's LLM proxy (src/agent/loop/model.ts imports that provider directly), so the others
-// are replaced by a module that says so: a smaller bundle parses faster at every cold start.
+// SDKs, ~4 MB) lazily by path, and its model catalogue (0.5 MB of data) for `getModel()`. The
+// daemon only ever speaks OpenAI chat completions to the platform's LLM proxy with a model it
+// describes itself (src/agent/loop/model.ts), so the other providers are replaced by a module
+// that says so and the catalogue by an empty one: a smaller bundle parses faster at every cold
+// start (the agent code itself is loaded lazily, on the first run).
 const PI_AI_UNUSED_PROVIDERS =
   /^\.\/(anthropic|azure-openai-responses|google|google-vertex|mistral|openai-codex-responses|openai-responses|amazon-bedrock)\.js$/;
 const onlyOpenAiCompletions = {
@@ -49,6 +51,15 @@ const onlyOpenAiCompletions = {
         ? { path: args.path, namespace: "pi-ai-unused-provider" }
         : undefined,
     );
+    b.onResolve({ filter: /^\.\/models\.generated\.js$/ }, (args) =>
+      /[\\/]pi-ai[\\/]dist[\\/]models\.js$/.test(args.importer)
+        ? { path: args.path, namespace: "pi-ai-no-catalogue" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "pi-ai-no-catalogue" }, () => ({
+      contents: "export const MODELS = {};",
+      loader: "js",
+    }));
     b.onLoad({ filter: /.*/, namespace: "pi-ai-unused-provider" }, (args) => ({
       contents: `throw new Error(${JSON.stringify(`the iterate daemon bundles only pi-ai's openai-completions provider, not ${args.path}`)});`,
       loader: "js",
