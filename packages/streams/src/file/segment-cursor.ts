@@ -1,0 +1,97 @@
+import { type FileHandle, open } from "node:fs/promises";
+import { claimedRecordBytes, type DecodedRecord, decodeRecord } from "./record-codec.ts";
+
+/** A decoded record with a view of its payload (valid until the cursor reads on). */
+export interface ScannedRecord extends DecodedRecord {
+  payload: Buffer;
+}
+
+const CHUNK_BYTES = 256 * 1024;
+/** Longest frame a segment can hold (a 16 MiB append plus headers), so garbage cannot make us allocate more. */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the records of one segment file in order from a file offset, a chunk
+ * at a time, so scanning a segment (recovery) or a stretch of one (a read of
+ * evicted data) holds at most a chunk — or one large record — in memory.
+ * `next()` returns null at the first spot that is not a whole, intact record:
+ * the end of the log (zeros of preallocation) or a torn write.
+ *
+ * @example
+ * const cursor = await SegmentCursor.open(path, 0);
+ * for (let r = await cursor.next(); r; r = await cursor.next()) use(r);
+ * await cursor.close();
+ */
+export class SegmentCursor {
+  private buffer: Buffer = Buffer.alloc(0);
+  /** File offset of `buffer[0]`. */
+  private base: number;
+  /** Index in `buffer` of the next record. */
+  private at = 0;
+  private eof = false;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    offset: number,
+  ) {
+    this.base = offset;
+  }
+
+  static async open(path: string, offset: number): Promise<SegmentCursor> {
+    return new SegmentCursor(await open(path, "r"), offset);
+  }
+
+  /** File offset just after the last record returned (where the valid log ends, once `next` said null). */
+  get offset(): number {
+    return this.base + this.at;
+  }
+
+  async next(): Promise<ScannedRecord | null> {
+    for (;;) {
+      const record = decodeRecord(this.buffer, this.at, this.base);
+      if (record) {
+        const from = record.at - this.base;
+        this.at = record.next - this.base;
+        return { ...record, payload: this.buffer.subarray(from, from + record.size) };
+      }
+      if (this.eof) return null;
+      const claimed = claimedRecordBytes(this.buffer, this.at);
+      const unread = this.buffer.length - this.at;
+      // A record that is all there and still does not decode, or that claims
+      // more than any record can be, ends the log: reading on cannot help.
+      if (claimed !== null && (claimed <= unread || claimed > MAX_RECORD_BYTES)) return null;
+      await this.fill(claimed ?? unread + CHUNK_BYTES);
+    }
+  }
+
+  /** Whether everything after the last record returned is zeros (preallocated space). */
+  async restIsZero(): Promise<boolean> {
+    for (;;) {
+      for (let i = this.at; i < this.buffer.length; i++) if (this.buffer[i] !== 0) return false;
+      this.at = this.buffer.length;
+      if (this.eof) return true;
+      await this.fill(CHUNK_BYTES);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+
+  // Keeps the unread rest and reads on so that at least `wanted` bytes are unread.
+  private async fill(wanted: number): Promise<void> {
+    const rest = this.buffer.length - this.at;
+    const next = Buffer.allocUnsafe(Math.max(wanted, rest + CHUNK_BYTES));
+    this.buffer.copy(next, 0, this.at);
+    const { bytesRead } = await this.handle.read(
+      next,
+      rest,
+      next.length - rest,
+      this.base + this.buffer.length,
+    );
+    if (bytesRead < next.length - rest) this.eof = true;
+    this.base += this.at;
+    this.buffer = next.subarray(0, rest + bytesRead);
+    this.at = 0;
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { createMemoryStreamStore, STREAM_CLOSED, STREAM_NEXT_OFFSET } from "../src/index.ts";
+import { agentsServer } from "./support/agents-server.ts";
+
+// In-process (`app.request()`, no Node server): the web Request/Response paths
+// the node fast paths fall back to.
+function daemon() {
+  const shutdown = new AbortController();
+  const app = agentsServer({
+    store: createMemoryStreamStore(),
+    longPollTimeoutMs: 200,
+    shutdownSignal: shutdown.signal,
+  });
+  return { app, shutdown };
+}
+
+describe("/agents served in-process", () => {
+  it("creates, appends and reads a JSON stream, answering errors as contract error bodies", async () => {
+    const { app } = daemon();
+    const json = { "content-type": "application/json" };
+    expect((await app.request("/agents/a/b", { method: "PUT", headers: json })).status).toBe(201);
+    const append = await app.request("/agents/a/b", {
+      method: "POST",
+      headers: json,
+      body: '[{"n":1},{"n":2}]',
+    });
+    expect(append.status).toBe(204);
+    const read = await app.request("/agents/a/b?offset=-1");
+    expect(await read.json()).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(read.headers.get(STREAM_NEXT_OFFSET)).toBe(append.headers.get(STREAM_NEXT_OFFSET));
+
+    const bad = await app.request("/agents/a/b", { method: "POST", headers: json, body: "{oops" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: { code: "invalid_json", message: "body is not valid JSON" },
+    });
+    expect(bad.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("refuses stream names that could mean another path (400)", async () => {
+    const { app } = daemon();
+    // (Plain `a/../b` never arrives: URL parsing resolves it to `b` first.)
+    for (const name of ["a%2F..%2Fb", "a%2F.%2Fb", "a//b", "a%20b"]) {
+      const res = await app.request(`/agents/${name}`, { method: "PUT" });
+      expect(res.status, name).toBe(400);
+    }
+  });
+
+  it("streams SSE through a web body: data, control with upToDate, and a final streamClosed", async () => {
+    const { app } = daemon();
+    const text = { "content-type": "text/plain" };
+    await app.request("/agents/s", { method: "PUT", headers: text, body: "hello\nworld" });
+    const sse = await app.request("/agents/s?offset=-1&live=sse");
+    expect(sse.headers.get("content-type")).toBe("text/event-stream");
+    const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(
+      /^event: data\ndata:hello\ndata:world\n\nevent: control\ndata:\{"streamNextOffset":"[\d_]+","streamCursor":"\d+","upToDate":true\}\n\n$/,
+    );
+
+    await app.request("/agents/s", { method: "POST", headers: { [STREAM_CLOSED]: "true" } });
+    let rest = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    expect(rest).toMatch(
+      /event: control\ndata:\{"streamNextOffset":"[\d_]+","streamClosed":true\}\n\n$/,
+    );
+  });
+
+  it("answers parked long-polls with 204 when the server shuts down", async () => {
+    const { app, shutdown } = daemon();
+    const put = await app.request("/agents/lp", { method: "PUT" });
+    const tail = put.headers.get(STREAM_NEXT_OFFSET);
+    const poll = app.request(`/agents/lp?offset=${tail}&live=long-poll`);
+    shutdown.abort();
+    const res = await poll;
+    expect(res.status).toBe(204);
+    expect(res.headers.get(STREAM_NEXT_OFFSET)).toBe(tail);
+  });
+});
