@@ -26,8 +26,6 @@ export const AGENT_ERROR_CODES = [
   "stopped",
   /** The daemon stopped or restarted while the run was going. */
   "interrupted",
-  /** `iterate.config.json` could not be read. */
-  "config_invalid",
   /** Anything else: a bug, said as it is. */
   "internal_error",
 ] as const;

@@ -48,6 +48,8 @@ export function createSlackConnector(
       found = new WebClient(env.ITERATE_MACHINE_TOKEN, {
         slackApiUrl: env.SLACK_API_URL,
         retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 },
+        // A hung call must not hold a session: its next message waits for the run's last post.
+        timeout: 10_000,
         logLevel: LogLevel.ERROR,
         // The method name is always ours; never let one be read as another host.
         allowAbsoluteUrls: false,
