@@ -1,8 +1,8 @@
 import { AppError, webMessageRequestSchema } from "@iterate/contract";
 import { Hono } from "hono";
 import { readJsonBody } from "../../platform/json-body.ts";
-import { parseStreamName } from "../../streams/stream-names.ts";
 import type { AgentRuntime } from "../agent-runtime.ts";
+import { parseStreamName } from "../session/streams.ts";
 
 /**
  * `/agents-api/*` (signed like every daemon route; the platform's Agents page calls it through

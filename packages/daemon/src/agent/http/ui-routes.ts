@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { parseStreamName } from "../../streams/stream-names.ts";
 import type { AgentRuntime } from "../agent-runtime.ts";
+import { parseStreamName } from "../session/streams.ts";
 import { renderUiPage } from "./ui-page.ts";
 
 // A proxy prefix: a path of safe characters ending in "/" (never a scheme or another host).
