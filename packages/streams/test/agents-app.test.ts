@@ -78,4 +78,45 @@ describe("/agents served in-process", () => {
     expect(res.status).toBe(204);
     expect(res.headers.get(STREAM_NEXT_OFFSET)).toBe(tail);
   });
+
+  it("delivers a UTF-8 character split between two appends intact over SSE text", async () => {
+    const { app } = daemon();
+    const text = { "content-type": "text/plain; charset=utf-8" };
+    await app.request("/agents/u", { method: "PUT", headers: text });
+    const sse = await app.request("/agents/u?offset=-1&live=sse");
+    const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
+    const next = async () => new TextDecoder().decode((await reader.read()).value);
+    const euro = Buffer.from("€"); // e2 82 ac
+    const send = (bytes: Uint8Array) =>
+      app.request("/agents/u", { method: "POST", headers: text, body: bytes as BodyInit });
+    let events = await next(); // the initial control event
+    await send(Buffer.concat([Buffer.from("a"), euro.subarray(0, 2)]));
+    // Held back: a control event that stays at the offset before the split character.
+    const held = await next();
+    expect(held).toMatch(/^event: control\n/);
+    expect(held).toContain('"streamNextOffset":"0000000000000000_0000000000000000"');
+    events += held;
+    await send(Buffer.concat([euro.subarray(2), Buffer.from("b")]));
+    await app.request("/agents/u", { method: "POST", headers: { [STREAM_CLOSED]: "true" } });
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      events += new TextDecoder().decode(chunk.value);
+    }
+    const data = [...events.matchAll(/^event: data\ndata:(.*)$/gm)].map((m) => m[1]);
+    expect(data).toEqual(["a€b"]);
+    expect(events).not.toContain("\uFFFD");
+  });
+
+  it("forks a stream whose name is percent-encoded in its URL (Stream-Forked-From decoded like the path)", async () => {
+    const { app } = daemon();
+    const text = { "content-type": "text/plain" };
+    expect(
+      (await app.request("/agents/x%25y", { method: "PUT", headers: text, body: "src" })).status,
+    ).toBe(201);
+    const fork = await app.request("/agents/f", {
+      method: "PUT",
+      headers: { ...text, "Stream-Forked-From": "/x%25y" },
+    });
+    expect(fork.status).toBe(201);
+    expect(await (await app.request("/agents/f?offset=-1")).text()).toBe("src");
+  });
 });

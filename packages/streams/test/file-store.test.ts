@@ -255,4 +255,34 @@ describe("file stream store", () => {
     expect(store.list()).toEqual([]);
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it("keeps a stream's sliding TTL window across a restart instead of starting it again", async () => {
+    const dir = await tempRoot();
+    let clock = Date.now();
+    const now = () => clock;
+    let store = await openStore(dir, { now });
+    await store.create("idle", {
+      contentType: "text/plain",
+      ttlSeconds: 10,
+      closed: false,
+      body: EMPTY,
+    });
+    await store.create("used", {
+      contentType: "text/plain",
+      ttlSeconds: 10,
+      closed: false,
+      body: EMPTY,
+    });
+    clock += 8000;
+    expect(await store.read("used", { from: 0, maxBytes: 64 })).toMatchObject({ ok: true });
+
+    clock += 4000; // 12 s after creation, 4 s after "used" was read
+    store = await reopen(store, dir, { now });
+    expect(store.head("idle")).toMatchObject({ reason: "not_found" });
+    expect(store.head("used")).toMatchObject({ ok: true });
+
+    clock += 7000; // 11 s after the last read
+    store = await reopen(store, dir, { now });
+    expect(store.head("used")).toMatchObject({ reason: "not_found" });
+  });
 });

@@ -72,6 +72,8 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
   const log = options.log ?? ((message: string) => console.error(`[streams] ${message}`));
   const now = options.now ?? Date.now;
   const files = new Map<string, StreamFiles>();
+  // Access-time updates in flight; `close` lets them land.
+  const touches = new Set<Promise<void>>();
 
   const fileOf = (meta: StreamMeta): StreamFiles => {
     const stream = files.get(meta.id);
@@ -204,8 +206,13 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
     },
 
     touch(meta, atMs) {
+      // meta.json's mtime is the last access (read back by recovery): one
+      // metadata update, no data written, no fsync — losing the newest to a
+      // power cut only shortens a window by as much.
       const at = atMs / 1000;
-      utimes(join(dirOf(meta), "meta.json"), at, at).catch(() => {});
+      const touched = utimes(join(dirOf(meta), "meta.json"), at, at).catch(() => {});
+      touches.add(touched);
+      void touched.finally(() => touches.delete(touched));
     },
 
     async updateMeta(meta) {
@@ -232,6 +239,7 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
 
     async close() {
       clearInterval(idleSweep);
+      await Promise.all(touches);
       for (const stream of files.values()) {
         if (stream.fd !== null) fs.close(stream.fd);
         stream.fd = null;
