@@ -1,26 +1,20 @@
 import { randomBytes } from "node:crypto";
 import type { AgentError, AgentItem, MessageOrigin } from "@iterate/contract";
-import {
-  Agent,
-  type AgentEvent,
-  type AgentMessage,
-  type AgentTool,
-} from "@mariozechner/pi-agent-core";
+import { Agent, type AgentEvent, type AgentMessage } from "@mariozechner/pi-agent-core";
 import type { AssistantMessage, UserMessage } from "@mariozechner/pi-ai";
 import type { SessionWriter } from "../session/session-writer.ts";
 import { createWorkspaceTools } from "../tools/workspace-tools.ts";
+import { createDeltaBatcher } from "./delta-batcher.ts";
 import { runModel, runStreamFn } from "./model.ts";
 import { loadRunConfig } from "./run-config.ts";
 import { describeModelFailure, internalFailure } from "./run-errors.ts";
 import type { RunObserver, RunResult } from "./run-types.ts";
 import { statusOfToolCall } from "./status-text.ts";
 import { buildSystemPrompt } from "./system-prompt.ts";
+import { withDeadline } from "./tool-deadline.ts";
 
 /** Text deltas are recorded at most this often (one item per ~100 ms, not one per token). */
 const DEFAULT_DELTA_FLUSH_MS = 100;
-/** A tool still running this long after its own limit is stuck; the run ends (`tool_timeout`). */
-const TOOL_DEADLINE_GRACE_MS = 15_000;
-const FILE_TOOL_DEADLINE_MS = 60_000;
 
 /** Options of {@link startAgentRun}. */
 export interface AgentRunOptions {
@@ -327,63 +321,4 @@ function textOf(message: AssistantMessage): string {
     .filter((part) => part.type === "text")
     .map((part) => (part as { text: string }).text)
     .join("");
-}
-
-/** Collects text deltas and emits them at most every `flushMs` (and on `flush()`). */
-function createDeltaBatcher(flushMs: number, emit: (text: string) => void) {
-  let buffer = "";
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (buffer === "") return;
-    const text = buffer;
-    buffer = "";
-    emit(text);
-  };
-  return {
-    add(text: string) {
-      buffer += text;
-      timer ??= setTimeout(flush, flushMs);
-    },
-    flush,
-  };
-}
-
-/**
- * Bounds a tool's run: one that ignores its own limits (a read of a hung network mount) ends the
- * run as `tool_timeout` instead of hanging the session. `run_command` enforces its own time-out
- * first (an error the model reads, not fatal); this is the backstop behind it.
- */
-function withDeadline(
-  tool: AgentTool,
-  commandTimeoutSeconds: number | undefined,
-  fail: (e: AgentError) => void,
-): AgentTool {
-  return {
-    ...tool,
-    async execute(id, params, signal, onUpdate) {
-      const limitMs =
-        tool.name === "run_command"
-          ? ((params as { timeout_seconds?: number }).timeout_seconds ??
-              commandTimeoutSeconds ??
-              60) *
-              1000 +
-            TOOL_DEADLINE_GRACE_MS
-          : FILE_TOOL_DEADLINE_MS;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const message = `The tool ${tool.name} did not finish within ${Math.round(limitMs / 1000)} s, so the run was stopped.`;
-          fail({ code: "tool_timeout", message });
-          reject(new Error(message));
-        }, limitMs);
-      });
-      try {
-        return await Promise.race([tool.execute(id, params, signal, onUpdate), deadline]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
 }
