@@ -20,8 +20,13 @@ import {
   type FakeOpenAIConfig,
   type RecordedOpenAIRequest,
 } from "./fake-openai-context.ts";
+import {
+  type FakeResponder,
+  type FakeScriptedReply,
+  writeScriptedReply,
+} from "./fake-openai-script.ts";
 
-export type { FakeOpenAIConfig, RecordedOpenAIRequest };
+export type { FakeOpenAIConfig, FakeResponder, FakeScriptedReply, RecordedOpenAIRequest };
 
 /** Options of {@link startFakeOpenAI}. */
 export interface FakeOpenAIOptions extends Partial<FakeOpenAIConfig> {
@@ -37,6 +42,11 @@ export interface FakeOpenAI {
   baseUrl: string;
   requests: RecordedOpenAIRequest[];
   configure(config: Partial<FakeOpenAIConfig>): void;
+  /**
+   * Scripted mode (fake-openai-script.ts): `responder` decides each chat completion's answer;
+   * `null` (the default) restores the canned one.
+   */
+  respond(responder: FakeResponder | null): void;
   close(): Promise<void>;
 }
 
@@ -180,6 +190,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     ...initial,
   };
   const requests: RecordedOpenAIRequest[] = [];
+  let responder: FakeResponder | null = null;
+  let scripted = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://fake");
@@ -276,6 +288,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
       input: num(FAKE_METADATA.inputTokens, config.inputTokens),
       output: num(FAKE_METADATA.outputTokens, config.outputTokens),
     };
+    if (responder && url.pathname === "/v1/chat/completions") {
+      const reply = await responder(recorded, scripted++);
+      if (reply) return writeScriptedReply(res, recorded, reply, usage);
+    }
     const created = Math.floor(Date.now() / 1000);
     const { events, whole } =
       url.pathname === "/v1/chat/completions"
@@ -321,6 +337,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     requests,
     configure(partial) {
       Object.assign(config, partial);
+    },
+    respond(next) {
+      responder = next;
+      scripted = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
