@@ -222,7 +222,7 @@ describe("dashboard in Chromium", () => {
 
   it("logs out back to the log-in page, and the instance is closed to the old session", async () => {
     await page.goto(url(`${instanceBase}/machines`));
-    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("button", { name: "Log out", exact: true }).click();
     await page.waitForURL(/\/login$/);
     await expect(page.getByRole("status").textContent()).resolves.toContain("logged out");
     await page.goto(url(`${instanceBase}/env-vars`));

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Browser, call, createToken, expectError, SESSION_COOKIE, signUp } from "./helpers.ts";
+import { eventually } from "./machines/support.ts";
 
 const tokensPath = (instanceId: string) => `/api/instances/${instanceId}/access-tokens`;
 const tokenId = (token: string) => token.split("_").slice(1, 3).join("_");
@@ -48,6 +49,22 @@ describe("access tokens cannot manage access tokens", () => {
     expect((await call("GET", tokensPath(user.instance.id), undefined, { token })).status).toBe(
       200,
     );
+  });
+});
+
+describe("the Access tokens page", () => {
+  it("never lists machine tokens, also not in the answer to creating one", async () => {
+    const user = await signUp("token-page-machine");
+    await eventually("the machine token", async () =>
+      (await listTokens(user)).find((t) => t.kind === "machine"),
+    );
+    const browser = new Browser();
+    browser.cookies.set(SESSION_COOKIE, user.cookie.slice(user.cookie.indexOf("=") + 1));
+    const base = `/instances/${user.instance.id}/access-tokens`;
+    expect(await browser.page(base)).not.toContain("machine token");
+    const created = await browser.submit(base, { name: "laptop" });
+    expect(created.status).toBe(201);
+    expect(await created.text()).not.toContain("machine token");
   });
 });
 

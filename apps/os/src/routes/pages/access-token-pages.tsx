@@ -1,6 +1,6 @@
 /** Dashboard: an instance's Access tokens page — create (shown once), list, revoke. */
 import { AppError } from "@iterate/contract";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { createAccessTokenSchema } from "../../api-schemas.ts";
 import type { AppEnv } from "../../app-env.ts";
 import {
@@ -15,13 +15,16 @@ import { setFlash } from "../../middleware/flash.ts";
 import { AccessTokensPage } from "../../ui/pages/access-tokens-page.tsx";
 import { formAction, layoutProps } from "./page-context.ts";
 
+/** The tokens the page lists: machine tokens are the platform's own (minted and revoked with their machine). */
+async function listUserTokens(c: Context<AppEnv>) {
+  const tokens = await listAccessTokens(createDb(c.env.DB), c.var.instance.id);
+  return tokens.filter((t) => t.kind === "user");
+}
+
 /** Mounted at `/instances/:instanceId/access-tokens` behind `requireUser()` + `instanceAccess()`. */
 export const accessTokenPages = new Hono<AppEnv>()
   .get("/", async (c) => {
-    // Machine tokens are the platform's own (minted and revoked with their machine).
-    const tokens = (await listAccessTokens(createDb(c.env.DB), c.var.instance.id)).filter(
-      (t) => t.kind === "user",
-    );
+    const tokens = await listUserTokens(c);
     return c.html(<AccessTokensPage {...layoutProps(c)} tokens={tokens} />);
   })
   .post("/", async (c) => {
@@ -41,7 +44,7 @@ export const accessTokenPages = new Hono<AppEnv>()
       return c.redirect(back, 303);
     }
     // Rendered in this response only (no redirect), so the token never sits in a cookie or URL.
-    const tokens = await listAccessTokens(createDb(c.env.DB), c.var.instance.id);
+    const tokens = await listUserTokens(c);
     const flash = { kind: "success" as const, message: `Token “${created.name}” created.` };
     return c.html(
       <AccessTokensPage {...layoutProps(c)} flash={flash} tokens={tokens} created={created} />,

@@ -125,7 +125,7 @@ export function AccessTokensPage({ tokens, created, ...layout }: Props) {
                   <th>Status</th>
                   <th class="hide-sm">Created</th>
                   <th class="hide-sm">Last used</th>
-                  <th>Expires</th>
+                  <th class="hide-sm">Expires</th>
                   <th>
                     <span class="sr-only">Actions</span>
                   </th>
@@ -147,7 +147,10 @@ export function AccessTokensPage({ tokens, created, ...layout }: Props) {
                     <td class="hide-sm">
                       <Time date={t.lastUsedAt} empty="never" />
                     </td>
-                    <td data-expires={t.expiresAt ? t.expiresAt.toISOString() : "never"}>
+                    <td
+                      class="hide-sm"
+                      data-expires={t.expiresAt ? t.expiresAt.toISOString() : "never"}
+                    >
                       <Time date={t.expiresAt} empty="never" />
                     </td>
                     <td class="actions">
