@@ -55,6 +55,11 @@ export interface AgentRuntime {
 }
 
 const SESSION_PREFIXES = ["slack/", "web/"];
+/** How a run cut short by a stop or crash of an earlier daemon is recorded and told. */
+const RESTARTED: AgentError = {
+  code: "interrupted",
+  message: "The machine restarted while I was working on this; ask again to continue.",
+};
 
 /**
  * Builds the machine's agent runtime over the stream store. Each session's stream is its
@@ -152,7 +157,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     if (active?.steer(prompt.message, prompt.origin)) return { steered: true, runId: active.runId };
     // A run past taking messages is finishing: the new message starts the next run after it.
     if (active) await active.done;
-    await session.refresh();
+    // A run a previous daemon left open is closed before the next one starts (recovery at
+    // start may not have reached this session yet).
+    if ((await session.refresh()).dangling) await recoverOne(session, RESTARTED);
     const run = await startRun(session, prompt, target, botUserId);
     return { steered: false, runId: run.runId };
   }
@@ -260,15 +267,11 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       return summarizeSession(session, await session.refresh());
     },
     async recoverInterrupted() {
-      const error: AgentError = {
-        code: "interrupted",
-        message: "The machine restarted while I was working on this; ask again to continue.",
-      };
       let count = 0;
       for (const info of options.store.list()) {
         if (!SESSION_PREFIXES.some((prefix) => info.name.startsWith(prefix))) continue;
         const session = sessionFor(info.name);
-        if (await session.serial(() => recoverOne(session, error)).catch(() => false)) count++;
+        if (await session.serial(() => recoverOne(session, RESTARTED)).catch(() => false)) count++;
       }
       return count;
     },

@@ -122,6 +122,10 @@ function titleOf(message: AgentMessage): string {
     typeof message.content === "string"
       ? message.content
       : message.content.map((part) => (part.type === "text" ? part.text : "")).join(" ");
-  const flat = text.replace(/\s+/g, " ").trim();
+  // Slack messages start with their author's mention (`<@U1>: …`), which says nothing as a title.
+  const flat = text
+    .replace(/^<@[A-Z0-9]+>:\s*/, "")
+    .replace(/\s+/g, " ")
+    .trim();
   return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }
