@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app.ts";
 import { MachineNotReadyError } from "../src/machines/fetch-for-instance.ts";
+import { sessionCsrfToken } from "../src/middleware/csrf.ts";
 import { errorHandler } from "../src/middleware/error-handler.tsx";
 import { call, ORIGIN, signUp, uniqueEmail } from "./helpers.ts";
 
@@ -103,12 +104,24 @@ describe("onError at 5xx: internal errors are logged, never shown", () => {
         },
         noKey,
       ),
+      // The dashboard's form: an HTML error page.
       await app.request(
-        `${ORIGIN}/api/instances/${user.instance.id}/env-vars/X`,
-        { headers: { cookie: user.cookie } },
+        `${ORIGIN}/instances/${user.instance.id}/env-vars`,
+        {
+          method: "POST",
+          headers: { cookie: user.cookie, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            name: "X",
+            value: "x",
+            _csrf: await sessionCsrfToken(user.cookie.slice(user.cookie.indexOf("=") + 1)),
+          }).toString(),
+        },
         noKey,
       ),
     ]);
+    const [json, page] = result as [Response, Response];
+    expect(json.headers.get("content-type")).toMatch(/json/);
+    expect(page.headers.get("content-type")).toMatch(/html/);
     for (const res of result) {
       expect(res.status).toBe(500);
       const text = await res.text();
