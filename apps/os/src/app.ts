@@ -6,6 +6,8 @@
  * - `/api/slack/:method` — the Slack Web API proxy (`Bearer` machine token, bot token swapped in)
  * - `/slack/install`, `/slack/oauth/callback` — "Add to Slack" (session cookie)
  * - `/assets/*` — the dashboard's CSS and JS
+ * - `/instances/:id/machine-ui/<capability>/*` — the machine's own `/ui`, proxied and sandboxed
+ *   (the capability, not the cookie, is its authority: routes/machine-ui.ts)
  * - everything else — the server-rendered dashboard (session cookie, CSRF-protected forms)
  */
 import { Hono } from "hono";
@@ -28,9 +30,11 @@ import { assetRoutes } from "./routes/assets.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { envVarRoutes } from "./routes/env-vars.ts";
 import { instanceRoutes } from "./routes/instances.ts";
+import { machineUiEntry, machineUiProxy } from "./routes/machine-ui.ts";
 import { machinePingRoutes } from "./routes/machine-ping.ts";
 import { machineRoutes } from "./routes/machines.ts";
 import { accessTokenPages } from "./routes/pages/access-token-pages.tsx";
+import { agentPages } from "./routes/pages/agent-pages.tsx";
 import { authPages } from "./routes/pages/auth-pages.tsx";
 import { envVarPages } from "./routes/pages/env-var-pages.tsx";
 import { instancePages } from "./routes/pages/instance-pages.tsx";
@@ -74,6 +78,8 @@ function createDashboard() {
   pages.use("/instances/*", requireUser());
   pages.use("/instances/:instanceId/*", instanceAccess());
   pages.route("/instances/:instanceId", instancePages);
+  pages.route("/instances/:instanceId/agents", agentPages);
+  pages.route("/instances/:instanceId/machine-ui", machineUiEntry);
   pages.route("/instances/:instanceId/access-tokens", accessTokenPages);
   pages.route("/instances/:instanceId/env-vars", envVarPages);
   pages.route("/instances/:instanceId/machines", machinePages);
@@ -96,6 +102,8 @@ export function createApp() {
       // Not `no-referrer` (the default): with it browsers send `Origin: null` on our own form
       // posts, which the CSRF check must refuse. `same-origin` keeps referrers in-house.
       referrerPolicy: "same-origin",
+      // A response that brings its own policy keeps it: the proxied machine UI's sandbox.
+      overwrite: false,
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
@@ -114,6 +122,7 @@ export function createApp() {
   app.route("/edge/slack", slackEventsEdge());
   app.use("*", session());
   app.route("/api", createApi());
+  app.route("/instances/:instanceId/machine-ui", machineUiProxy);
   app.route("/", createDashboard());
   app.notFound(notFoundHandler());
   app.onError(errorHandler());

@@ -1,5 +1,7 @@
-/** `/assets/*`: the dashboard's stylesheet, its one small script and the favicon. */
+/** `/assets/*`: the dashboard's stylesheet, its small scripts and the favicon. */
 import { Hono } from "hono";
+import { AGENTS_JS } from "../ui/agents-script.ts";
+import { AGENTS_CSS } from "../ui/agents-styles.ts";
 import { APP_JS } from "../ui/client-script.ts";
 import { APP_CSS } from "../ui/styles.ts";
 
@@ -11,10 +13,19 @@ const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"
 /** Mounted at `/assets`. */
 export const assetRoutes = new Hono()
   .get("/app.css", (c) =>
-    c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": CACHE }),
+    c.body(APP_CSS + AGENTS_CSS, 200, {
+      "content-type": "text/css; charset=utf-8",
+      "cache-control": CACHE,
+    }),
   )
   .get("/app.js", (c) =>
     c.body(APP_JS, 200, {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": CACHE,
+    }),
+  )
+  .get("/agents.js", (c) =>
+    c.body(AGENTS_JS, 200, {
       "content-type": "text/javascript; charset=utf-8",
       "cache-control": CACHE,
     }),

@@ -26,6 +26,14 @@ export const ServerIcon = () => (
   </Svg>
 );
 
+/** A robot's head: agents. */
+export const BotIcon = () => (
+  <Svg>
+    <rect x="4" y="8" width="16" height="12" rx="2" />
+    <path d="M12 8V4M9 13v2M15 13v2M2 14h2M20 14h2" />
+  </Svg>
+);
+
 /** A key: access tokens. */
 export const KeyIcon = () => (
   <Svg>

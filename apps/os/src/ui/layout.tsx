@@ -8,7 +8,15 @@ import type { Child } from "hono/jsx";
 import type { Instance, User } from "../db/schema.ts";
 import type { Flash } from "../middleware/flash.ts";
 import { ConfirmForm, CsrfInput, FlashBanner } from "./components.tsx";
-import { BracesIcon, GaugeIcon, HashIcon, KeyIcon, ServerIcon, SettingsIcon } from "./icons.tsx";
+import {
+  BotIcon,
+  BracesIcon,
+  GaugeIcon,
+  HashIcon,
+  KeyIcon,
+  ServerIcon,
+  SettingsIcon,
+} from "./icons.tsx";
 
 /** The full HTML document around a page. */
 export function Document(props: { title: string; children: Child }) {
@@ -70,6 +78,7 @@ export function AuthLayout(props: {
 /** The sidebar sections of an instance. */
 export type InstanceSection =
   | "machines"
+  | "agents"
   | "access-tokens"
   | "env-vars"
   | "slack"
@@ -78,6 +87,7 @@ export type InstanceSection =
 
 const SECTIONS: { id: InstanceSection; label: string; icon: () => Child }[] = [
   { id: "machines", label: "Machines", icon: ServerIcon },
+  { id: "agents", label: "Agents", icon: BotIcon },
   { id: "access-tokens", label: "Access tokens", icon: KeyIcon },
   { id: "env-vars", label: "Env vars", icon: BracesIcon },
   { id: "slack", label: "Slack", icon: HashIcon },
