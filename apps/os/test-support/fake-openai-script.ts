@@ -95,10 +95,10 @@ export async function writeScriptedReply(
   const id = `chatcmpl-script-${++callSeq}`;
   const chunk = (delta: object, finish: string | null = null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-  const tail =
-    (body.stream_options?.include_usage
-      ? `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 0, model: body.model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } })}\n\n`
-      : "") + "data: [DONE]\n\n";
+  const usageChunk = body.stream_options?.include_usage
+    ? `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 0, model: body.model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } })}\n\n`
+    : "";
+  const tail = `${usageChunk}data: [DONE]\n\n`;
   const write = (text: string) => {
     if (res.destroyed) return false;
     res.write(text);
