@@ -20,7 +20,8 @@ export interface RecoveredFiles {
 /**
  * Rebuilds one stream from its directory without loading any payload: sealed
  * segments from their `.idx` (or by scanning when it is missing or damaged),
- * the active segment always by scanning, a chunk at a time. The first record
+ * the active segment always by scanning, a chunk at a time (through `scratch`,
+ * one buffer for every stream of a recovery, when given). The first record
  * that is short, fails its CRC or does not continue the positions ends the log:
  * in the active segment that is the torn write of a crash, and the file is
  * truncated there (and fsynced); anywhere else it is reported and the later
@@ -32,7 +33,7 @@ export interface RecoveredFiles {
 export async function recoverStreamDir(
   dir: string,
   meta: StreamMeta,
-  options: { indexInterval: number; log: (message: string) => void },
+  options: { indexInterval: number; log: (message: string) => void; scratch?: Buffer },
 ): Promise<{ recovered: RecoveredStream; files: RecoveredFiles }> {
   const numbers = (await readdir(dir))
     .map((name) => SEGMENT_FILE.exec(name)?.[1])
@@ -62,7 +63,9 @@ export async function recoverStreamDir(
     const info = newSegmentInfo(segment, position);
     let validEnd = 0;
     let damaged = false;
-    const cursor = await SegmentCursor.open(path, 0).catch(() => null);
+    const cursor = await SegmentCursor.open(path, 0, { scratch: options.scratch }).catch(
+      () => null,
+    );
     if (cursor) {
       try {
         for (;;) {

@@ -112,6 +112,8 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
         string,
         { recovered: RecoveredStream; files: RecoveredFiles; dir: string }
       >();
+      // One scan buffer for every stream: recovery keeps no payload.
+      const scratch = Buffer.allocUnsafe(1024 * 1024);
       for (const entry of await readdir(root, { withFileTypes: true })) {
         const dir = join(root, entry.name);
         if (entry.name.startsWith(".trash-") || entry.name.startsWith(".creating-")) {
@@ -126,7 +128,7 @@ export async function createFileStreamStore(options: FileStreamStoreOptions): Pr
           log(`skipping ${dir}: unreadable meta.json (${String(error)})`);
           continue;
         }
-        const result = await recoverStreamDir(dir, meta, { indexInterval, log });
+        const result = await recoverStreamDir(dir, meta, { indexInterval, log, scratch });
         const other = byName.get(meta.name);
         // Two directories for one name can only be a crash during delete+recreate: the newer wins.
         if (other && other.recovered.meta.createdAt > meta.createdAt) {

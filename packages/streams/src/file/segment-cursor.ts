@@ -1,9 +1,20 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { claimedRecordBytes, type DecodedRecord, decodeRecord } from "./record-codec.ts";
 
-/** A decoded record with a view of its payload (valid until the cursor reads on). */
+/** A decoded record with a view of its payload (with a `scratch` buffer: valid until the next `next()`). */
 export interface ScannedRecord extends DecodedRecord {
   payload: Buffer;
+}
+
+/** How a cursor reads. */
+export interface CursorOptions {
+  /** Bytes of the first read (default 256 KiB): a reader sizes it to what it expects to need. */
+  firstRead?: number;
+  /**
+   * A buffer to reuse for every read instead of allocating (recovery scans
+   * every stream at startup and keeps no payload, so one buffer serves all).
+   */
+  scratch?: Buffer;
 }
 
 const CHUNK_BYTES = 256 * 1024;
@@ -29,16 +40,23 @@ export class SegmentCursor {
   /** Index in `buffer` of the next record. */
   private at = 0;
   private eof = false;
+  /** Buffers read so far (a reader that got everything from one need not copy its views). */
+  reads = 0;
 
   private constructor(
     private readonly handle: FileHandle,
     offset: number,
+    private readonly options: CursorOptions,
   ) {
     this.base = offset;
   }
 
-  static async open(path: string, offset: number): Promise<SegmentCursor> {
-    return new SegmentCursor(await open(path, "r"), offset);
+  static async open(
+    path: string,
+    offset: number,
+    options: CursorOptions = {},
+  ): Promise<SegmentCursor> {
+    return new SegmentCursor(await open(path, "r"), offset, options);
   }
 
   /** File offset just after the last record returned (where the valid log ends, once `next` said null). */
@@ -60,7 +78,10 @@ export class SegmentCursor {
       // A record that is all there and still does not decode, or that claims
       // more than any record can be, ends the log: reading on cannot help.
       if (claimed !== null && (claimed <= unread || claimed > MAX_RECORD_BYTES)) return null;
-      await this.fill(claimed ?? unread + CHUNK_BYTES);
+      await this.fill(
+        claimed ??
+          unread + (this.reads === 0 ? (this.options.firstRead ?? CHUNK_BYTES) : CHUNK_BYTES),
+      );
     }
   }
 
@@ -81,14 +102,23 @@ export class SegmentCursor {
   // Keeps the unread rest and reads on so that at least `wanted` bytes are unread.
   private async fill(wanted: number): Promise<void> {
     const rest = this.buffer.length - this.at;
-    const next = Buffer.allocUnsafe(Math.max(wanted, rest + CHUNK_BYTES));
-    this.buffer.copy(next, 0, this.at);
+    const scratch = this.options.scratch;
+    let next: Buffer;
+    if (scratch && wanted <= scratch.length) {
+      // Payload views handed out before are dead by contract: reuse the buffer.
+      this.buffer.copy(scratch, 0, this.at);
+      next = scratch;
+    } else {
+      next = Buffer.allocUnsafe(Math.max(wanted, rest + (this.reads === 0 ? 0 : CHUNK_BYTES)));
+      this.buffer.copy(next, 0, this.at);
+    }
     const { bytesRead } = await this.handle.read(
       next,
       rest,
       next.length - rest,
       this.base + this.buffer.length,
     );
+    this.reads++;
     if (bytesRead < next.length - rest) this.eof = true;
     this.base += this.at;
     this.buffer = next.subarray(0, rest + bytesRead);
