@@ -59,6 +59,8 @@ export const AGENTS_JS = /* js */ `
   };
   const textOf = (m) => typeof m.content === "string" ? m.content
     : (m.content || []).filter((p) => p && p.type === "text").map((p) => p.text).join("");
+  // Slack's mention markup (<@U123>) as people read it.
+  const readable = (text) => text.replace(/<@([A-Z0-9]+)>/g, "@$1");
   const bubble = (role, text, extra) => {
     const node = el("div", "agent-msg " + role + (extra ? " " + extra : ""));
     node.dataset.role = role;
@@ -81,7 +83,7 @@ export const AGENTS_JS = /* js */ `
         return;
       case "message": {
         const m = item.message || {};
-        if (m.role === "user") bubble("user", textOf(m), item.restored ? "restored" : "");
+        if (m.role === "user") bubble("user", readable(textOf(m)), item.restored ? "restored" : "");
         if (m.role === "assistant") {
           const text = textOf(m);
           if (textEl) {
@@ -124,6 +126,7 @@ export const AGENTS_JS = /* js */ `
         return;
       case "run_finished": {
         setStatus(item.outcome);
+        note.textContent = "";
         const words = { done: "Done", failed: "Failed", stopped: "Stopped", interrupted: "Interrupted" };
         const line = (words[item.outcome] || item.outcome) + (item.error ? ": " + item.error.message : "") +
           " · " + item.toolCalls + " tool call" + (item.toolCalls === 1 ? "" : "s") +

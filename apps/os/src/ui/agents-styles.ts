@@ -9,6 +9,7 @@ export const AGENTS_CSS = /* css */ `
 .session-path { font-size: 11.5px; margin-top: 2px; word-break: break-all; }
 .session-error { color: var(--danger); font-size: 12.5px; margin-top: 2px; }
 .agent-actions { display: flex; gap: 8px; align-items: center; }
+.agent-actions .btn:disabled { opacity: .45; cursor: not-allowed; background: var(--surface); }
 .agent-session { display: flex; flex-direction: column; gap: 14px; }
 .agent-bar { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; font-size: 13px; }
 .agent-activity { color: var(--warn); font-family: var(--mono); font-size: 12.5px; }

@@ -9,7 +9,7 @@ import { sessionPageUrl } from "../../agents/session-path.ts";
 import { CsrfInput, EmptyState } from "../components.tsx";
 import { ServerIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
-import { SessionStatusBadge } from "./agents-page.tsx";
+import { SessionStatusBadge, sessionTitle } from "./agents-page.tsx";
 
 type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
   path: string;
@@ -53,7 +53,7 @@ export function AgentSessionPage({ path, session, ...layout }: Props) {
     <InstanceLayout
       {...layout}
       section="agents"
-      title={summary.title || "Agent session"}
+      title={sessionTitle(summary.title) || "Agent session"}
       description={
         <>
           {web ? "Started from the dashboard" : "A Slack thread"} · <span class="mono">{path}</span>

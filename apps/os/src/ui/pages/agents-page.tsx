@@ -28,6 +28,11 @@ export function SessionStatusBadge({ status }: { status: SessionStatus }) {
   );
 }
 
+/** A session's title as people read it: Slack's mention markup (`<@U123>`) as `@U123`. */
+export function sessionTitle(title: string): string {
+  return title.replace(/<@([A-Z0-9]+)>/g, "@$1").trim();
+}
+
 /** What the machine said about its sessions, or why it could not say. */
 export type AgentsMachineState =
   | { ok: true; sessions: SessionSummary[] }
@@ -82,7 +87,7 @@ function SessionsTable({
             <tr data-session={s.path}>
               <td>
                 <a href={sessionPageUrl(instanceId, s.path)} class="session-title">
-                  {s.title || "(no message yet)"}
+                  {sessionTitle(s.title) || "(no message yet)"}
                 </a>
                 <div class="mono muted session-path">{s.path}</div>
                 {s.lastError ? <div class="session-error">{s.lastError.message}</div> : null}
