@@ -1,25 +1,33 @@
 /**
- * Streams benchmark: the daemon's `/agents` Durable Streams server against the
- * reference `@durable-streams/server@0.3.7`, all started in this run on this
- * machine, each in its own process while the load runs here.
+ * Streams benchmark: the Durable Streams server of `@iterate/streams` as the
+ * daemon serves it in production against the reference
+ * `@durable-streams/server@0.3.7`, all started in this run on this machine,
+ * each in its own process while the load runs here.
  *
  *   (a) append → long-poll receive round trip, p50 / p99
  *   (b) 100 B append throughput, pipelining client
  *   (c) SSE fan-out to 100 readers: last-reader latency p50 / p99 (paced writer),
  *       deliveries/s (pipelined writer)
+ *   and the RSS of each server process after each of them
  *
- * for ours (file store, fsync on), ours (memory), reference (memory) and
- * reference (file), with ratios against the reference.
+ * for ours signed (every request signed as the platform signs it and verified
+ * by the daemon's `platformAuth`, body read once by it and handed on; file
+ * store, fsync on), ours signed behind `support/lean-platform-auth.ts` (a
+ * proposal: the same checks with a cheaper body path, to show what that costs),
+ * ours unsigned (same store, no auth), reference (memory) and reference
+ * (file), with ratios against the reference. Tokens are signed before the
+ * clock starts: signing is the platform's cost.
  *
  * Run: `pnpm bench` (or `tsx bench/streams.bench.ts`). Knobs: BENCH_RT_SAMPLES,
  * BENCH_TP_MS, BENCH_TP_CONNECTIONS, BENCH_TP_WINDOW, BENCH_SSE_READERS, BENCH_SSE_MESSAGES,
  * BENCH_SSE_BURST, BENCH_SSE_WINDOW.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { generateDaemonSecret } from "@iterate/contract";
 import {
   appendThroughput,
   percentile,
@@ -27,6 +35,7 @@ import {
   type TailSession,
   tailSession,
 } from "./support/load.ts";
+import { platformSigner, type Signer, unsigned } from "./support/signer.ts";
 import { sseFanout } from "./support/sse-fanout.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -44,8 +53,9 @@ const SSE = {
 };
 
 const TARGETS = [
-  { id: "ours-file", label: "ours (file, fsync)" },
-  { id: "ours-memory", label: "ours (memory)" },
+  { id: "ours-signed", label: "ours signed (file, fsync)" },
+  { id: "ours-signed-lean", label: "ours signed, proposed auth body path" },
+  { id: "ours-unsigned", label: "ours unsigned (file, fsync)" },
   { id: "ref-memory", label: "reference (memory)" },
   { id: "ref-file", label: "reference (file)" },
 ] as const;
@@ -58,9 +68,27 @@ interface Figures {
   sseP50: number;
   sseP99: number;
   sseDeliveriesPerSecond: number;
+  rssAfterRt: number;
+  rssAfterTp: number;
+  rssAfterSse: number;
 }
 
 const SERVE = fileURLToPath(new URL("./support/serve-target.ts", import.meta.url));
+const key = { secret: generateDaemonSecret(), machineId: "mch_bench" };
+const signers: Record<TargetId, Signer> = {
+  "ours-signed": platformSigner(key),
+  "ours-signed-lean": platformSigner(key),
+  "ours-unsigned": unsigned,
+  "ref-memory": unsigned,
+  "ref-file": unsigned,
+};
+
+/** Resident set size of a process in MB (Linux). */
+async function rssOf(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
 
 async function startTarget(
   id: TargetId,
@@ -68,6 +96,7 @@ async function startTarget(
 ): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ["--import", "tsx", SERVE, id, dir], {
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, BENCH_SECRET: key.secret, BENCH_MACHINE_ID: key.machineId },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -88,6 +117,7 @@ interface Samples {
   sse: number[];
   deliveries: number;
   deliverySeconds: number;
+  rss: { rt: number; tp: number; sse: number };
 }
 
 // All four servers run side by side (an idle one costs nothing) and each
@@ -103,7 +133,15 @@ const targets = await Promise.all(
 const samples = new Map<TargetId, Samples>(
   TARGETS.map((t) => [
     t.id,
-    { rt: [], appends: 0, appendSeconds: 0, sse: [], deliveries: 0, deliverySeconds: 0 },
+    {
+      rt: [],
+      appends: 0,
+      appendSeconds: 0,
+      sse: [],
+      deliveries: 0,
+      deliverySeconds: 0,
+      rss: { rt: 0, tp: 0, sse: 0 },
+    },
   ]),
 );
 try {
@@ -111,7 +149,9 @@ try {
   // many short slices (they are the most drift-sensitive), the rest in ROUNDS.
   const RT_SLICES = 10;
   const sessions = new Map(
-    await Promise.all(targets.map(async (t) => [t.id, await tailSession(t.url)] as const)),
+    await Promise.all(
+      targets.map(async (t) => [t.id, await tailSession(t.url, signers[t.id])] as const),
+    ),
   );
   for (let slice = 0; slice < RT_SLICES; slice++) {
     process.stderr.write(`round trips ${slice + 1}/${RT_SLICES}\n`);
@@ -123,30 +163,45 @@ try {
       (samples.get(target.id) as Samples).rt.push(...rt);
     }
   }
+  for (const target of targets)
+    (samples.get(target.id) as Samples).rss.rt = await rssOf(target.child.pid);
   for (let round = 0; round < ROUNDS; round++) {
     process.stderr.write(`throughput ${round + 1}/${ROUNDS}\n`);
     for (const target of targets) {
       const into = samples.get(target.id) as Samples;
-      const tp = await appendThroughput(target.url, { ...TP, durationMs: TP.durationMs / ROUNDS });
+      const tp = await appendThroughput(
+        target.url,
+        { ...TP, durationMs: TP.durationMs / ROUNDS },
+        signers[target.id],
+        target.id.startsWith("ours-signed"),
+      );
       into.appends += tp.appends;
       into.appendSeconds += tp.appends / tp.perSecond;
     }
   }
+  for (const target of targets)
+    (samples.get(target.id) as Samples).rss.tp = await rssOf(target.child.pid);
   for (let round = 0; round < ROUNDS; round++) {
     process.stderr.write(`SSE fan-out ${round + 1}/${ROUNDS}\n`);
     for (const target of targets) {
       const into = samples.get(target.id) as Samples;
-      const sse = await sseFanout(target.url, {
-        ...SSE,
-        paced: Math.ceil(SSE.paced / ROUNDS),
-        burst: Math.ceil(SSE.burst / ROUNDS),
-        burstMs: 2000,
-      });
+      const sse = await sseFanout(
+        target.url,
+        {
+          ...SSE,
+          paced: Math.ceil(SSE.paced / ROUNDS),
+          burst: Math.ceil(SSE.burst / ROUNDS),
+          burstMs: 2000,
+        },
+        signers[target.id],
+      );
       into.sse.push(...sse.latencies);
       into.deliveries += sse.delivered;
       into.deliverySeconds += sse.delivered / sse.deliveriesPerSecond;
     }
   }
+  for (const target of targets)
+    (samples.get(target.id) as Samples).rss.sse = await rssOf(target.child.pid);
 } finally {
   for (const target of targets) {
     const exited = new Promise((resolve) => target.child.once("exit", resolve));
@@ -166,6 +221,9 @@ const results = new Map<TargetId, Figures>(
       sseP50: percentile(s.sse, 50),
       sseP99: percentile(s.sse, 99),
       sseDeliveriesPerSecond: s.deliveries / s.deliverySeconds,
+      rssAfterRt: s.rss.rt,
+      rssAfterTp: s.rss.tp,
+      rssAfterSse: s.rss.sse,
     },
   ]),
 );
@@ -177,9 +235,16 @@ const rows: { name: string; key: keyof Figures; unit: string; higherIsBetter: bo
   { name: "SSE fan-out p50", key: "sseP50", unit: "ms", higherIsBetter: false },
   { name: "SSE fan-out p99", key: "sseP99", unit: "ms", higherIsBetter: false },
   { name: "SSE deliveries", key: "sseDeliveriesPerSecond", unit: "/s", higherIsBetter: true },
+  { name: "RSS after round trips", key: "rssAfterRt", unit: "MB", higherIsBetter: false },
+  { name: "RSS after appends", key: "rssAfterTp", unit: "MB", higherIsBetter: false },
+  { name: "RSS after SSE", key: "rssAfterSse", unit: "MB", higherIsBetter: false },
 ];
 const format = (value: number, unit: string) =>
-  unit === "ms" ? value.toFixed(3) : Math.round(value).toString();
+  unit === "ms"
+    ? value.toFixed(3)
+    : unit === "MB"
+      ? value.toFixed(1)
+      : Math.round(value).toString();
 // A ratio above 1 always means "ours is better" (faster or more throughput).
 const ratio = (ours: number, reference: number, higherIsBetter: boolean) =>
   `${(higherIsBetter ? ours / reference : reference / ours).toFixed(2)}×`;
@@ -192,16 +257,18 @@ console.log(
 const header = [
   "metric",
   ...TARGETS.map((t) => t.label),
-  "file vs ref-mem",
-  "mem vs ref-mem",
-  "file vs ref-file",
+  "signed vs ref-mem",
+  "proposed vs ref-mem",
+  "unsigned vs ref-mem",
+  "signed vs ref-file",
 ];
 const table = rows.map((row) => [
   `${row.name} (${row.unit})`,
   ...TARGETS.map((t) => format(get(t.id)[row.key], row.unit)),
-  ratio(get("ours-file")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
-  ratio(get("ours-memory")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
-  ratio(get("ours-file")[row.key], get("ref-file")[row.key], row.higherIsBetter),
+  ratio(get("ours-signed")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
+  ratio(get("ours-signed-lean")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
+  ratio(get("ours-unsigned")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
+  ratio(get("ours-signed")[row.key], get("ref-file")[row.key], row.higherIsBetter),
 ]);
 const widths = header.map((h, i) =>
   Math.max(h.length, ...table.map((r) => (r[i] as string).length)),
@@ -209,11 +276,14 @@ const widths = header.map((h, i) =>
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join("  ");
 console.log(line(header));
 for (const row of table) console.log(line(row));
-console.log("\nratios: >1× means ours is better (lower latency or higher throughput).");
-
-const fileRt = get("ours-file").rtP50 <= get("ref-memory").rtP50;
-const fileTp = get("ours-file").appendsPerSecond >= get("ref-memory").appendsPerSecond;
 console.log(
-  `target (file+fsync at least as fast as reference memory): round-trip p50 ${fileRt ? "met" : "MISSED"}, ` +
-    `append throughput ${fileTp ? "met" : "MISSED"}`,
+  "\nratios: >1× means ours is better (lower latency, higher throughput, less memory). " +
+    "Every server runs under the tsx loader (~48 MB of its RSS).",
+);
+
+const signedRt = get("ours-signed").rtP50 <= get("ref-memory").rtP50;
+const signedTp = get("ours-signed").appendsPerSecond >= get("ref-memory").appendsPerSecond;
+console.log(
+  `target (signed, file, fsync at least as fast as reference memory): round-trip p50 ${signedRt ? "met" : "MISSED"}, ` +
+    `append throughput ${signedTp ? "met" : "MISSED"}`,
 );

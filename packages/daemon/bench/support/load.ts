@@ -6,6 +6,7 @@
 import http from "node:http";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
+import type { Signer } from "./signer.ts";
 
 export interface Reply {
   status: number;
@@ -42,13 +43,23 @@ export function send(
   });
 }
 
+/** Path plus query of `url`: what a request signature covers. */
+export function target(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
+}
+
 export async function createStream(
   baseUrl: string,
   name: string,
+  sign: Signer,
 ): Promise<{ url: string; tail: string }> {
   const agent = new http.Agent({ keepAlive: false });
   const url = `${baseUrl}/${name}`;
-  const reply = await send(agent, "PUT", url, { "content-type": "text/plain" });
+  const reply = await send(agent, "PUT", url, {
+    "content-type": "text/plain",
+    ...(await sign("PUT", target(url))),
+  });
   if (reply.status !== 201) throw new Error(`create ${url}: ${reply.status} ${reply.body}`);
   return { url, tail: String(reply.headers["stream-next-offset"]) };
 }
@@ -64,16 +75,18 @@ export interface TailSession {
   offset: string;
   reader: http.Agent;
   writer: http.Agent;
+  sign: Signer;
 }
 
 /** One session stream that a reader tails and a writer appends to, kept across slices. */
-export async function tailSession(baseUrl: string): Promise<TailSession> {
-  const stream = await createStream(baseUrl, `bench-rt-${Date.now()}`);
+export async function tailSession(baseUrl: string, sign: Signer): Promise<TailSession> {
+  const stream = await createStream(baseUrl, `bench-rt-${Date.now()}`, sign);
   return {
     url: stream.url,
     offset: stream.tail,
     reader: new http.Agent({ keepAlive: true, maxSockets: 1 }),
     writer: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    sign,
   };
 }
 
@@ -89,21 +102,17 @@ export async function roundTrips(
 ): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < options.warmup + options.samples; i++) {
-    const poll = send(
-      session.reader,
-      "GET",
-      `${session.url}?offset=${session.offset}&live=long-poll`,
-    );
+    const pollUrl = `${session.url}?offset=${session.offset}&live=long-poll`;
+    const poll = send(session.reader, "GET", pollUrl, await session.sign("GET", target(pollUrl)));
+    const body = message(i);
+    const appendHeaders = {
+      "content-type": "text/plain",
+      ...(await session.sign("POST", target(session.url), body)),
+    };
     // Give the long-poll time to park at the server before appending.
     await new Promise((resolve) => setTimeout(resolve, 2));
     const sentAt = performance.now();
-    const append = send(
-      session.writer,
-      "POST",
-      session.url,
-      { "content-type": "text/plain" },
-      message(i),
-    );
+    const append = send(session.writer, "POST", session.url, appendHeaders, body);
     const got = await poll;
     const ack = await append;
     if (got.status !== 200 || ack.status !== 204)
@@ -117,18 +126,31 @@ export async function roundTrips(
 /**
  * (b) Small-message append throughput with a pipelining client: `connections`
  * sockets each keep `window` pipelined 100 B appends outstanding for `durationMs`.
+ * Signed targets get a distinct token per request, signed before the clock starts
+ * (`maxPerSecond` bounds how many); the run ends early should they run out.
  */
 export async function appendThroughput(
   baseUrl: string,
-  options: { connections: number; window: number; durationMs: number },
+  options: { connections: number; window: number; durationMs: number; maxPerSecond?: number },
+  sign: Signer,
+  signed: boolean,
 ): Promise<{ perSecond: number; appends: number }> {
-  const stream = await createStream(baseUrl, `bench-tp-${Date.now()}`);
+  const stream = await createStream(baseUrl, `bench-tp-${Date.now()}`, sign);
   const url = new URL(stream.url);
   const body = message(0);
-  const requestBytes = Buffer.from(
-    `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  const head = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: text/plain\r\n`;
+  const tail = `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const unsignedBytes = Buffer.from(head + tail);
+  const presigned: Buffer[] = [];
+  if (signed) {
+    const count = Math.ceil(((options.maxPerSecond ?? 80_000) * options.durationMs) / 1000);
+    for (let i = 0; i < count; i++) {
+      const { authorization } = await sign("POST", url.pathname, body);
+      presigned.push(Buffer.from(`${head}Authorization: ${authorization}\r\n${tail}`));
+    }
+  }
+  let next = 0;
+  const nextRequest = () => (signed ? presigned[next++] : unsignedBytes);
   let completed = 0;
   const started = performance.now();
   const deadline = started + options.durationMs;
@@ -143,7 +165,9 @@ export async function appendThroughput(
         const fill = () => {
           const batch: Buffer[] = [];
           while (outstanding < options.window && performance.now() < deadline) {
-            batch.push(requestBytes);
+            const request = nextRequest();
+            if (!request) break;
+            batch.push(request);
             outstanding++;
           }
           if (batch.length > 0) socket.write(Buffer.concat(batch));

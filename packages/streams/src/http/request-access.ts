@@ -39,7 +39,7 @@ export function requestAccess(
     return {
       url: request.url,
       header: (name) => request.headers.get(name) ?? undefined,
-      body: (max) => cachedBody(c, max),
+        body: (max) => cachedBody(c, request.headers.get("content-length"), max),
       watchClient(listener) {
         const signal = request.signal;
         signal.addEventListener("abort", listener, { once: true });
@@ -55,7 +55,7 @@ export function requestAccess(
       return Array.isArray(value) ? value.join(", ") : value;
     },
     body: options.bodyReadByMiddleware
-      ? (max) => cachedBody(c, max)
+      ? (max) => cachedBody(c, headers["content-length"], max)
       : (max) => nodeBody(incoming, max),
     watchClient(listener) {
       outgoing.once("close", listener);
@@ -65,9 +65,14 @@ export function requestAccess(
 }
 
 // Through Hono's body cache: when a middleware already read (and verified) the
-// body and put it there, this is a view of those same bytes.
-async function cachedBody(c: Context, max: number): Promise<Buffer | Response> {
-  if (Number(c.req.header("content-length") ?? 0) > max) return tooLarge(max);
+// body and put it there, this is a view of those same bytes. (`length` comes
+// from the parsed headers: asking the adapter's lazy Request would build it.)
+async function cachedBody(
+  c: Context,
+  length: string | null | undefined,
+  max: number,
+): Promise<Buffer | Response> {
+  if (Number(length ?? 0) > max) return tooLarge(max);
   const body = Buffer.from(await c.req.arrayBuffer());
   return body.length > max ? tooLarge(max) : body;
 }
