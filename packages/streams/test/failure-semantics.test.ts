@@ -144,6 +144,28 @@ describe("a failed write (injected file-system failures)", () => {
     expect((await client.send("GET", `/w?offset=${before}`)).text).toBe("next;");
   });
 
+  it("takes a failed batch back before the next write even when truncating it failed at first", async () => {
+    const faulty = faultyFs();
+    const dir = await tempDir();
+    const options = { dir, log: () => {}, visibility: "durable" as const, preallocateBytes: 0 };
+    let store = await createFileStreamStore({ ...options, segmentFs: faulty.fs });
+    const append = (body: string) =>
+      store.append("r", { contentType: "text/plain", body: Buffer.from(body), close: false });
+    await store.create("r", { contentType: "text/plain", closed: false, body: Buffer.from("a") });
+    faulty.fail("datasync", "EIO");
+    faulty.fail("truncate", "EIO");
+    // One batch of two records; the next append is as long as the first, so
+    // without the repair the second would survive intact behind it on disk.
+    const failed = await Promise.all([append("xx"), append("yy")]);
+    expect(failed.map((result) => result.ok)).toEqual([false, false]);
+    expect(await append("bb")).toMatchObject({ ok: true, tail: 3 });
+    await store.close();
+    store = await createFileStreamStore(options);
+    const read = await store.read("r", { from: 0, maxBytes: 1024 });
+    await store.close();
+    expect(read.ok && Buffer.concat(read.chunks).toString()).toBe("abb");
+  });
+
   it("in `durable` visibility never shows a batch whose fdatasync fails", async () => {
     const faulty = faultyFs();
     const { client } = await serve(await tempDir(), {

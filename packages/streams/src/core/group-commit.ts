@@ -81,9 +81,10 @@ export function createCommitter(options: { backend: LogBackend; cache: PayloadCa
       stream.pendingGap = { data: null, end: range.to, close: false, gap: true };
       cache.truncate(stream, range.from);
       stream.tail = range.from;
-      stream.closed = stream.durable.closed;
       stream.wakeBeyond(range.from);
     }
+    // A close readers may have seen is taken back too (rare: a failed close-only batch).
+    stream.closed = stream.durable.closed;
     stream.restoreAccepted();
     for (const write of refused) write.resolve(error);
   }

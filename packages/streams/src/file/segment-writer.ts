@@ -19,7 +19,7 @@ export interface StreamFiles {
   state: LogState;
   withdrawn: WithdrawnRange[];
   lastWriteAt: number;
-  /** Set when taking a failed batch back failed too: truncate here before the next write. */
+  /** Set when taking a failed batch back failed too: truncate the active segment to `size` before the next write. */
   repairTo: number | null;
 }
 
@@ -163,10 +163,15 @@ export function createSegmentWriter(options: {
       state: copyLogState(stream.state),
       withdrawn: [...stream.withdrawn],
     });
+    // A failed batch still waiting to be taken back is in this segment.
+    if (stream.repairTo !== null && stream.fd === null) stream.fd = openActive(stream);
     if (stream.fd !== null) {
       // Give back the unused preallocated tail (if this shrink is lost in a
       // crash, recovery just reads zeros as the end of the sealed segment).
-      if (stream.allocated > sealed.size) fs.truncate(stream.fd, sealed.size);
+      if (stream.allocated > sealed.size || stream.repairTo !== null) {
+        fs.truncate(stream.fd, sealed.size);
+        stream.repairTo = null;
+      }
       fs.close(stream.fd);
       stream.fd = null;
     }

@@ -39,7 +39,7 @@ export function requestAccess(
     return {
       url: request.url,
       header: (name) => request.headers.get(name) ?? undefined,
-        body: (max) => cachedBody(c, request.headers.get("content-length"), max),
+      body: (max) => cachedBody(c, request.headers.get("content-length"), max),
       watchClient(listener) {
         const signal = request.signal;
         signal.addEventListener("abort", listener, { once: true });

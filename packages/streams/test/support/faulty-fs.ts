@@ -1,6 +1,6 @@
 import { nodeSegmentFs, type SegmentFs } from "../../src/index.ts";
 
-type Operation = "open" | "write" | "datasync";
+type Operation = "open" | "write" | "datasync" | "truncate";
 
 /** An error as `node:fs` throws it. */
 export function fsError(code: string): NodeJS.ErrnoException {
@@ -19,7 +19,7 @@ export function fsError(code: string): NodeJS.ErrnoException {
  * const store = await createFileStreamStore({ dir, segmentFs: faulty.fs });
  */
 export function faultyFs() {
-  const failures: Record<Operation, string[]> = { open: [], write: [], datasync: [] };
+  const failures: Record<Operation, string[]> = { open: [], write: [], datasync: [], truncate: [] };
   const held: { release: (error?: Error) => void }[] = [];
   let holdNext = 0;
   let heldWaiters: (() => void)[] = [];
@@ -37,6 +37,10 @@ export function faultyFs() {
     write(fd, data, offset, length, position) {
       take("write");
       return nodeSegmentFs.write(fd, data, offset, length, position);
+    },
+    truncate(fd, length) {
+      take("truncate");
+      nodeSegmentFs.truncate(fd, length);
     },
     async datasync(fd) {
       if (holdNext > 0) {
