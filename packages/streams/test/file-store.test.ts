@@ -163,10 +163,15 @@ describe("file stream store", () => {
       }),
     ).toMatchObject({ reason: "seq_conflict" });
 
-    // Without an index a sealed segment is simply scanned.
+    // Without an index (or with one of the older per-record format) a sealed
+    // segment is scanned, and its index written anew.
     await rm(join(dir, id as string, "00000001.idx"));
+    await writeFile(join(dir, id as string, "00000002.idx"), Buffer.from("DSI1-old-format"));
     store = await reopen(store, dir, options);
     expect(await readAll(store, "s")).toBe(expected);
+    const rewritten = await readFile(join(dir, id as string, "00000002.idx"));
+    expect(rewritten.subarray(0, 4).toString("latin1")).toBe("DSI2");
+    await expect(stat(join(dir, id as string, "00000001.idx"))).resolves.toBeTruthy();
   });
 
   it("truncates a torn last record at startup and appends after it", async () => {

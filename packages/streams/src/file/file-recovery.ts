@@ -1,10 +1,10 @@
-import { open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RecoveredStream, StreamMeta, WithdrawnRange } from "../core/log-backend.ts";
 import { applyRecordState, copyLogState, emptyLogState, type LogState } from "../core/log-state.ts";
 import { followsPosition } from "./record-codec.ts";
 import { SegmentCursor } from "./segment-cursor.ts";
-import { decodeSegmentIndex } from "./segment-index.ts";
+import { decodeSegmentIndex, encodeSegmentIndex } from "./segment-index.ts";
 import { indexPath, SEGMENT_FILE, segmentPath } from "./segment-paths.ts";
 import { newSegmentInfo, noteRecord, type SegmentInfo } from "./sparse-index.ts";
 
@@ -19,7 +19,9 @@ export interface RecoveredFiles {
 
 /**
  * Rebuilds one stream from its directory without loading any payload: sealed
- * segments from their `.idx` (or by scanning when it is missing or damaged),
+ * segments from their `.idx` (or by scanning when it is missing, damaged or of
+ * the older per-record format — and then writing it anew, so the next start
+ * need not scan again),
  * the active segment always by scanning, a chunk at a time (through `scratch`,
  * one buffer for every stream of a recovery, when given). The first record
  * that is short, fails its CRC or does not continue the positions ends the log:
@@ -94,6 +96,17 @@ export async function recoverStreamDir(
       }
     }
     segments.push(info);
+    if (!last && !damaged) {
+      // Only an optimization (a torn one fails its CRC and means a scan): no fsync.
+      const index = encodeSegmentIndex({
+        info,
+        state: copyLogState(state),
+        withdrawn: [...withdrawn],
+      });
+      await writeFile(indexPath(dir, segment), index).catch((error: unknown) =>
+        options.log(`index of ${path} not rewritten: ${String(error)}`),
+      );
+    }
     if (damaged) {
       await truncateDurably(path, validEnd);
       options.log(
