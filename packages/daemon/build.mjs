@@ -18,14 +18,16 @@ const repoDir = resolve(packageDir, "../..");
 /** Absolute path of the daemon bundle: `packages/daemon/dist/iterate-daemon.mjs`. */
 export const DAEMON_BUNDLE_PATH = join(packageDir, "dist", "iterate-daemon.mjs");
 
-// Anything that changes what the bundle contains: the daemon's and the contract's sources, this
-// script, and the dependency versions (package.json files, the lockfile).
+// Anything that changes what the bundle contains: the daemon's, the contract's and the streams'
+// sources, this script, and the dependency versions (package.json files, the lockfile).
 const INPUTS = [
   join(packageDir, "src"),
   join(repoDir, "packages/contract/src"),
+  join(repoDir, "packages/streams/src"),
   join(packageDir, "build.mjs"),
   join(packageDir, "package.json"),
   join(repoDir, "packages/contract/package.json"),
+  join(repoDir, "packages/streams/package.json"),
   join(repoDir, "pnpm-lock.yaml"),
 ];
 

@@ -1,4 +1,5 @@
 import { errorBody } from "@iterate/contract";
+import { type AgentsAppOptions, createAgentsApp } from "@iterate/streams";
 import { Hono, type MiddlewareHandler } from "hono";
 import type { AgentRuntime } from "./agent/agent-runtime.ts";
 import { createAgentsApi } from "./agent/http/agents-api.ts";
@@ -6,7 +7,6 @@ import { createUiRoutes } from "./agent/http/ui-routes.ts";
 import { daemonErrorHandler } from "./error-handler.ts";
 import { createPlatformRoutes, type PlatformRoutesOptions } from "./platform/platform-routes.ts";
 import { createSlackEdgeRoutes, type SlackEdgeOptions } from "./slack/slack-edge-routes.ts";
-import { type AgentsAppOptions, createAgentsApp } from "./streams/agents-app.ts";
 import { DAEMON_VERSION } from "./version.ts";
 
 /** Options of {@link createDaemonApp}; each part is mounted only when given. */
@@ -46,7 +46,12 @@ export function createDaemonApp(options: DaemonAppOptions = {}) {
   // behind `auth`; anything mounted above it would be public.
   if (options.auth) app.use(options.auth);
   if (options.platform) app.route("/platform", createPlatformRoutes(options.platform));
-  if (options.agents) app.route("/agents", createAgentsApp(options.agents));
+  if (options.agents) {
+    // platformAuth reads the body once (to check its hash) and hands it on through Hono's body
+    // cache: the streams app must take it from there instead of the consumed Node stream.
+    const bodyReadByMiddleware = options.auth !== undefined;
+    app.route("/agents", createAgentsApp({ ...options.agents, bodyReadByMiddleware }));
+  }
   if (options.slack) app.route("/edge/slack", createSlackEdgeRoutes(options.slack));
   if (options.agentRuntime) {
     app.route("/agents-api", createAgentsApi(options.agentRuntime));

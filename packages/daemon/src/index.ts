@@ -1,3 +1,12 @@
+export {
+  type AgentsAppOptions,
+  createAgentsApp,
+  createFileStreamStore,
+  createMemoryStreamStore,
+  type FileStreamStoreOptions,
+  type StreamInfo,
+  type StreamStore,
+} from "@iterate/streams";
 export { createDaemonApp, type DaemonAppOptions } from "./app.ts";
 export {
   openPersistentReplayCache,
@@ -22,10 +31,6 @@ export {
   type SlackEventHandler,
 } from "./slack/slack-edge-routes.ts";
 export { createSlackEventLog, type RecordOutcome } from "./slack/slack-event-log.ts";
-export { type AgentsAppOptions, createAgentsApp } from "./streams/agents-app.ts";
-export { createFileStreamStore, type FileStreamStoreOptions } from "./streams/file-store.ts";
-export { createMemoryStreamStore } from "./streams/memory-store.ts";
-export type { StreamInfo, StreamStore } from "./streams/stream-store.ts";
 export { DAEMON_VERSION } from "./version.ts";
 export { createWorkspaceBootstrapper } from "./workspace/bootstrap.ts";
 export { readWorkspaceConfig } from "./workspace/config.ts";

@@ -1,15 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
+import { createFileStreamStore, DEFAULT_LONG_POLL_MS, type StreamStore } from "@iterate/streams";
 import type { MiddlewareHandler } from "hono";
 import type { AgentRuntime } from "./agent/agent-runtime.ts";
 import { createDaemonApp } from "./app.ts";
 import type { PlatformRoutesOptions } from "./platform/platform-routes.ts";
 import type { SlackEventHandler } from "./slack/slack-edge-routes.ts";
 import { createSlackEventLog } from "./slack/slack-event-log.ts";
-import { createFileStreamStore } from "./streams/file-store.ts";
-import { DEFAULT_LONG_POLL_MS } from "./streams/protocol.ts";
-import type { StreamStore } from "./streams/stream-store.ts";
 
 /** `debug` adds one log line per request; `info` is the default. */
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -9,8 +9,8 @@ import {
   verifyRequestBody,
   verifyRequestHeader,
 } from "@iterate/contract";
+import { DEFAULT_MAX_APPEND_BYTES } from "@iterate/streams";
 import type { Context, MiddlewareHandler } from "hono";
-import { DEFAULT_MAX_APPEND_BYTES } from "../streams/protocol.ts";
 import {
   type BodyBudget,
   createBodyBudget,

@@ -4,7 +4,7 @@ import {
   type SlackEventItem,
   slackThreadStream,
 } from "@iterate/contract";
-import type { StreamStore } from "../streams/stream-store.ts";
+import type { StreamStore } from "@iterate/streams";
 
 /** What recording one event did. */
 export type RecordOutcome = {

@@ -1,9 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { SlackEventItem } from "@iterate/contract";
+import { createMemoryStreamStore } from "@iterate/streams";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentRuntime, createAgentRuntime } from "../../src/agent/agent-runtime.ts";
-import { createMemoryStreamStore } from "../../src/streams/memory-store.ts";
 import { tempDir } from "../platform/support/temp.ts";
 import { MENTION } from "./support/agent-machine.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "./support/fake-openai.ts";

@@ -1,12 +1,10 @@
 import { signRequest, slackThreadStream } from "@iterate/contract";
+import { createFileStreamStore, createMemoryStreamStore, type StreamStore } from "@iterate/streams";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDaemonApp } from "../../src/app.ts";
 import { platformAuth } from "../../src/auth/platform-auth.ts";
 import type { AcceptedSlackEvent } from "../../src/slack/slack-edge-routes.ts";
 import { createSlackEventLog } from "../../src/slack/slack-event-log.ts";
-import { createFileStreamStore } from "../../src/streams/file-store.ts";
-import { createMemoryStreamStore } from "../../src/streams/memory-store.ts";
-import type { StreamStore } from "../../src/streams/stream-store.ts";
 import { tempDir } from "../platform/support/temp.ts";
 
 const SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I";

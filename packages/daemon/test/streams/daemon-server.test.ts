@@ -1,11 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  type AppendInput,
+  createFileStreamStore,
+  createMemoryStreamStore,
+  type StreamStore,
+} from "@iterate/streams";
 import { afterEach, describe, expect, it } from "vitest";
 import { daemonSettingsFromEnv, type RunningDaemon, startDaemon } from "../../src/server.ts";
-import { createFileStreamStore } from "../../src/streams/file-store.ts";
-import { createMemoryStreamStore } from "../../src/streams/memory-store.ts";
-import type { AppendInput, StreamStore } from "../../src/streams/stream-store.ts";
 
 const running: RunningDaemon[] = [];
 const dirs: string[] = [];
