@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFileStreamStore, createMemoryStreamStore, type StreamStore } from "../src/index.ts";
 import { agentsServer } from "./support/agents-server.ts";
+import { faultyFs } from "./support/faulty-fs.ts";
 import { serveApp } from "./support/serve-app.ts";
 import { type StreamClient, streamClient } from "./support/stream-client.ts";
 
@@ -17,10 +18,14 @@ describe.each(["memory", "file"] as const)(
     let server: Awaited<ReturnType<typeof serveApp>>;
     let client: StreamClient;
     let dir: string | undefined;
+    // Counts the file store's fdatasyncs (one per group commit).
+    const fs = faultyFs();
 
     beforeAll(async () => {
       dir = kind === "file" ? await mkdtemp(join(tmpdir(), "streams-concurrency-")) : undefined;
-      store = dir ? await createFileStreamStore({ dir }) : createMemoryStreamStore();
+      store = dir
+        ? await createFileStreamStore({ dir, segmentFs: fs.fs })
+        : createMemoryStreamStore();
       server = await serveApp(agentsServer({ store, longPollTimeoutMs: 500 }));
       client = streamClient(() => `${server.url}/agents`);
     });
@@ -85,6 +90,16 @@ describe.each(["memory", "file"] as const)(
 
     it("acknowledge a burst of simultaneous appends with distinct, increasing offsets (one group commit)", async () => {
       await client.send("PUT", "/burst", { headers: { "content-type": "text/plain" } });
+      const fsyncsBefore = fs.datasyncs();
+      // The file store's first fdatasync of the burst is held a moment, so the
+      // rest of the burst queues behind it and must go out as one batch.
+      if (kind === "file") {
+        fs.hold();
+        void fs.held().then(async (release) => {
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          release();
+        });
+      }
       const replies = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           client.send("POST", "/burst", {
@@ -103,6 +118,12 @@ describe.each(["memory", "file"] as const)(
         .sort((a, b) => (a.offset < b.offset ? -1 : 1));
       expect(order).toEqual(byOffset.map((entry) => entry.i));
       expect(read.headers.get("stream-next-offset")).toBe(byOffset.at(-1)?.offset);
+      if (kind === "file") {
+        // Batched: the requests arriving while one fdatasync runs share the next.
+        const fsyncs = fs.datasyncs() - fsyncsBefore;
+        expect(fsyncs).toBeGreaterThanOrEqual(1);
+        expect(fsyncs).toBeLessThanOrEqual(5);
+      }
     });
   },
 );

@@ -23,6 +23,8 @@ export function faultyFs() {
   const held: { release: (error?: Error) => void }[] = [];
   let holdNext = 0;
   let heldWaiters: (() => void)[] = [];
+  /** What the store did, in order: `write`, `datasync:start`, `datasync:end`. */
+  const events: string[] = [];
 
   const take = (operation: Operation) => {
     const code = failures[operation].shift();
@@ -36,6 +38,7 @@ export function faultyFs() {
     },
     write(fd, data, offset, length, position) {
       take("write");
+      events.push("write");
       return nodeSegmentFs.write(fd, data, offset, length, position);
     },
     truncate(fd, length) {
@@ -43,6 +46,7 @@ export function faultyFs() {
       nodeSegmentFs.truncate(fd, length);
     },
     async datasync(fd) {
+      events.push("datasync:start");
       if (holdNext > 0) {
         holdNext--;
         const outcome = await new Promise<Error | undefined>((resolve) => {
@@ -53,11 +57,15 @@ export function faultyFs() {
         if (outcome) throw outcome;
       }
       take("datasync");
-      return nodeSegmentFs.datasync(fd);
+      await nodeSegmentFs.datasync(fd);
+      events.push("datasync:end");
     },
   };
   return {
     fs,
+    events,
+    /** How many fdatasyncs were started. */
+    datasyncs: () => events.filter((event) => event === "datasync:start").length,
     /** The next `operation` throws an error with `code`. */
     fail(operation: Operation, code: string) {
       failures[operation].push(code);
