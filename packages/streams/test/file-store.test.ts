@@ -16,6 +16,7 @@ import {
   type FileStreamStoreOptions,
   type StreamStore,
 } from "../src/index.ts";
+import { faultyFs } from "./support/faulty-fs.ts";
 
 const open: StreamStore[] = [];
 const dirs: string[] = [];
@@ -240,17 +241,41 @@ describe("file stream store", () => {
     expect(await readAll(store, "fork")).toBe(`${expected}+`);
   });
 
-  it("in `durable` visibility mode shows appends to readers only once they are fsynced, with the same results", async () => {
-    const dir = await tempRoot();
-    const store = await openStore(dir, { visibility: "durable" });
-    await store.create("d", { contentType: "text/plain", closed: false, body: EMPTY });
-    const waiting = store.waitForData("d", 0, { timeoutMs: 5000 });
-    expect(
-      await store.append("d", { contentType: "text/plain", body: text("sure"), close: false }),
-    ).toMatchObject({ ok: true, tail: 4 });
-    expect(await waiting).toBe("data");
-    expect(await readAll(store, "d")).toBe("sure");
-  });
+  it.each([
+    ["durable", false],
+    ["written", true],
+  ] as const)(
+    "in `%s` visibility mode, a batch whose fdatasync is pending is shown to readers early: %s; once fsynced it is, with the same results",
+    async (visibility, shownEarly) => {
+      const dir = await tempRoot();
+      const faulty = faultyFs();
+      const store = await openStore(dir, { visibility, segmentFs: faulty.fs });
+      await store.create("d", { contentType: "text/plain", closed: false, body: EMPTY });
+      let woken = false;
+      const waiting = store.waitForData("d", 0, { timeoutMs: 5000 }).then((outcome) => {
+        woken = true;
+        return outcome;
+      });
+      faulty.hold();
+      const append = store.append("d", {
+        contentType: "text/plain",
+        body: text("sure"),
+        close: false,
+      });
+      const release = await faulty.held();
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        expect(woken).toBe(shownEarly);
+        expect(await readAll(store, "d")).toBe(shownEarly ? "sure" : "");
+        expect(store.head("d")).toMatchObject({ ok: true, info: { tail: shownEarly ? 4 : 0 } });
+      } finally {
+        release(); // also when an expectation failed, so the store can close
+      }
+      expect(await append).toMatchObject({ ok: true, tail: 4 });
+      expect(await waiting).toBe("data");
+      expect(await readAll(store, "d")).toBe("sure");
+    },
+  );
 
   it("discards creates that never finished (a crash before the atomic rename)", async () => {
     const dir = await tempRoot();
