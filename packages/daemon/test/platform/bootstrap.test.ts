@@ -82,15 +82,32 @@ describe("POST /platform/bootstrap", () => {
     expect((await bootstrap(m, { repo: { url: repo.url } })).status).toBe(200);
   });
 
-  it("coalesces concurrent calls: all answer 200 with the same commit", async () => {
-    const repo = await createBareRepo();
-    const m = await machine();
-    const answers = await Promise.all(
-      [1, 2, 3].map(() => bootstrap(m, { repo: { url: repo.url } })),
-    );
+  it("coalesces concurrent calls: git runs once, and all answer 200 with the same commit", async () => {
+    const token = "ghp_coalesceToken0123456789";
+    const repo = await createBareRepo({ name: "shared.git" });
+    await repo.commit({ "a.txt": "a\n" });
+    const host = await startGitHttpServer({ root: dirname(repo.dir), token });
+    cleanups.push(() => host.close());
+    const url = `${host.url}/shared.git`;
+    // Every git run against the host starts with the ref advertisement.
+    const gitRuns = () => host.requests.filter((r) => r.includes("/info/refs?service=")).length;
+    const withToken = async () => {
+      const m = await machine();
+      await signedFetch(m.daemon.url, m.key, "PUT", "/platform/env", { env: { GIT_TOKEN: token } });
+      return m;
+    };
+
+    // What one bootstrap costs on a fresh machine.
+    expect((await bootstrap(await withToken(), { repo: { url } })).status).toBe(200);
+    const one = gitRuns();
+    expect(one).toBeGreaterThan(0);
+
+    const m = await withToken();
+    const answers = await Promise.all([1, 2, 3].map(() => bootstrap(m, { repo: { url } })));
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
     const commits = new Set(await Promise.all(answers.map(async (r) => (await r.json()).commit)));
     expect(commits.size).toBe(1);
+    expect(gitRuns() - one).toBe(one);
   });
 
   it("refuses a URL that embeds credentials (400) and a ref that looks like an option (400)", async () => {
