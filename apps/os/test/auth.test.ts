@@ -51,13 +51,23 @@ describe("sign-up (POST /api/auth/signup)", () => {
     expect(header).not.toMatch(/Secure/);
   });
 
-  it("stores only the hash of the session cookie", async () => {
+  it("stores only the SHA-256 (base64url) of the session cookie", async () => {
     const user = await signUp();
-    const value = user.cookie.split("=")[1] as string;
-    const rows = await env.DB.prepare("select token_hash from sessions").all<{
-      token_hash: string;
-    }>();
-    expect(rows.results.some((r) => r.token_hash === value)).toBe(false);
+    expect(user.cookie.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
+    const value = user.cookie.slice(SESSION_COOKIE.length + 1);
+    // Computed here, not with the app's helper, so a change of hash or encoding is caught.
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)),
+    );
+    const expected = btoa(String.fromCharCode(...digest))
+      .replaceAll("+", "-")
+      .replaceAll("/", "_")
+      .replace(/=+$/, "");
+    const rows = await env.DB.prepare("select token_hash from sessions where user_id = ?")
+      .bind(user.user.id)
+      .all<{ token_hash: string }>();
+    expect(rows.results.map((r) => r.token_hash)).toEqual([expected]);
+    expect(expected).not.toBe(value);
   });
 
   it("refuses a taken email with 409 conflict, in any letter case", async () => {
