@@ -1,13 +1,6 @@
-import path from "node:path";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-
-const root = path.resolve(import.meta.dirname, "../..");
-
-/** A fixed test key (base64 of 32 bytes); real keys come from .dev.vars or `wrangler secret put`. */
-const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
-/** A fixed test pepper (auth/password.ts); real ones come from .dev.vars or `wrangler secret put`. */
-const TEST_PASSWORD_PEPPER = Buffer.alloc(32, 9).toString("base64");
+import { workerUnderTest } from "./test-support/worker-under-test.ts";
 
 /**
  * The Daytona provider where it runs in production — workerd — against a fake Daytona API
@@ -20,24 +13,15 @@ export default defineConfig({
     cloudflareTest(async ({ inject }) => {
       const daytona = inject("fakeDaytona");
       const machines = inject("machines");
-      return {
-        main: path.join(root, "apps/os/src/worker.ts"),
-        wrangler: { configPath: path.join(root, "wrangler.toml") },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: await readD1Migrations(path.join(root, "drizzle")),
-            ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-            PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
-            MACHINE_PROVIDER: "daytona",
-            DAYTONA_API_KEY: daytona.apiKey,
-            DAYTONA_API_URL: daytona.apiUrl,
-            DAYTONA_TARGET: daytona.target,
-            DAYTONA_SNAPSHOT: daytona.snapshot,
-            // Daemons ping the relay; tests deliver the recorded ping (test-support/ping-relay.ts).
-            PLATFORM_URL: machines.relayUrl,
-          },
-        },
-      };
+      return workerUnderTest({
+        MACHINE_PROVIDER: "daytona",
+        DAYTONA_API_KEY: daytona.apiKey,
+        DAYTONA_API_URL: daytona.apiUrl,
+        DAYTONA_TARGET: daytona.target,
+        DAYTONA_SNAPSHOT: daytona.snapshot,
+        // Daemons ping the relay; tests deliver the recorded ping (test-support/ping-relay.ts).
+        PLATFORM_URL: machines.relayUrl,
+      });
     }),
   ],
   test: {
