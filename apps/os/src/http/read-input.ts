@@ -6,6 +6,7 @@ import { AppError } from "@iterate/contract";
 import type { Context } from "hono";
 import type { z } from "zod";
 import { CSRF_FIELD } from "../middleware/csrf.ts";
+import { readRawBody } from "./raw-body.ts";
 
 /** The largest JSON body the API reads (env var values are at most 32 KiB, escaped up to ~6×). */
 export const MAX_JSON_BODY_BYTES = 256 * 1024;
@@ -25,34 +26,6 @@ function validate<T extends z.ZodType>(schema: T, data: unknown): z.output<T> {
 }
 
 /**
- * The body's bytes, stopping with 413 as soon as more than `maxBytes` arrived: a chunked body
- * without Content-Length is never buffered past the limit.
- */
-async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number) {
-  if (!body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
-}
-
-/**
  * Reads a JSON body (415 when not JSON, 413 when too large, 400 `invalid_json` when unparsable,
  * 400 `validation_failed` when it does not match `schema`).
  * @example const { name } = await readJson(c, createAccessTokenSchema);
@@ -66,9 +39,8 @@ export async function readJson<T extends z.ZodType>(
   if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
     throw new AppError("unsupported_media_type", "Send the body as application/json.");
   }
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = await readCapped(c.req.raw.body, maxBytes);
+  // Capped while reading: a body without Content-Length is never buffered past the limit.
+  const bytes = await readRawBody(c.req.raw, maxBytes);
   let data: unknown;
   try {
     data = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
@@ -76,13 +48,6 @@ export async function readJson<T extends z.ZodType>(
     throw new AppError("invalid_json", "The request body is not valid JSON.");
   }
   return validate(schema, data);
-}
-
-function tooLarge(maxBytes: number): AppError {
-  return new AppError(
-    "payload_too_large",
-    `Request bodies may be at most ${Math.floor(maxBytes / 1024)} KiB.`,
-  );
 }
 
 /**

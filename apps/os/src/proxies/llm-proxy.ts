@@ -24,6 +24,7 @@ import {
   recordLlmUsage,
   type TokenUsage,
 } from "../db/llm-usage.ts";
+import { readRawBody } from "../http/raw-body.ts";
 import { type MachineAuthVariables, machineAuth } from "../middleware/machine-auth.ts";
 import { budgetExceeded, effectiveDailyTokenCap, utcDay } from "./llm-budget.ts";
 import {
@@ -63,18 +64,10 @@ function meterFormat(contentType: string | null): MeterFormat | null {
   return null;
 }
 
-async function readBody(req: Request): Promise<ArrayBuffer | null> {
+/** The request body, capped (a chunked body is cut off at the cap, never buffered past it). */
+async function readBody(req: Request): Promise<Uint8Array | null> {
   if (req.method === "GET" || req.method === "HEAD") return null;
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  const tooLarge = () =>
-    new AppError(
-      "payload_too_large",
-      `LLM requests may be at most ${MAX_LLM_REQUEST_BYTES / 1024 / 1024} MiB.`,
-    );
-  if (declared > MAX_LLM_REQUEST_BYTES) throw tooLarge();
-  const body = await req.arrayBuffer();
-  if (body.byteLength > MAX_LLM_REQUEST_BYTES) throw tooLarge();
-  return body;
+  return readRawBody(req, MAX_LLM_REQUEST_BYTES);
 }
 
 /**

@@ -26,7 +26,7 @@ export const MAX_LLM_REQUEST_BYTES = 32 * 1024 * 1024;
  * already asking for usage) is returned as it came, byte for byte.
  * @example const bytes = withUsageReporting("chat/completions", await req.arrayBuffer());
  */
-export function withUsageReporting(path: string, body: ArrayBuffer): ArrayBuffer | Uint8Array {
+export function withUsageReporting(path: string, body: Uint8Array): Uint8Array {
   if (path !== "chat/completions" || body.byteLength === 0) return body;
   let parsed: unknown;
   try {

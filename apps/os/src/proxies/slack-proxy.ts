@@ -19,6 +19,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
 import { findSlackInstallationForInstance, openBotToken } from "../db/slack-installations.ts";
+import { readRawBody } from "../http/raw-body.ts";
 import { keyringFromEnv } from "../keyring.ts";
 import { machineAuth } from "../middleware/machine-auth.ts";
 import { slackApiUrl } from "../slack/slack-config.ts";
@@ -55,17 +56,6 @@ function isAllowed(method: string): method is SlackProxyMethod {
   return (SLACK_PROXY_METHODS as readonly string[]).includes(method);
 }
 
-async function readBody(request: Request): Promise<ArrayBuffer> {
-  const tooLarge = () =>
-    new AppError("payload_too_large", "Slack API request bodies may be at most 1 MiB.");
-  if (Number(request.headers.get("content-length") ?? "0") > SLACK_PROXY_MAX_BODY_BYTES) {
-    throw tooLarge();
-  }
-  const body = await request.arrayBuffer();
-  if (body.byteLength > SLACK_PROXY_MAX_BODY_BYTES) throw tooLarge();
-  return body;
-}
-
 /**
  * @example api.route("/slack", slackProxyRoutes());
  * @param options.fetch - how to reach Slack (tests may pass their own; default the global fetch)
@@ -88,7 +78,7 @@ export function slackProxyRoutes(options: { fetch?: typeof fetch } = {}) {
         "This instance has not connected Slack: connect it on the dashboard's Slack page.",
       );
     }
-    const body = await readBody(c.req.raw);
+    const body = await readRawBody(c.req.raw, SLACK_PROXY_MAX_BODY_BYTES);
     const botToken = await openBotToken(await keyringFromEnv(c.env), installation);
     // Fresh headers: nothing of the caller's reaches Slack but the body's content type.
     const headers = new Headers({ authorization: `Bearer ${botToken}` });

@@ -103,8 +103,8 @@ describe("meterUsage", () => {
 });
 
 describe("withUsageReporting", () => {
-  const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).buffer as ArrayBuffer;
-  const dec = (b: ArrayBuffer | Uint8Array) => JSON.parse(new TextDecoder().decode(b));
+  const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 
   it("asks for usage on streamed chat completions, keeping other stream options", () => {
     const out = withUsageReporting(
@@ -123,7 +123,7 @@ describe("withUsageReporting", () => {
       const input = enc(value);
       expect(withUsageReporting(path, input)).toBe(input);
     }
-    const notJson = new TextEncoder().encode("{oops").buffer as ArrayBuffer;
+    const notJson = new TextEncoder().encode("{oops");
     expect(withUsageReporting("chat/completions", notJson)).toBe(notJson);
   });
 });
