@@ -23,6 +23,17 @@ async function boot(dir: string): Promise<void> {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const STREAM = "/agents/sessions/tail";
 
+/**
+ * Only the server being down is retried: a failed assertion or a garbled body is the test's
+ * verdict and must not be swallowed as if the connection had dropped.
+ */
+async function retryIfDown(error: unknown): Promise<void> {
+  if (error instanceof Error && (error.name === "AssertionError" || error instanceof SyntaxError)) {
+    throw error;
+  }
+  await pause(50);
+}
+
 /** Long-polls from its last offset until it has `count` messages, retrying while the server is down. */
 async function longPollReader(client: StreamClient, count: number, seen: number[]): Promise<void> {
   let offset = "-1";
@@ -33,8 +44,8 @@ async function longPollReader(client: StreamClient, count: number, seen: number[
         for (const m of JSON.parse(reply.text) as { n: number }[]) seen.push(m.n);
       else expect(reply.status).toBe(204);
       offset = reply.headers.get("stream-next-offset") ?? offset;
-    } catch {
-      await pause(50);
+    } catch (error) {
+      await retryIfDown(error);
     }
   }
 }
@@ -74,8 +85,8 @@ async function sseReader(
         if (seen.length >= count) controller.abort();
       }
       endings.push(last);
-    } catch {
-      await pause(50);
+    } catch (error) {
+      await retryIfDown(error);
     }
   }
 }
