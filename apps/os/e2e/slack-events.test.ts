@@ -146,23 +146,29 @@ describe("Slack events end to end", () => {
   });
 
   it("ten events sent while the daemon is stopped (past the delivery time-out) are delivered once it continues, each once", async () => {
-    const { machine, team } = await connected("e2e-slack-stop");
+    const { user, machine, team } = await connected("e2e-slack-stop");
     const sandbox = await sandboxOf(platform, machine.id);
     if (!sandbox) throw new Error("no sandbox for the machine");
     process.kill(sandbox.pid, "SIGSTOP");
     let during: string[];
     try {
       during = await send(team, 10);
-      // Past the outbox's 10 s time-out: the first attempt is given up on while the request sits
+      // Until the outbox's 10 s time-out gives the first attempt up while the request sits
       // unread at the stopped daemon, and retries back off. (A delivery the daemon did process
       // but whose 200 was lost is test/slack-edge/outbox.test.ts's "first 200 was lost".)
-      await new Promise((resolve) => setTimeout(resolve, 12_000));
+      await eventually(
+        "the outbox to give up on the stopped daemon",
+        async () => ((await outboxOnPage(platform, user)).lastError ? true : undefined),
+        30_000,
+      );
     } finally {
       process.kill(sandbox.pid, "SIGCONT");
     }
     expect(await recorded(machine.id, team, 10, 45_000)).toEqual(during);
-    // Every retry has been answered by now; still each once.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Once nothing waits, every retry has been answered: still each once.
+    await eventually("the outbox to drain", async () =>
+      (await outboxOnPage(platform, user)).depth === "Nothing waiting" ? true : undefined,
+    );
     expect(await recordedIds(platform, machine.id, threadOf(team))).toEqual(during);
   }, 90_000);
 });
