@@ -1,3 +1,2 @@
-// The one place the agent reaches the stream store from: when the store moves to its own
-// package (packages/streams), only these lines change.
+// The one place the agent reaches the stream store (@iterate/streams) from.
 export { parseStreamName, type StreamStore } from "@iterate/streams";
