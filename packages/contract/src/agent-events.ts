@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MCP_SERVER_STATES } from "./mcp.ts";
 
 /**
  * The JSON items of an agent session's stream (`/agents/slack/<team>/<channel>/<thread_ts>` or
@@ -117,6 +118,29 @@ export const toolResultItemSchema = z.object({
   isError: z.boolean(),
   output: z.string(),
   durationMs: z.number(),
+  /** Images the tool returned beside its text (an MCP tool's); the data is in the `message` item. */
+  attachments: z
+    .array(z.object({ type: z.literal("image"), mimeType: z.string(), bytes: z.number().int() }))
+    .optional(),
+});
+
+/**
+ * The MCP servers a run was offered tools from (`iterate.config.json` `mcpServers`), written
+ * after `run_started` when any are configured: each server's state when the run began, its error
+ * if it could not be used, and the tool names the model got.
+ */
+export const mcpServersItemSchema = z.object({
+  type: z.literal("mcp_servers"),
+  runId: z.string(),
+  at,
+  servers: z.array(
+    z.object({
+      name: z.string(),
+      state: z.enum(MCP_SERVER_STATES),
+      error: z.string().nullable(),
+      tools: z.array(z.string()),
+    }),
+  ),
 });
 
 /** What the agent is doing, in a few words ("reading src/app.ts"): the Slack status line. */
@@ -176,6 +200,7 @@ export const agentItemSchema = z.discriminatedUnion("type", [
   textDeltaItemSchema,
   toolCallItemSchema,
   toolResultItemSchema,
+  mcpServersItemSchema,
   statusItemSchema,
   usageItemSchema,
   slackPostItemSchema,

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { envVarNameSchema, envVarValueSchema } from "./env.ts";
+import { mcpServerStatusSchema, mcpServersConfigSchema } from "./mcp.ts";
 import { DAEMON_SECRET_PATTERN } from "./tokens.ts";
+import { workspacePathSchema } from "./workspace-path.ts";
 
 // A value handed to `git` as an argument must never be read as an option.
 const notAnOption = (value: string) => !value.startsWith("-");
@@ -49,16 +51,6 @@ export const platformPingResponseSchema = z.object({
 });
 export type PlatformPingResponse = z.infer<typeof platformPingResponseSchema>;
 
-// Workspace-relative path: no absolute paths, no `..` segments, no backslashes.
-const workspacePathSchema = z
-  .string()
-  .min(1)
-  .max(512)
-  .refine(
-    (p) => !p.startsWith("/") && !p.includes("\\") && !p.split("/").includes(".."),
-    "must be a path inside the workspace",
-  );
-
 /**
  * `iterate.config.json` at the workspace root. Every field is optional; unknown keys are
  * refused so a typo surfaces as an error instead of being silently ignored.
@@ -81,6 +73,8 @@ export const iterateConfigSchema = z.strictObject({
     .optional(),
   /** Extra context-rule files (workspace-relative) loaded into every agent, after the defaults. */
   rules: z.array(workspacePathSchema).max(100).optional(),
+  /** MCP servers whose tools every agent session may call (mcp.ts). */
+  mcpServers: mcpServersConfigSchema.optional(),
 });
 export type IterateConfig = z.infer<typeof iterateConfigSchema>;
 
@@ -88,9 +82,13 @@ export type IterateConfig = z.infer<typeof iterateConfigSchema>;
 export const contextRuleSchema = z.object({ path: z.string(), content: z.string() });
 export type ContextRule = z.infer<typeof contextRuleSchema>;
 
-/** `GET /platform/config` response: the validated config and the rules agents load. */
+/**
+ * `GET /platform/config` response: the validated config, the rules agents load, and each
+ * configured MCP server with its status and tools (in config order).
+ */
 export const configResponseSchema = z.object({
   config: iterateConfigSchema,
   rules: z.array(contextRuleSchema),
+  mcpServers: z.array(mcpServerStatusSchema),
 });
 export type ConfigResponse = z.infer<typeof configResponseSchema>;

@@ -99,7 +99,11 @@ describe("iterate.config.json", () => {
   });
 
   it("is returned with the context rules by GET /platform/config", () => {
-    const body = { config: { name: "acme" }, rules: [{ path: "AGENTS.md", content: "# Rules" }] };
+    const body = {
+      config: { name: "acme" },
+      rules: [{ path: "AGENTS.md", content: "# Rules" }],
+      mcpServers: [],
+    };
     expect(configResponseSchema.parse(body)).toEqual(body);
     expect(configResponseSchema.safeParse({ config: {}, rules: [{ path: "x" }] }).success).toBe(
       false,

@@ -49,6 +49,7 @@ const daemon = await startDaemon({
       store,
       machineEnv: platform.machineEnv,
       workspaceDir: join(home, "workspace"),
+      mcp: platform.mcp,
     }),
 });
 
@@ -61,6 +62,8 @@ async function shutdown() {
   shuttingDown = true;
   stopping.abort();
   await daemon.shutdown();
+  // After the agents: a run's last tool call may still be going to its server.
+  await platform.mcp.close();
   process.exit(0);
 }
 process.on("SIGTERM", shutdown);

@@ -7,6 +7,7 @@ import type {
 } from "@iterate/contract";
 import { AppError } from "@iterate/contract";
 import type { UserMessage } from "@mariozechner/pi-ai";
+import type { McpHub } from "../mcp/mcp-hub.ts";
 import type { AgentRun } from "./loop/agent-run.ts";
 import { SILENT_OBSERVER } from "./loop/run-types.ts";
 import { createSession, type Session } from "./session/session.ts";
@@ -33,6 +34,8 @@ export interface AgentRuntimeOptions {
   deltaFlushMs?: number;
   /** Reaches the LLM proxy when asking it why it refused (default the global fetch). */
   fetch?: typeof fetch;
+  /** The machine's MCP servers (`setupPlatform().mcp`); without it runs get workspace tools only. */
+  mcp?: McpHub;
 }
 
 /** The agents of one machine: one session per Slack thread or web session. */
@@ -132,6 +135,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       deltaFlushMs: options.deltaFlushMs,
       commandTimeoutSeconds: options.commandTimeoutSeconds,
       fetch: options.fetch,
+      mcp: options.mcp,
     });
     runId = run.runId;
     session.active = run;

@@ -7,6 +7,7 @@ import {
 } from "@iterate/contract";
 import { Hono } from "hono";
 import type { MachineEnv } from "../env/machine-env.ts";
+import type { McpHub } from "../mcp/mcp-hub.ts";
 import { type WorkspaceBootstrapper, WorkspaceError } from "../workspace/bootstrap.ts";
 import { readWorkspaceConfig, WorkspaceConfigError } from "../workspace/config.ts";
 import { refNameProblem } from "../workspace/ref-name.ts";
@@ -22,6 +23,8 @@ export interface PlatformRoutesOptions {
   now?: () => number;
   workspace: WorkspaceBootstrapper;
   machineEnv: MachineEnv;
+  /** The MCP servers: reported by `GET /config`, reloaded after env and workspace changes. */
+  mcp?: McpHub;
 }
 
 /**
@@ -60,6 +63,8 @@ export function createPlatformRoutes(options: PlatformRoutesOptions) {
     if (refProblem) throw new AppError("validation_failed", `repo.ref: ${refProblem}`, 400);
     try {
       const { commit } = await options.workspace.bootstrap(repo);
+      // A pull can add, change or remove MCP servers.
+      await options.mcp?.reload();
       return c.json({ ok: true, commit });
     } catch (error) {
       if (!(error instanceof WorkspaceError)) throw error;
@@ -68,9 +73,17 @@ export function createPlatformRoutes(options: PlatformRoutesOptions) {
     }
   });
 
+  // `?connect=true` starts the MCP servers that are not running (as a session would) and waits
+  // for them, so the dashboard can list their tools; without it nothing is started.
   app.get("/config", async (c) => {
     try {
-      return c.json(await readWorkspaceConfig(options.workspace.dir));
+      const { config, rules } = await readWorkspaceConfig(options.workspace.dir);
+      if (options.mcp && c.req.query("connect") === "true") {
+        (await options.mcp.open(config.mcpServers)).release();
+      } else {
+        options.mcp?.sync(config.mcpServers);
+      }
+      return c.json({ config, rules, mcpServers: options.mcp?.status() ?? [] });
     } catch (error) {
       if (!(error instanceof WorkspaceConfigError)) throw error;
       if (error.kind === "not_bootstrapped") throw new AppError("conflict", error.message, 409);
@@ -97,6 +110,8 @@ export function createPlatformRoutes(options: PlatformRoutesOptions) {
       );
     }
     await options.machineEnv.replaceInstanceEnv(env);
+    // A server whose `${NAME}` (or, for stdio, whose env) changed restarts with the new values.
+    await options.mcp?.reload();
     // Names only: values are secrets and never leave the machine again.
     return c.json({ ok: true, names: names.sort() });
   });

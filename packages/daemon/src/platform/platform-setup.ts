@@ -5,6 +5,7 @@ import { platformAuth } from "../auth/platform-auth.ts";
 import { type Credentials, loadOrCreateCredentials } from "../credentials.ts";
 import { createInstanceEnvStore } from "../env/instance-env-store.ts";
 import { createMachineEnv, type MachineEnv } from "../env/machine-env.ts";
+import { createMcpHub, type McpHub } from "../mcp/mcp-hub.ts";
 import { type PingOutcome, pingPlatform } from "../ping.ts";
 import { DAEMON_VERSION } from "../version.ts";
 import { createWorkspaceBootstrapper } from "../workspace/bootstrap.ts";
@@ -32,6 +33,8 @@ export interface PlatformSetup {
   routes: PlatformRoutesOptions;
   /** The env for agent runs and their child processes. */
   machineEnv: MachineEnv;
+  /** The workspace's MCP servers (`iterate.config.json` `mcpServers`); close it at shutdown. */
+  mcp: McpHub;
   /** Says "here I am" to the platform, retrying in the background until it answers. */
   startPing(signal?: AbortSignal): Promise<PingOutcome>;
 }
@@ -77,6 +80,7 @@ export async function setupPlatform(options: PlatformSetupOptions): Promise<Plat
     env: () => daemonEnv,
     token: () => gitToken(machineEnv.runEnv()),
   });
+  const mcp = createMcpHub({ workspaceDir, env: () => machineEnv.runEnv(), log });
   return {
     credentials,
     auth: platformAuth({
@@ -90,8 +94,10 @@ export async function setupPlatform(options: PlatformSetupOptions): Promise<Plat
       startedAt: Date.now(),
       workspace,
       machineEnv,
+      mcp,
     },
     machineEnv,
+    mcp,
     startPing: (signal) =>
       pingPlatform({
         platformUrl: credentials.platformUrl,

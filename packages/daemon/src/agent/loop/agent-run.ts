@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { AgentError, AgentItem, MessageOrigin } from "@iterate/contract";
 import { Agent, type AgentEvent, type AgentMessage } from "@mariozechner/pi-agent-core";
 import type { AssistantMessage, UserMessage } from "@mariozechner/pi-ai";
+import type { McpHub, McpLease } from "../../mcp/mcp-hub.ts";
 import type { SessionWriter } from "../session/session-writer.ts";
 import { createWorkspaceTools } from "../tools/workspace-tools.ts";
 import { createDeltaBatcher } from "./delta-batcher.ts";
@@ -34,6 +35,8 @@ export interface AgentRunOptions {
   deltaFlushMs?: number;
   commandTimeoutSeconds?: number;
   fetch?: typeof fetch;
+  /** The machine's MCP servers; their tools are offered beside the workspace tools. */
+  mcp?: McpHub;
 }
 
 /** A run in progress. */
@@ -77,6 +80,7 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
   let failure: AgentError | null = null;
   let toolCalls = 0;
   let answered = false;
+  let mcp: McpLease | null = null;
 
   const fail = (error: AgentError) => {
     failure ??= error;
@@ -121,10 +125,19 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
       write({ type: "text_delta", runId, at: at(), text }),
     );
     const toolStarted = new Map<string, number>();
-    const tools = createWorkspaceTools(
-      { workspaceDir: options.workspaceDir, env: options.env },
-      { defaultTimeoutSeconds: options.commandTimeoutSeconds },
-    ).map((tool) => withDeadline(tool, options.commandTimeoutSeconds, fail));
+    // Synced even without servers: a config that dropped them stops them.
+    mcp = (await options.mcp?.open(config.mcpServers)) ?? null;
+    if (mcp && mcp.servers.length > 0) {
+      write({ type: "mcp_servers", runId, at: at(), servers: mcp.servers });
+    }
+    const tools = [
+      ...createWorkspaceTools(
+        { workspaceDir: options.workspaceDir, env: options.env },
+        { defaultTimeoutSeconds: options.commandTimeoutSeconds },
+      ).map((tool) => withDeadline(tool, options.commandTimeoutSeconds, fail)),
+      // Each MCP call has its own time-out (the server's toolTimeoutSeconds) and ends with the run.
+      ...(mcp?.tools ?? []),
+    ];
     agent = new Agent({
       initialState: {
         systemPrompt: buildSystemPrompt({
@@ -132,6 +145,7 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
           workspaceDir: options.workspaceDir,
           source: options.source,
           botUserId: options.botUserId,
+          mcpServers: mcp?.servers,
         }),
         model: runModel({ id: config.model, baseUrl }),
         thinkingLevel: "off",
@@ -209,7 +223,13 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
         }
         case "tool_execution_end": {
           const startedAt = toolStarted.get(event.toolCallId) ?? now();
-          const content = (event.result?.content ?? []) as Array<{ type: string; text?: string }>;
+          const content = (event.result?.content ?? []) as Array<{
+            type: string;
+            text?: string;
+            data?: string;
+            mimeType?: string;
+          }>;
+          const images = content.filter((c) => c.type === "image");
           write({
             type: "tool_result",
             runId,
@@ -217,8 +237,18 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
             toolCallId: event.toolCallId,
             name: event.toolName,
             isError: event.isError,
-            output: content.map((c) => c.text ?? "").join("\n"),
+            output: content
+              .filter((c) => c.type === "text")
+              .map((c) => c.text ?? "")
+              .join("\n"),
             durationMs: now() - startedAt,
+            ...(images.length > 0 && {
+              attachments: images.map((image) => ({
+                type: "image" as const,
+                mimeType: image.mimeType ?? "application/octet-stream",
+                bytes: Math.floor(((image.data ?? "").length * 3) / 4),
+              })),
+            }),
           });
           return;
         }
@@ -284,6 +314,7 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
       };
     })
     .then(async (result) => {
+      mcp?.release();
       write({
         type: "run_finished",
         runId,

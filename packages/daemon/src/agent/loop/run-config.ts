@@ -1,4 +1,5 @@
 import type { ContextRule, IterateConfig } from "@iterate/contract";
+import type { McpServersConfig } from "../../mcp/mcp-hub.ts";
 import { readWorkspaceConfig, WorkspaceConfigError } from "../../workspace/config.ts";
 import { DEFAULT_AGENT_MODEL } from "./model.ts";
 
@@ -15,6 +16,8 @@ export interface RunConfig {
   rules: ContextRule[];
   /** Why the config could not be used (the run goes on with defaults and the model is told). */
   problem: string | null;
+  /** `mcpServers`: the tools of these servers are offered too. */
+  mcpServers: McpServersConfig | undefined;
 }
 
 /**
@@ -41,5 +44,6 @@ export async function loadRunConfig(workspaceDir: string): Promise<RunConfig> {
     instancePrompt: config.agents?.systemPrompt ?? null,
     rules,
     problem,
+    mcpServers: config.mcpServers,
   };
 }

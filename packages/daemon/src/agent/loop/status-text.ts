@@ -20,8 +20,11 @@ export function statusOfToolCall(name: string, args: unknown): string {
       return `searching for \`${str("pattern")}\``;
     case "run_command":
       return `running \`${str("command")}\``;
-    default:
-      return `using ${name}`;
+    default: {
+      // An MCP tool: `<server>__<tool>`.
+      const [server, tool] = name.split("__");
+      return tool ? `using ${tool} of ${server}` : `using ${name}`;
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import type { McpRunServers } from "../../mcp/mcp-hub.ts";
 import type { RunConfig } from "./run-config.ts";
 
 /** Largest context rule text put into the prompt; longer ones are cut with a note. */
@@ -11,6 +12,8 @@ export interface SystemPromptInput {
   source: "slack" | "web";
   /** The bot's Slack user id (from `auth.test`), so the model knows mentions of itself. */
   botUserId: string | null;
+  /** The run's MCP servers: their tools are named `<server>__<tool>`; failed ones are said. */
+  mcpServers?: McpRunServers;
 }
 
 /**
@@ -44,6 +47,17 @@ export function buildSystemPrompt(input: SystemPromptInput): string {
   if (config.problem) {
     parts.push(
       `Note: the workspace's iterate.config.json could not be used (${config.problem}); defaults are in effect. Mention this if it matters.`,
+    );
+  }
+  const servers = input.mcpServers ?? [];
+  if (servers.length > 0) {
+    const lines = servers.map((server) =>
+      server.state === "ready"
+        ? `- ${server.name}: ${server.tools.length} tools (named ${server.name}__<tool>)`
+        : `- ${server.name}: unavailable — ${server.error ?? server.state}`,
+    );
+    parts.push(
+      `MCP servers of this workspace (iterate.config.json mcpServers):\n${lines.join("\n")}\nIf a request needs an unavailable server, say so and why.`,
     );
   }
   if (config.rules.length > 0) {

@@ -1,0 +1,304 @@
+import { realpath } from "node:fs/promises";
+import type { McpServerState, McpServerStatus } from "@iterate/contract";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import { DAEMON_VERSION } from "../version.ts";
+import type { McpServerSpec } from "./server-spec.ts";
+import { type StderrTail, stderrTail } from "./stderr-tail.ts";
+
+/** Most tools taken from one server (its `tools/list` pages are read up to this). */
+const MAX_TOOLS_PER_SERVER = 200;
+/** A server that stayed up this long has its restart backoff reset. */
+const STABLE_AFTER_MS = 60_000;
+
+/** Timings of {@link createMcpConnection}; tests shorten them. */
+export interface McpTimings {
+  /** How long `initialize` and the first `tools/list` may take. Default 30 s. */
+  startTimeoutMs?: number;
+  /** First restart delay after a crash or failed start; doubles up to `maxBackoffMs`. Default 1 s. */
+  backoffMs?: number;
+  /** Default 60 s. */
+  maxBackoffMs?: number;
+}
+
+/** One configured MCP server on this machine: started on demand, restarted when it crashes. */
+export interface McpConnection {
+  readonly spec: McpServerSpec;
+  status(): McpServerStatus;
+  /** The server's tools as last listed (empty unless `ready`). */
+  tools(): Tool[];
+  /**
+   * Starts (or connects) the server unless it is ready or waiting to be retried; settles once
+   * it is `ready` or `failed`. Never rejects: a failure is the status's `error`.
+   */
+  ensure(): Promise<void>;
+  /** Calls one of its tools within the spec's time-out; throws an Error in words on failure. */
+  call(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
+  /** Stops the server (the process ends, the HTTP session closes) and any pending restart. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link createMcpConnection}. */
+export interface McpConnectionOptions extends McpTimings {
+  spec: McpServerSpec;
+  log: (line: string) => void;
+  /** The tool list changed (listed anew, or `notifications/tools/list_changed`). */
+  onToolsChanged?: () => void;
+  now?: () => number;
+}
+
+/**
+ * Runs one MCP server with the SDK's client over stdio or Streamable HTTP.
+ *
+ * Lifecycle: `stopped` → `starting` → `ready`; a failed start or a crash (the process exits, the
+ * HTTP server stops answering) → `failed`, and a restart after a backoff (1 s, 2 s, 4 s … 60 s,
+ * reset once it has stayed up a minute) until `stop()`. Calls made while it is down fail at once
+ * with the reason, so the model can say so instead of waiting.
+ *
+ * @example
+ * const c = createMcpConnection({ spec, log });
+ * await c.ensure(); // c.status().state === "ready"
+ * const result = await c.call("search", { q: "x" });
+ */
+export function createMcpConnection(options: McpConnectionOptions): McpConnection {
+  const { spec, log } = options;
+  const now = options.now ?? Date.now;
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const backoffMs = options.backoffMs ?? 1000;
+  const maxBackoffMs = options.maxBackoffMs ?? 60_000;
+
+  let state: McpServerState = "stopped";
+  let error: string | null = null;
+  let tools: Tool[] = [];
+  let client: Client | null = null;
+  let starting: Promise<void> | null = null;
+  let stopped = false;
+  let failures = 0;
+  let restarts = 0;
+  let readySince = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryAt: number | null = null;
+
+  const say = (line: string) => log(`mcp: ${spec.name}: ${spec.scrub(line)}`);
+
+  function fail(reason: string) {
+    state = "failed";
+    error = spec.scrub(reason);
+    tools = [];
+    options.onToolsChanged?.();
+    if (readySince && now() - readySince >= STABLE_AFTER_MS) failures = 0;
+    readySince = 0;
+    failures++;
+    if (stopped) return;
+    const delay = Math.min(backoffMs * 2 ** (failures - 1), maxBackoffMs);
+    retryAt = now() + delay;
+    say(`${error}; trying again in ${Math.round(delay / 100) / 10} s`);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      retryAt = null;
+      restarts++;
+      void start();
+    }, delay);
+    retryTimer.unref();
+  }
+
+  function start(): Promise<void> {
+    stopped = false;
+    starting ??= connect().finally(() => {
+      starting = null;
+    });
+    return starting;
+  }
+
+  async function connect(): Promise<void> {
+    state = "starting";
+    error = null;
+    const stderr = spec.launch.kind === "stdio" ? stderrTail() : null;
+    let next: Client | null = null;
+    try {
+      next = await openClient({
+        onToolsChanged: (listed) => {
+          if (client !== next) return;
+          tools = listed.slice(0, MAX_TOOLS_PER_SERVER);
+          say(`tool list changed: ${tools.length} tools`);
+          options.onToolsChanged?.();
+        },
+      });
+      const opened = next;
+      opened.onclose = () => {
+        if (client !== opened) return;
+        client = null;
+        fail(`the server stopped unexpectedly${stderr?.describe() ?? ""}`);
+      };
+      await withTimeout(
+        (async () => {
+          await opened.connect(await transportFor(spec, stderr), { timeout: startTimeoutMs });
+          tools = await listAllTools(opened, startTimeoutMs);
+        })(),
+        startTimeoutMs,
+        `did not answer initialize and tools/list within ${Math.round(startTimeoutMs / 1000)} s`,
+      );
+      if (stopped) {
+        await opened.close().catch(() => {});
+        return;
+      }
+      client = opened;
+      state = "ready";
+      readySince = now();
+      say(`ready with ${tools.length} tools`);
+      options.onToolsChanged?.();
+    } catch (cause) {
+      const failed = next;
+      next = null;
+      await failed?.close().catch(() => {});
+      if (stopped) return;
+      fail(`could not start: ${describeError(cause)}${stderr?.describe() ?? ""}`);
+    }
+  }
+
+  return {
+    spec,
+    status: () => ({
+      name: spec.name,
+      transport: spec.transport,
+      target: spec.target,
+      state,
+      error,
+      restarts,
+      retryAt: retryAt === null ? null : new Date(retryAt).toISOString(),
+      tools: [],
+    }),
+    tools: () => (state === "ready" ? tools : []),
+    async ensure() {
+      if (state === "ready") return;
+      if (starting) return starting;
+      // Failed and waiting for its backoff: report that instead of hammering a broken server.
+      if (state === "failed" && retryTimer && !stopped) return;
+      return start();
+    },
+    async call(tool, args, signal) {
+      if (starting) await starting;
+      const current = client;
+      if (state !== "ready" || !current) {
+        throw new Error(`The MCP server ${spec.name} is not available: ${error ?? state}.`);
+      }
+      try {
+        return (await current.callTool({ name: tool, arguments: args }, undefined, {
+          signal,
+          timeout: spec.toolTimeoutMs,
+        })) as CallToolResult;
+      } catch (cause) {
+        if (isTimeout(cause)) {
+          throw new Error(
+            `The MCP tool ${tool} of ${spec.name} did not answer within ${Math.round(spec.toolTimeoutMs / 1000)} s.`,
+          );
+        }
+        // A Streamable HTTP server that went away shows as failing requests, not a close.
+        if (spec.transport === "http" && isNetworkError(cause) && client === current) {
+          client = null;
+          await current.close().catch(() => {});
+          fail(`the server stopped answering: ${describeError(cause)}`);
+        }
+        throw new Error(spec.scrub(`The MCP server ${spec.name}: ${describeError(cause)}`));
+      }
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      retryAt = null;
+      const current = client;
+      client = null;
+      await starting?.catch(() => {});
+      state = "stopped";
+      tools = [];
+      await current?.close().catch(() => {});
+    },
+  };
+}
+
+async function openClient(hooks: { onToolsChanged(tools: Tool[]): void }): Promise<Client> {
+  // The SDK loads with the first MCP server, so a daemon without any never pays for it.
+  const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+  return new Client(
+    { name: "iterate-daemon", version: DAEMON_VERSION },
+    {
+      listChanged: {
+        tools: {
+          debounceMs: 50,
+          onChanged: (error, listed) => {
+            if (!error && listed) hooks.onToolsChanged(listed);
+          },
+        },
+      },
+    },
+  );
+}
+
+async function transportFor(spec: McpServerSpec, stderr: StderrTail | null) {
+  const { launch } = spec;
+  if (launch.kind === "http") {
+    const { StreamableHTTPClientTransport } = await import(
+      "@modelcontextprotocol/sdk/client/streamableHttp.js"
+    );
+    return new StreamableHTTPClientTransport(launch.url, {
+      requestInit: { headers: launch.headers },
+    });
+  }
+  // `cwd` is workspace-relative by schema; a symlink on the way must not lead out of it.
+  const [root, cwd] = await Promise.all([
+    realpath(launch.workspaceDir),
+    realpath(launch.cwd).catch(() => {
+      throw new Error(`cwd ${launch.cwd} does not exist`);
+    }),
+  ]);
+  if (cwd !== root && !cwd.startsWith(`${root}/`)) {
+    throw new Error("cwd leads out of the workspace (through a symlink)");
+  }
+  const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
+  const transport = new StdioClientTransport({
+    command: launch.command,
+    args: launch.args,
+    env: launch.env,
+    cwd,
+    stderr: "pipe",
+  });
+  stderr?.attach(transport.stderr);
+  return transport;
+}
+
+async function listAllTools(client: Client, timeoutMs: number): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: timeoutMs });
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor && tools.length < MAX_TOOLS_PER_SERVER);
+  return tools.slice(0, MAX_TOOLS_PER_SERVER);
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: string } };
+  // The SDK's StreamableHTTPError carries the HTTP status as `code`.
+  if (typeof code === "number" && code >= 100 && code <= 599) return `${message} (HTTP ${code})`;
+  return cause?.code ? `${message} (${cause.code})` : message;
+}
+
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: number })?.code === -32001; // ErrorCode.RequestTimeout
+}
+
+function isNetworkError(error: unknown): boolean {
+  return error instanceof TypeError || /fetch failed|ECONNREFUSED|ECONNRESET/.test(String(error));
+}

@@ -1,0 +1,204 @@
+import {
+  isMcpHttpServer,
+  type McpServerConfig,
+  type McpServerStatus,
+  type McpToolInfo,
+} from "@iterate/contract";
+import type { AgentTool } from "@mariozechner/pi-agent-core";
+import { readWorkspaceConfig } from "../workspace/config.ts";
+import { createMcpConnection, type McpConnection, type McpTimings } from "./mcp-connection.ts";
+import { createMcpAgentTool, offeredNames } from "./mcp-tools.ts";
+import { describeTarget, resolveMcpServer } from "./server-spec.ts";
+
+/** `iterate.config.json`'s `mcpServers`. */
+export type McpServersConfig = Record<string, McpServerConfig>;
+
+/** The MCP servers as one run saw them (the `mcp_servers` stream item). */
+export type McpRunServers = Array<{
+  name: string;
+  state: McpServerStatus["state"];
+  error: string | null;
+  tools: string[];
+}>;
+
+/** What a run holds while it may call MCP tools. */
+export interface McpLease {
+  tools: AgentTool[];
+  servers: McpRunServers;
+  /** The run is over; the servers stop after the idle time unless another run takes them. */
+  release(): void;
+}
+
+/** The machine's MCP servers, shared by every session and `GET /platform/config`. */
+export interface McpHub {
+  /**
+   * Brings the servers in line with the config (as just read) and the machine env of now:
+   * a new server is added (started when needed), a removed one stopped, one whose config or
+   * resolved values changed restarted. Cheap when nothing changed.
+   */
+  sync(servers: McpServersConfig | undefined): void;
+  /** For a run: syncs, starts what is not running (in parallel), and lends their tools. */
+  open(servers: McpServersConfig | undefined): Promise<McpLease>;
+  /** Each configured server, in config order, with its tools as offered. */
+  status(): McpServerStatus[];
+  /** Re-reads the workspace config and syncs: after the instance env or the workspace changed. */
+  reload(): Promise<void>;
+  /** Stops every server; the hub stays usable (a later `open` starts them again). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createMcpHub}. */
+export interface McpHubOptions extends McpTimings {
+  workspaceDir: string;
+  /** The machine env of the moment (`machineEnv.runEnv`): referenced values and stdio env. */
+  env: () => Record<string, string>;
+  log?: (line: string) => void;
+  /** Servers stop this long after the last run using them ended. Default 10 minutes. */
+  idleMs?: number;
+}
+
+type Entry =
+  | { connection: McpConnection }
+  /** A server that cannot be started as configured (a reference the env lacks). */
+  | { problem: McpServerStatus };
+
+/**
+ * Keeps the machine's MCP servers: started on demand by the runs that need them, kept while
+ * runs use them (and for `idleMs` after), restarted with backoff when they crash, reloaded on
+ * config and env changes, stopped with the daemon. A server that fails is reported and the
+ * others go on.
+ *
+ * @example
+ * const mcp = createMcpHub({ workspaceDir, env: machineEnv.runEnv });
+ * const lease = await mcp.open(config.mcpServers); // lease.tools: linear__search, …
+ * lease.release();
+ */
+export function createMcpHub(options: McpHubOptions): McpHub {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const idleMs = options.idleMs ?? 10 * 60_000;
+  let entries = new Map<string, Entry>();
+  let leases = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  function sync(servers: McpServersConfig | undefined) {
+    const env = options.env();
+    const next = new Map<string, Entry>();
+    for (const [name, config] of Object.entries(servers ?? {})) {
+      const old = entries.get(name);
+      const oldConnection = old && "connection" in old ? old.connection : null;
+      const spec = resolveMcpServer(name, config, { env, workspaceDir: options.workspaceDir });
+      if ("error" in spec) {
+        if (oldConnection) void oldConnection.stop();
+        next.set(name, { problem: problemStatus(name, config, spec.error) });
+        continue;
+      }
+      if (oldConnection?.spec.fingerprint === spec.fingerprint) {
+        next.set(name, { connection: oldConnection });
+        continue;
+      }
+      const connection = createMcpConnection({ ...options, spec, log });
+      next.set(name, { connection });
+      if (oldConnection) {
+        const running = oldConnection.status().state !== "stopped";
+        log(`mcp: ${name}: its config or env changed${running ? ", restarting" : ""}`);
+        void oldConnection.stop();
+        if (running) void connection.ensure();
+      }
+    }
+    for (const [name, entry] of entries) {
+      if (next.has(name) || !("connection" in entry)) continue;
+      log(`mcp: ${name}: removed from the config, stopping`);
+      void entry.connection.stop();
+    }
+    entries = next;
+  }
+
+  const connections = () =>
+    [...entries.values()].flatMap((e) => ("connection" in e ? [e.connection] : []));
+
+  return {
+    sync,
+    async open(servers) {
+      sync(servers);
+      leases++;
+      clearTimeout(idleTimer);
+      const current = [...entries.values()];
+      await Promise.all(current.map((e) => ("connection" in e ? e.connection.ensure() : null)));
+      const tools: AgentTool[] = [];
+      const seen: McpRunServers = [];
+      for (const entry of current) {
+        if ("problem" in entry) {
+          const { name, state, error } = entry.problem;
+          seen.push({ name, state, error, tools: [] });
+          continue;
+        }
+        const { connection } = entry;
+        const server = connection.spec.name;
+        const offered = offeredNames(server, connection.tools());
+        const current = () => {
+          const now = entries.get(server);
+          return now && "connection" in now ? now.connection : null;
+        };
+        tools.push(
+          ...offered.map(([name, tool]) => createMcpAgentTool(server, current, name, tool)),
+        );
+        const { name, state, error } = connection.status();
+        seen.push({ name, state, error, tools: offered.map(([offeredName]) => offeredName) });
+      }
+      let released = false;
+      return {
+        tools,
+        servers: seen,
+        release() {
+          if (released) return;
+          released = true;
+          leases--;
+          if (leases > 0) return;
+          clearTimeout(idleTimer);
+          idleTimer = setTimeout(() => {
+            if (leases > 0) return;
+            log("mcp: no session used the servers for a while, stopping them");
+            for (const connection of connections()) void connection.stop();
+          }, idleMs);
+          idleTimer.unref();
+        },
+      };
+    },
+    status() {
+      return [...entries.values()].map((entry) => {
+        if ("problem" in entry) return entry.problem;
+        const { connection } = entry;
+        const tools: McpToolInfo[] = offeredNames(connection.spec.name, connection.tools()).map(
+          ([name, tool]) => ({ name, tool: tool.name, description: tool.description ?? "" }),
+        );
+        return { ...connection.status(), tools };
+      });
+    },
+    async reload() {
+      try {
+        const { config } = await readWorkspaceConfig(options.workspaceDir);
+        sync(config.mcpServers);
+      } catch {
+        // Not bootstrapped or an invalid config: the servers stay as they are; the next run
+        // and GET /platform/config report the config's problem.
+      }
+    },
+    async close() {
+      clearTimeout(idleTimer);
+      await Promise.all(connections().map((c) => c.stop()));
+    },
+  };
+}
+
+function problemStatus(name: string, config: McpServerConfig, error: string): McpServerStatus {
+  return {
+    name,
+    transport: isMcpHttpServer(config) ? "http" : "stdio",
+    target: describeTarget(config),
+    state: "failed",
+    error,
+    restarts: 0,
+    retryAt: null,
+    tools: [],
+  };
+}

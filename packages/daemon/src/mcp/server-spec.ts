@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import {
+  envReferences,
+  isMcpHttpServer,
+  MCP_DEFAULT_TOOL_TIMEOUT_SECONDS,
+  type McpServerConfig,
+  substituteEnvReferences,
+} from "@iterate/contract";
+
+/** How to start or reach one server, with every `${NAME}` resolved. Held in memory only. */
+export type McpLaunch =
+  | {
+      kind: "stdio";
+      command: string;
+      args: string[];
+      /** The machine env plus the server's own `env`. */
+      env: Record<string, string>;
+      /** Absolute; inside the workspace (checked again, with symlinks resolved, at start). */
+      cwd: string;
+      workspaceDir: string;
+    }
+  | { kind: "http"; url: URL; headers: Record<string, string> };
+
+/** A configured server, ready to start. */
+export interface McpServerSpec {
+  name: string;
+  transport: "stdio" | "http";
+  /** The command line or URL as configured: references unresolved, safe to show. */
+  target: string;
+  launch: McpLaunch;
+  toolTimeoutMs: number;
+  /** Changes whenever what would run changes: the config, or a value it resolves to. */
+  fingerprint: string;
+  /** Removes resolved secrets from a text (errors, stderr) before it is shown or logged. */
+  scrub(text: string): string;
+}
+
+/** Options of {@link resolveMcpServer}. */
+export interface ResolveContext {
+  /** The machine env of the moment (`machineEnv.runEnv()`). */
+  env: Readonly<Record<string, string>>;
+  workspaceDir: string;
+}
+
+/**
+ * Resolves one `mcpServers` entry against the machine env. A reference to a name the env lacks,
+ * or an HTTP server that would be sent the machine token outside the platform, is an error in
+ * words (the server is reported failed; the others go on).
+ *
+ * @example
+ * const spec = resolveMcpServer("linear", { url: "https://mcp.linear.app/mcp", headers: { Authorization: "Bearer ${LINEAR_TOKEN}" } }, { env, workspaceDir });
+ * if ("error" in spec) report(spec.error); else start(spec.launch);
+ */
+export function resolveMcpServer(
+  name: string,
+  config: McpServerConfig,
+  context: ResolveContext,
+): McpServerSpec | { error: string } {
+  const { env } = context;
+  const missing = new Set<string>();
+  const secrets = new Map<string, string>();
+  const resolve = (value: string) => {
+    const result = substituteEnvReferences(value, (ref) => env[ref]);
+    for (const ref of result.missing) missing.add(ref);
+    for (const ref of envReferences(value)) {
+      const secret = env[ref];
+      if (secret !== undefined) secrets.set(secret, `\${${ref}}`);
+    }
+    return result.value;
+  };
+  // Whatever env an error could quote: the machine's own credential above all.
+  for (const ref of ["ITERATE_MACHINE_TOKEN", "OPENAI_API_KEY"]) {
+    const secret = env[ref];
+    if (secret) secrets.set(secret, `\${${ref}}`);
+  }
+  const toolTimeoutMs = (config.toolTimeoutSeconds ?? MCP_DEFAULT_TOOL_TIMEOUT_SECONDS) * 1000;
+
+  let launch: McpLaunch;
+  if (isMcpHttpServer(config)) {
+    const url = resolve(config.url);
+    const headers = Object.fromEntries(
+      Object.entries(config.headers ?? {}).map(([header, value]) => [header, resolve(value)]),
+    );
+    if (missing.size > 0) return { error: missingError(missing) };
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return { error: `url: ${config.url} is not a URL once its references are filled in` };
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      return { error: "url: must be an http:// or https:// URL" };
+    }
+    const token = env.ITERATE_MACHINE_TOKEN;
+    const platform = env.ITERATE_PLATFORM_URL ? new URL(env.ITERATE_PLATFORM_URL).origin : null;
+    const carriesToken = token && [url, ...Object.values(headers)].some((v) => v.includes(token));
+    if (carriesToken && parsed.origin !== platform) {
+      return {
+        error: `would send the machine token to ${parsed.origin}; it is only ever sent to the platform`,
+      };
+    }
+    launch = { kind: "http", url: parsed, headers };
+  } else {
+    const command = resolve(config.command);
+    const args = (config.args ?? []).map(resolve);
+    const own = Object.entries(config.env ?? {}).map(([key, value]) => [key, resolve(value)]);
+    if (missing.size > 0) return { error: missingError(missing) };
+    launch = {
+      kind: "stdio",
+      command,
+      args,
+      env: { ...env, ...Object.fromEntries(own) },
+      cwd: config.cwd ? join(context.workspaceDir, config.cwd) : context.workspaceDir,
+      workspaceDir: context.workspaceDir,
+    };
+  }
+  // Built last: every value resolved above is a secret to scrub.
+  const scrub = scrubber(secrets);
+  const fingerprint = createHash("sha256")
+    .update(JSON.stringify({ launch, toolTimeoutMs }))
+    .digest("base64url");
+  return {
+    name,
+    transport: launch.kind,
+    target: describeTarget(config),
+    launch,
+    toolTimeoutMs,
+    fingerprint,
+    scrub,
+  };
+}
+
+/** The command line or URL of a server as configured (references unresolved). */
+export function describeTarget(config: McpServerConfig): string {
+  return isMcpHttpServer(config) ? config.url : [config.command, ...(config.args ?? [])].join(" ");
+}
+
+function missingError(names: Set<string>): string {
+  const list = [...names].map((n) => `\${${n}}`).join(", ");
+  return `${list} ${names.size === 1 ? "is" : "are"} not set in the instance env (add ${names.size === 1 ? "it" : "them"} on the dashboard's Env vars page)`;
+}
+
+/** Replaces each secret (4+ characters; shorter ones would mangle ordinary words) by its reference. */
+function scrubber(secrets: Map<string, string>): (text: string) => string {
+  const pairs = [...secrets].filter(([secret]) => secret.length >= 4);
+  pairs.sort((a, b) => b[0].length - a[0].length);
+  return (text) => pairs.reduce((out, [secret, ref]) => out.split(secret).join(ref), text);
+}

@@ -1,0 +1,343 @@
+import { createHash } from "node:crypto";
+import { mkdir, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { McpServerStatus } from "@iterate/contract";
+import type { AgentTool } from "@mariozechner/pi-agent-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createMcpHub, type McpHub, type McpServersConfig } from "../../src/mcp/mcp-hub.ts";
+import { eventually } from "../agent/support/eventually.ts";
+import { tempDir } from "../platform/support/temp.ts";
+import { type FakeHttpMcp, startHttpMcp } from "./support/http-server.ts";
+
+const FIXTURE = fileURLToPath(new URL("./support/stdio-server.mjs", import.meta.url));
+const SECRET = "s3cret-token-from-the-instance-env";
+const MACHINE_TOKEN = "itk_machine_token_of_this_machine";
+
+let workspace: string;
+let env: Record<string, string>;
+let hub: McpHub;
+let logs: string[];
+
+beforeEach(async () => {
+  workspace = join(await tempDir("mcp-"), "workspace");
+  await mkdir(workspace);
+  env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    SECRET_TOKEN: SECRET,
+    ITERATE_MACHINE_TOKEN: MACHINE_TOKEN,
+    ITERATE_PLATFORM_URL: "http://127.0.0.1:1",
+  };
+  logs = [];
+  hub = createMcpHub({
+    workspaceDir: workspace,
+    env: () => env,
+    log: (line) => logs.push(line),
+    backoffMs: 50,
+    startTimeoutMs: 10_000,
+  });
+});
+afterEach(() => hub.close());
+
+const fixture = (extra: Record<string, unknown> = {}) => ({
+  command: "node",
+  args: [FIXTURE],
+  env: { API_TOKEN: "${SECRET_TOKEN}" },
+  ...extra,
+});
+
+/** Calls an offered tool as the agent loop would: its text, or the error the model reads. */
+async function call(tools: AgentTool[], name: string, args: Record<string, unknown> = {}) {
+  const tool = tools.find((t) => t.name === name);
+  if (!tool) throw new Error(`no tool ${name} in ${tools.map((t) => t.name).join(", ")}`);
+  try {
+    const result = await tool.execute("call-1", args as never);
+    return { ok: true, content: result.content };
+  } catch (error) {
+    return { ok: false, text: (error as Error).message };
+  }
+}
+
+const textOf = (r: Awaited<ReturnType<typeof call>>): string =>
+  r.ok ? (r.content ?? []).map((c) => ("text" in c ? c.text : "")).join("") : (r.text ?? "");
+
+const statusOf = (name: string): McpServerStatus => {
+  const found = hub.status().find((s) => s.name === name);
+  if (!found) throw new Error(`no server ${name}`);
+  return found;
+};
+
+describe("a stdio server", () => {
+  it("is started on demand, offers <server>__<tool> with its schema, and answers calls", async () => {
+    const config: McpServersConfig = { fx: fixture() };
+    hub.sync(config);
+    expect(statusOf("fx")).toMatchObject({ state: "stopped", transport: "stdio", tools: [] });
+
+    const lease = await hub.open(config);
+    expect(statusOf("fx").state).toBe("ready");
+    const echo = lease.tools.find((t) => t.name === "fx__echo");
+    expect(echo?.description).toBe("Echoes the text back.");
+    expect(echo?.parameters).toMatchObject({
+      type: "object",
+      properties: { text: { type: "string" } },
+    });
+    expect(lease.servers).toEqual([
+      expect.objectContaining({ name: "fx", state: "ready", error: null }),
+    ]);
+    expect(textOf(await call(lease.tools, "fx__echo", { text: "hi" }))).toBe("echo: hi");
+
+    // It runs in the workspace with the machine env.
+    const where = JSON.parse(textOf(await call(lease.tools, "fx__whereami")));
+    expect(where.cwd).toBe(workspace);
+    lease.release();
+  });
+
+  it("resolves ${NAME} from the machine env in memory; the status never shows the value", async () => {
+    const lease = await hub.open({ fx: fixture() });
+    const digest = createHash("sha256").update(SECRET).digest("hex");
+    expect(textOf(await call(lease.tools, "fx__token_digest"))).toBe(`digest ${digest}`);
+    expect(JSON.stringify(hub.status())).not.toContain(SECRET);
+    expect(statusOf("fx").target).toBe(`node ${FIXTURE}`);
+    lease.release();
+  });
+
+  it("returns images as image content, and isError results as the tool's failure", async () => {
+    const lease = await hub.open({ fx: fixture() });
+    const picture = await call(lease.tools, "fx__picture");
+    expect(picture.content).toEqual([
+      { type: "text", text: "a 1x1 pixel" },
+      { type: "image", data: expect.stringMatching(/^iVBOR/), mimeType: "image/png" },
+    ]);
+    expect(await call(lease.tools, "fx__fail")).toEqual({
+      ok: false,
+      text: "the fixture refused: no such record",
+    });
+    lease.release();
+  });
+
+  it("times a call out after toolTimeoutSeconds, in words", async () => {
+    const lease = await hub.open({ fx: fixture({ toolTimeoutSeconds: 1 }) });
+    expect(await call(lease.tools, "fx__slow", { ms: 1800 })).toEqual({
+      ok: false,
+      text: "The MCP tool slow of fx did not answer within 1 s.",
+    });
+    // The server is still fine for the next call.
+    expect(textOf(await call(lease.tools, "fx__echo", { text: "after" }))).toBe("echo: after");
+    lease.release();
+  });
+
+  it("is restarted with backoff after a crash, and the crash is reported with its stderr", async () => {
+    const lease = await hub.open({ fx: fixture() });
+    const before = JSON.parse(textOf(await call(lease.tools, "fx__whereami"))).pid;
+    const crashed = await call(lease.tools, "fx__crash");
+    expect(crashed.ok).toBe(false);
+    const failed = await eventually(() => statusOf("fx").error !== null && statusOf("fx"));
+    expect(failed.error).toMatch(/stopped unexpectedly: fixture: crashing on request/);
+
+    const back = await eventually(() => statusOf("fx").state === "ready" && statusOf("fx"));
+    expect(back.restarts).toBe(1);
+    // The lease's tools reach the new process.
+    const after = JSON.parse(textOf(await call(lease.tools, "fx__whereami"))).pid;
+    expect(after).not.toBe(before);
+    expect(processAlive(before)).toBe(false);
+    lease.release();
+  });
+
+  it("picks up a tool added later (notifications/tools/list_changed)", async () => {
+    const lease = await hub.open({ fx: fixture() });
+    expect(lease.tools.map((t) => t.name)).not.toContain("fx__late");
+    await call(lease.tools, "fx__add_tool");
+    await eventually(() => statusOf("fx").tools.some((t) => t.name === "fx__late"));
+    lease.release();
+    const next = await hub.open({ fx: fixture() });
+    expect(textOf(await call(next.tools, "fx__late"))).toBe("late tool");
+    next.release();
+  });
+
+  it("refuses a cwd that leads out of the workspace through a symlink", async () => {
+    await symlink("/tmp", join(workspace, "out"));
+    const lease = await hub.open({ fx: fixture({ cwd: "out" }) });
+    expect(lease.tools).toEqual([]);
+    expect(statusOf("fx")).toMatchObject({
+      state: "failed",
+      error: expect.stringMatching(/cwd leads out of the workspace/),
+    });
+    lease.release();
+  });
+
+  it("stops when the hub closes: no process is left", async () => {
+    const lease = await hub.open({ fx: fixture() });
+    const { pid } = JSON.parse(textOf(await call(lease.tools, "fx__whereami")));
+    lease.release();
+    await hub.close();
+    await eventually(() => !processAlive(pid));
+    expect(statusOf("fx").state).toBe("stopped");
+  });
+
+  it("stops after the idle time once no run holds it, and starts again for the next", async () => {
+    await hub.close();
+    hub = createMcpHub({ workspaceDir: workspace, env: () => env, log: () => {}, idleMs: 100 });
+    const lease = await hub.open({ fx: fixture() });
+    const { pid } = JSON.parse(textOf(await call(lease.tools, "fx__whereami")));
+    lease.release();
+    await eventually(() => statusOf("fx").state === "stopped" && !processAlive(pid));
+    const again = await hub.open({ fx: fixture() });
+    expect(statusOf("fx").state).toBe("ready");
+    again.release();
+  });
+});
+
+describe("failures stay with their server", () => {
+  it("a server that cannot start is reported with what it said; the others go on", async () => {
+    const lease = await hub.open({
+      broken: fixture({ env: { FIXTURE_FAIL_START: "1" } }),
+      missing: fixture({ env: { API_TOKEN: "${NOT_SET_ANYWHERE}" } }),
+      nocmd: { command: "definitely-not-a-command-xyz" },
+      fx: fixture(),
+    });
+    expect(lease.tools.map((t) => t.name)).toContain("fx__echo");
+    expect(lease.tools.every((t) => t.name.startsWith("fx__"))).toBe(true);
+    expect(statusOf("broken")).toMatchObject({
+      state: "failed",
+      error: expect.stringMatching(/fixture: FIXTURE_CONFIG is missing/),
+    });
+    expect(statusOf("missing")).toMatchObject({
+      state: "failed",
+      error:
+        "${NOT_SET_ANYWHERE} is not set in the instance env (add it on the dashboard's Env vars page)",
+    });
+    expect(statusOf("nocmd")).toMatchObject({
+      state: "failed",
+      error: expect.stringMatching(/could not start: .*ENOENT/),
+    });
+    expect(lease.servers.map((s) => [s.name, s.state])).toEqual([
+      ["broken", "failed"],
+      ["missing", "failed"],
+      ["nocmd", "failed"],
+      ["fx", "ready"],
+    ]);
+    lease.release();
+  });
+
+  it("an error or stderr line never carries a resolved secret", async () => {
+    // The server prints the token it was given to stderr before failing.
+    const lease = await hub.open({
+      leaky: {
+        command: "node",
+        args: ["-e", "process.stderr.write('bad token ' + process.env.API_TOKEN); process.exit(2)"],
+        env: { API_TOKEN: "${SECRET_TOKEN}" },
+      },
+    });
+    const status = statusOf("leaky");
+    expect(status.error).toContain("bad token ${SECRET_TOKEN}");
+    expect(JSON.stringify(hub.status())).not.toContain(SECRET);
+    expect(logs.join("\n")).not.toContain(SECRET);
+    lease.release();
+  });
+});
+
+describe("a Streamable HTTP server", () => {
+  let web: FakeHttpMcp;
+  beforeEach(async () => {
+    web = await startHttpMcp(SECRET);
+  });
+  afterEach(() => web.close());
+
+  it("is connected with its headers, ${NAME} resolved", async () => {
+    const lease = await hub.open({
+      web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
+    });
+    expect(textOf(await call(lease.tools, "web__lookup", { key: "k1" }))).toBe("value-of-k1");
+    expect(web.requests.some((r) => r.method === "tools/call")).toBe(true);
+    expect(statusOf("web")).toMatchObject({ transport: "http", target: web.url, state: "ready" });
+    lease.release();
+  });
+
+  it("a wrong token is a failed server in words, not a hang", async () => {
+    env.SECRET_TOKEN = "wrong";
+    const lease = await hub.open({
+      web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
+    });
+    expect(lease.tools).toEqual([]);
+    expect(statusOf("web")).toMatchObject({ state: "failed", error: expect.stringMatching(/401/) });
+    lease.release();
+  });
+
+  it("is never sent the machine token: a header resolving to it outside the platform is refused", async () => {
+    const lease = await hub.open({
+      web: { url: web.url, headers: { Authorization: "Bearer ${ITERATE_MACHINE_TOKEN}" } },
+    });
+    expect(statusOf("web")).toMatchObject({
+      state: "failed",
+      error: `would send the machine token to ${new URL(web.url).origin}; it is only ever sent to the platform`,
+    });
+    expect(web.requests).toEqual([]);
+    lease.release();
+  });
+
+  it("reconnects after the server went away and came back", async () => {
+    const lease = await hub.open({
+      web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
+    });
+    const port = new URL(web.url).port;
+    await web.close();
+    expect((await call(lease.tools, "web__lookup", { key: "k" })).ok).toBe(false);
+    expect(statusOf("web").state).toBe("failed");
+    web = await startHttpMcp(SECRET, Number(port));
+    await eventually(() => statusOf("web").state === "ready", { timeoutMs: 10_000 });
+    expect(textOf(await call(lease.tools, "web__lookup", { key: "k2" }))).toBe("value-of-k2");
+    lease.release();
+  });
+});
+
+describe("reloads", () => {
+  it("adds, restarts and removes servers as the config changes", async () => {
+    const first = await hub.open({ fx: fixture() });
+    const pid = JSON.parse(textOf(await call(first.tools, "fx__whereami"))).pid;
+    first.release();
+
+    // Unchanged: the same process.
+    const same = await hub.open({ fx: fixture() });
+    expect(JSON.parse(textOf(await call(same.tools, "fx__whereami"))).pid).toBe(pid);
+    same.release();
+
+    // Changed args and a new server: the changed one restarts (it was running), the new one starts.
+    const next = await hub.open({
+      fx: fixture({ env: { API_TOKEN: "${SECRET_TOKEN}", MARKER: "v2" } }),
+      fx2: fixture(),
+    });
+    const where = JSON.parse(textOf(await call(next.tools, "fx__whereami")));
+    expect(where).toMatchObject({ marker: "v2" });
+    expect(where.pid).not.toBe(pid);
+    await eventually(() => !processAlive(pid));
+    expect(next.tools.some((t) => t.name === "fx2__echo")).toBe(true);
+    next.release();
+
+    hub.sync({ fx2: fixture() });
+    expect(hub.status().map((s) => s.name)).toEqual(["fx2"]);
+    await eventually(() => !processAlive(where.pid));
+  });
+
+  it("restarts a running server when a value it references changes", async () => {
+    const lease = await hub.open({ fx: fixture() });
+    const { pid } = JSON.parse(textOf(await call(lease.tools, "fx__whereami")));
+    env = { ...env, SECRET_TOKEN: "rotated-token-value" };
+    hub.sync({ fx: fixture() });
+    await eventually(() => statusOf("fx").state === "ready");
+    await eventually(() => !processAlive(pid));
+    lease.release();
+    const next = await hub.open({ fx: fixture() });
+    const digest = createHash("sha256").update("rotated-token-value").digest("hex");
+    expect(textOf(await call(next.tools, "fx__token_digest"))).toBe(`digest ${digest}`);
+    next.release();
+  });
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

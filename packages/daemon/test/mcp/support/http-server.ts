@@ -1,0 +1,72 @@
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { z } from "zod";
+
+/** One request as the HTTP MCP fixture received it. */
+export interface RecordedMcpRequest {
+  authorization: string | undefined;
+  /** The JSON-RPC method (`initialize`, `tools/call`, …), when the body had one. */
+  method: string | undefined;
+}
+
+/** A real Streamable HTTP MCP server on 127.0.0.1 that wants `Authorization: Bearer <token>`. */
+export interface FakeHttpMcp {
+  /** `http://127.0.0.1:<port>/mcp` */
+  url: string;
+  requests: RecordedMcpRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the fixture (on `port`, default any free one): stateless Streamable HTTP (a server and transport per request, as the
+ * SDK's stateless example does), one tool `lookup {key}` → `value-of-<key>`. A request without
+ * the right bearer token gets 401 before MCP sees it.
+ *
+ * @example const web = await startHttpMcp("s3cret"); // config: { url: web.url, headers: { Authorization: "Bearer ${WEB_TOKEN}" } }
+ */
+export async function startHttpMcp(token: string, port = 0): Promise<FakeHttpMcp> {
+  const requests: RecordedMcpRequest[] = [];
+  const http = createServer(async (req, res) => {
+    const body = await readJson(req);
+    requests.push({
+      authorization: req.headers.authorization,
+      method: (body as { method?: string } | undefined)?.method,
+    });
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(401, { "content-type": "application/json" }).end('{"error":"unauthorized"}');
+      return;
+    }
+    const server = new McpServer({ name: "web-fixture", version: "1.0.0" });
+    server.registerTool(
+      "lookup",
+      { description: "Looks a key up.", inputSchema: { key: z.string() } },
+      async ({ key }) => ({ content: [{ type: "text", text: `value-of-${key}` }] }),
+    );
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  });
+  await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? JSON.parse(text) : undefined;
+}
