@@ -51,6 +51,7 @@ describe("GET /platform/config", () => {
         { path: ".iterate/rules/b-style.md", content: "style\n" },
         { path: "docs/extra.md", content: "extra\n" },
       ],
+      mcpServers: [],
     });
   });
 

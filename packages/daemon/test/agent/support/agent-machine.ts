@@ -46,7 +46,14 @@ export const FAKE_LLM_KEY = "sk-instance-key-for-the-fake-llm";
  * await m.deliver(m.slack.say({ channel: "C1", user: "U1", text: "<@UBOT000001> hi" }), "app_mention");
  */
 export async function startAgentMachine(
-  options: { llm?: FakeOpenAI; slack?: FakeSlack; env?: Record<string, string> } = {},
+  options: {
+    llm?: FakeOpenAI;
+    slack?: FakeSlack;
+    /** The daemon's process env, over `machineEnv()`. */
+    env?: Record<string, string>;
+    /** More instance env vars, pushed with the fakes' URLs. */
+    instanceEnv?: Record<string, string>;
+  } = {},
 ): Promise<AgentMachine> {
   const llm = options.llm ?? (await startFakeOpenAI());
   const slack = options.slack ?? (await startFakeSlack());
@@ -72,6 +79,7 @@ export async function startAgentMachine(
         OPENAI_BASE_URL: llm.baseUrl,
         OPENAI_API_KEY: FAKE_LLM_KEY,
         SLACK_API_URL: slack.apiUrl,
+        ...options.instanceEnv,
       },
     }),
     "env",
