@@ -40,6 +40,8 @@ export async function signUp(platform: RunningPlatform, label: string) {
     instanceId: instance.id,
     email,
     api,
+    /** A dashboard page (or any path) fetched with the session cookie. */
+    page: (p: string) => fetch(new URL(p, base), { headers: { cookie }, redirect: "manual" }),
     machines,
     /** The current machine once it is `ready` (fails fast if it fails). */
     ready: (notId?: string) =>

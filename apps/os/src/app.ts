@@ -40,6 +40,7 @@ import { envVarPages } from "./routes/pages/env-var-pages.tsx";
 import { instancePages } from "./routes/pages/instance-pages.tsx";
 import { machinePages } from "./routes/pages/machine-pages.tsx";
 import { slackPages } from "./routes/pages/slack-pages.tsx";
+import { toolPages } from "./routes/pages/tool-pages.tsx";
 import { usagePages } from "./routes/pages/usage-pages.tsx";
 import { slackInstallRoutes } from "./routes/slack-install.ts";
 import { usageRoutes } from "./routes/usage.ts";
@@ -84,6 +85,7 @@ function createDashboard() {
   pages.route("/instances/:instanceId/env-vars", envVarPages);
   pages.route("/instances/:instanceId/machines", machinePages);
   pages.route("/instances/:instanceId/slack", slackPages);
+  pages.route("/instances/:instanceId/tools", toolPages);
   pages.route("/instances/:instanceId/usage", usagePages);
   return pages;
 }

@@ -5,13 +5,11 @@
  * else it answers or a machine that cannot be reached is `upstream_error` (502); no ready
  * machine is fetchForInstance's `MachineNotReadyError` (503 `machine_not_ready`).
  */
-import { AppError, type SessionSummary, sessionSummarySchema } from "@iterate/contract";
+import { type SessionSummary, sessionSummarySchema } from "@iterate/contract";
 import { z } from "zod";
 import type { Bindings } from "../app-env.ts";
 import { fetchForInstance, type MachineFetch } from "../machines/fetch-for-instance.ts";
-
-/** How long a call to `/agents-api` may take (they answer at once; a run goes on after). */
-const CALL_TIMEOUT_MS = 15_000;
+import { callMachine, type MachineCall } from "../machines/machine-json.ts";
 
 const listSchema = z.object({ sessions: z.array(sessionSummarySchema) });
 const sessionSchema = z.object({ session: sessionSummarySchema });
@@ -47,45 +45,8 @@ export function agentsClient(env: Bindings, instanceId: string): AgentsClient {
 
 /** The same over any machine fetch (tests and the proxy use the instance's). */
 export function createAgentsClient(machine: MachineFetch): AgentsClient {
-  async function call<T extends z.ZodType>(
-    schema: T,
-    url: string,
-    init: { method?: string; json?: unknown } = {},
-  ): Promise<z.output<T>> {
-    let res: Response;
-    try {
-      res = await machine(url, {
-        method: init.method ?? "GET",
-        headers: {
-          accept: "application/json",
-          ...(init.json === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: init.json === undefined ? undefined : JSON.stringify(init.json),
-        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
-      });
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw new AppError("upstream_error", "The machine could not be reached.", 502);
-    }
-    if (res.status === 404) {
-      await res.body?.cancel();
-      throw new AppError("not_found", "No such session.");
-    }
-    const body = await res.json().catch(() => null);
-    if (!res.ok) {
-      const message = (body as { error?: { message?: unknown } } | null)?.error?.message;
-      throw new AppError(
-        "upstream_error",
-        `The machine answered ${res.status}${typeof message === "string" ? `: ${message}` : "."}`,
-        502,
-      );
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      throw new AppError("upstream_error", "The machine's answer was not understood.", 502);
-    }
-    return parsed.data;
-  }
+  const call = <T extends z.ZodType>(schema: T, url: string, init: MachineCall = {}) =>
+    callMachine(machine, schema, url, { notFound: "No such session.", ...init });
 
   return {
     async listSessions() {

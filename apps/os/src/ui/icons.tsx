@@ -66,6 +66,13 @@ export const GaugeIcon = () => (
   </Svg>
 );
 
+/** A wrench: MCP tools. */
+export const WrenchIcon = () => (
+  <Svg>
+    <path d="M14.7 6.3a4 4 0 0 0-5.4 5.4L3 18l3 3 6.3-6.3a4 4 0 0 0 5.4-5.4l-2.5 2.5-2.4-.6-.6-2.4z" />
+  </Svg>
+);
+
 /** A hash: Slack channels. */
 export const HashIcon = () => (
   <Svg>

@@ -16,6 +16,7 @@ import {
   KeyIcon,
   ServerIcon,
   SettingsIcon,
+  WrenchIcon,
 } from "./icons.tsx";
 
 /** The full HTML document around a page. */
@@ -79,6 +80,7 @@ export function AuthLayout(props: {
 export type InstanceSection =
   | "machines"
   | "agents"
+  | "tools"
   | "access-tokens"
   | "env-vars"
   | "slack"
@@ -88,6 +90,7 @@ export type InstanceSection =
 const SECTIONS: { id: InstanceSection; label: string; icon: () => Child }[] = [
   { id: "machines", label: "Machines", icon: ServerIcon },
   { id: "agents", label: "Agents", icon: BotIcon },
+  { id: "tools", label: "Tools", icon: WrenchIcon },
   { id: "access-tokens", label: "Access tokens", icon: KeyIcon },
   { id: "env-vars", label: "Env vars", icon: BracesIcon },
   { id: "slack", label: "Slack", icon: HashIcon },

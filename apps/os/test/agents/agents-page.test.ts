@@ -27,7 +27,7 @@ describe("the Agents page", () => {
     const html = await ready.browser.page(`${ready.base}/agents`);
     const nav = html.slice(html.indexOf('aria-label="Instance"'));
     const labels = [...nav.matchAll(/<\/svg>([^<]+)<\/a>/g)].map((m) => m[1]);
-    expect(labels.slice(0, 3)).toEqual(["Machines", "Agents", "Access tokens"]);
+    expect(labels.slice(0, 3)).toEqual(["Machines", "Agents", "Tools"]);
     expect(nav).toMatch(/href="[^"]+\/agents" aria-current="page"/);
   });
 

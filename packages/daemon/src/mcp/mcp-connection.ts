@@ -112,8 +112,8 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
   }
 
   async function connect(): Promise<void> {
+    // `error` stays: the latest failure is still worth reading once the server is back.
     state = "starting";
-    error = null;
     const stderr = spec.launch.kind === "stdio" ? stderrTail() : null;
     let next: Client | null = null;
     try {
