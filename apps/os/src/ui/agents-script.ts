@@ -124,6 +124,14 @@ export const AGENTS_JS = /* js */ `
       case "history_restored":
         add(el("div", "agent-run", item.messages + " earlier messages restored from Slack"));
         return;
+      case "mcp_servers":
+        for (const s of item.servers || []) {
+          const node = el("div", "agent-run" + (s.state === "ready" ? "" : " failed"),
+            "MCP " + s.name + ": " + (s.state === "ready" ? s.tools.length + " tools" : "unavailable — " + (s.error || s.state)));
+          node.dataset.mcpServer = s.name;
+          add(node);
+        }
+        return;
       case "run_finished": {
         setStatus(item.outcome);
         note.textContent = "";

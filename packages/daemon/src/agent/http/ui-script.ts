@@ -70,6 +70,12 @@ export const UI_SCRIPT = `
       case "history_restored":
         add(el("div", "meta", item.messages + " earlier messages restored from Slack"));
         return;
+      case "mcp_servers":
+        for (const s of item.servers) {
+          add(el("div", s.state === "ready" ? "meta" : "error", "MCP " + s.name + ": " +
+            (s.state === "ready" ? s.tools.length + " tools" : "unavailable — " + (s.error || s.state))));
+        }
+        return;
       case "run_finished":
         add(el("div", "run " + item.outcome, item.outcome + (item.error ? ": " + item.error.message : "") +
           " · " + item.toolCalls + " tool calls · " + (item.durationMs / 1000).toFixed(1) + " s"));
