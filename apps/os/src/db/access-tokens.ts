@@ -91,6 +91,35 @@ export async function revokeAccessToken(
 }
 
 /**
+ * Whether a stored token row accepts the presented secret at `now`: not revoked, not expired, and
+ * the secret's hash matches (compared in constant time). Shared by every way a token is looked up.
+ */
+export async function tokenAccepts(
+  row: Pick<AccessTokenRow, "revokedAt" | "expiresAt" | "secretHash">,
+  secret: string,
+  now: Date,
+): Promise<boolean> {
+  if (row.revokedAt) return false;
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return false;
+  return verifySecret(secret, row.secretHash);
+}
+
+/**
+ * Records a token's use, at most once per {@link LAST_USED_RESOLUTION_MS}; resolves without a
+ * write (null) when the recorded use is recent enough. Callers may run it after answering.
+ */
+export function touchLastUsed(
+  db: Db,
+  row: Pick<AccessTokenRow, "id" | "lastUsedAt">,
+  now: Date,
+): Promise<unknown> | null {
+  if (row.lastUsedAt && now.getTime() - row.lastUsedAt.getTime() <= LAST_USED_RESOLUTION_MS) {
+    return null;
+  }
+  return db.update(accessTokens).set({ lastUsedAt: now }).where(eq(accessTokens.id, row.id));
+}
+
+/**
  * The live token row a presented token string belongs to, or null (unknown, malformed, wrong
  * secret, revoked or expired). Records the use.
  * @example const row = await authenticateAccessToken(db, bearer); if (row?.kind !== "user") …
@@ -108,11 +137,10 @@ export async function authenticateAccessToken(
     .where(eq(accessTokens.id, parsed.tokenId))
     .limit(1);
   // Looked up by id (not secret); the secret itself is compared in constant time.
-  if (!row || row.revokedAt) return null;
-  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
-  if (!(await verifySecret(parsed.secret, row.secretHash))) return null;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.update(accessTokens).set({ lastUsedAt: now }).where(eq(accessTokens.id, row.id));
+  if (!row || !(await tokenAccepts(row, parsed.secret, now))) return null;
+  const touched = touchLastUsed(db, row, now);
+  if (touched) {
+    await touched;
     row.lastUsedAt = now;
   }
   return row;

@@ -5,7 +5,7 @@
  */
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { accessTokens, instances, llmUsage } from "./schema.ts";
+import { llmUsage } from "./schema.ts";
 
 /** Token counts of one LLM call (or of a sum of them). */
 export type TokenUsage = { inputTokens: number; outputTokens: number; totalTokens: number };
@@ -54,34 +54,8 @@ export async function recordLlmUsage(
     });
 }
 
-/** What the budget check needs: the instance, its own cap setting, its tokens so far today. */
+/** What the budget check needs: the instance, its own cap setting, its tokens so far today (read by db/machine-tokens.ts). */
 export type BudgetState = { instanceId: string; instanceCap: number | null; used: number };
-
-/**
- * The budget state of the instance an access token belongs to, on `day` (all its machines), in
- * one round trip. Keyed by the token id so the proxy can ask while the token is still being
- * authenticated; callers use the answer only once it is, and only for that token's instance.
- * Null for an unknown token id.
- * @example const state = await budgetStateForToken(db, parsed.tokenId, utcDay(now));
- */
-export async function budgetStateForToken(
-  db: Db,
-  tokenId: string,
-  day: string,
-): Promise<BudgetState | null> {
-  const [row] = await db
-    .select({
-      instanceId: instances.id,
-      instanceCap: instances.dailyTokenCap,
-      used: sql<number>`(select coalesce(sum(${llmUsage.totalTokens}), 0) from ${llmUsage}
-        where ${llmUsage.instanceId} = ${instances.id} and ${llmUsage.day} = ${day})`,
-    })
-    .from(accessTokens)
-    .innerJoin(instances, eq(instances.id, accessTokens.instanceId))
-    .where(eq(accessTokens.id, tokenId))
-    .limit(1);
-  return row ? { ...row, used: Number(row.used) } : null;
-}
 
 /**
  * The instance's usage per day since `fromDay` (inclusive), newest first; days without any

@@ -14,16 +14,11 @@
  * began (llm-usage-meter.ts, db/llm-usage.ts). The cap is checked before each request, so
  * requests already in flight when it is reached may end a little above it.
  */
-import { AppError, bearerToken, parseAccessToken } from "@iterate/contract";
+import { AppError } from "@iterate/contract";
 import { Hono } from "hono";
 import type { Bindings } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
-import {
-  type BudgetState,
-  budgetStateForToken,
-  recordLlmUsage,
-  type TokenUsage,
-} from "../db/llm-usage.ts";
+import { recordLlmUsage, type TokenUsage } from "../db/llm-usage.ts";
 import { readRawBody } from "../http/raw-body.ts";
 import { type MachineAuthVariables, machineAuth } from "../middleware/machine-auth.ts";
 import { budgetExceeded, effectiveDailyTokenCap, utcDay } from "./llm-budget.ts";
@@ -44,12 +39,10 @@ export interface LlmProxyOptions {
   now?: () => Date;
 }
 
-/** Context variables of the proxy: machineAuth's, and the budget asked for beside it. */
+/** Context variables of the proxy: machineAuth's, and when the request began. */
 type LlmProxyVariables = MachineAuthVariables & {
   /** When the request began: picks the UTC day it counts against. */
   requestedAt: Date;
-  /** The presented token's budget state, asked for while the token is being authenticated. */
-  budgetAsked: Promise<BudgetState | null>;
 };
 
 type LlmProxyEnv = { Bindings: Bindings; Variables: LlmProxyVariables };
@@ -77,122 +70,111 @@ export function llmProxyRoutes(options: LlmProxyOptions = {}) {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const now = options.now ?? (() => new Date());
 
-  return new Hono<LlmProxyEnv>()
-    .use("*", async function askBudget(c, next) {
-      // One D1 round trip saved on every call: the budget query runs beside machineAuth's instead
-      // of after it. Its answer is read only once the token has been authenticated.
-      const requestedAt = now();
-      const tokenId = parseAccessToken(bearerToken(c.req.header("authorization")) ?? "")?.tokenId;
-      c.set("requestedAt", requestedAt);
-      c.set(
-        "budgetAsked",
-        tokenId
-          ? budgetStateForToken(createDb(c.env.DB), tokenId, utcDay(requestedAt)).catch(() => null)
-          : Promise.resolve(null),
-      );
-      await next();
-    })
-    .use("*", machineAuth())
-    .all("/:path{.+}", async (c) => {
-      const path = c.req.param("path");
-      const method = Object.hasOwn(LLM_PROXY_ROUTES, path) ? LLM_PROXY_ROUTES[path] : undefined;
-      if (!method) {
-        throw new AppError(
-          "not_found",
-          `The LLM proxy forwards only ${Object.keys(LLM_PROXY_ROUTES).join(", ")}.`,
-        );
-      }
-      if (c.req.method !== method) {
-        c.header("allow", method);
-        throw new AppError("method_not_allowed", `${path} takes ${method}.`);
-      }
-      const apiKey = c.env.OPENAI_API_KEY;
-      if (!apiKey) {
-        throw new AppError(
-          "llm_not_configured",
-          "The platform has no LLM provider key (OPENAI_API_KEY); ask its operator to set one.",
-        );
-      }
-
-      const machine = c.var.machine;
-      const db = createDb(c.env.DB);
-      const started = c.var.requestedAt;
-      const day = utcDay(started);
-      const asked = await c.var.budgetAsked;
-      const budget =
-        asked?.instanceId === machine.instanceId
-          ? asked
-          : await budgetStateForToken(db, c.var.machineTokenId, day);
-      const { cap } = effectiveDailyTokenCap(budget?.instanceCap, c.env.LLM_DAILY_TOKEN_CAP);
-      const used = budget?.used ?? 0;
-      if (used >= cap) {
-        const { error, retryAfterSeconds } = budgetExceeded({ cap, used, now: started });
-        c.header("retry-after", String(retryAfterSeconds));
-        throw error;
-      }
-
-      const body = await readBody(c.req.raw);
-      let upstream: Response;
-      try {
-        upstream = await doFetch(
-          ...upstreamRequest({
-            upstreamUrl: c.env.LLM_UPSTREAM_URL,
-            apiKey,
-            path,
-            method,
-            caller: c.req.raw.headers,
-            body: body && withUsageReporting(path, body),
-          }),
-        );
-      } catch {
-        throw new AppError("upstream_error", "The LLM provider could not be reached.");
-      }
-
-      const record = (usage: TokenUsage | null) =>
-        recordLlmUsage(db, {
-          instanceId: machine.instanceId,
-          machineId: machine.id,
-          day,
-          usage,
-        }).catch((error: unknown) => {
-          console.error(
-            "llm usage not recorded",
-            machine.id,
-            error instanceof Error ? error.name : "",
+  return (
+    new Hono<LlmProxyEnv>()
+      .use("*", async function requestClock(c, next) {
+        c.set("requestedAt", now());
+        await next();
+      })
+      // The budget state is read by machineAuth's one query: no D1 round trip of its own.
+      .use("*", machineAuth({ budgetDay: (c) => utcDay(c.get("requestedAt")) }))
+      .all("/:path{.+}", async (c) => {
+        const path = c.req.param("path");
+        const method = Object.hasOwn(LLM_PROXY_ROUTES, path) ? LLM_PROXY_ROUTES[path] : undefined;
+        if (!method) {
+          throw new AppError(
+            "not_found",
+            `The LLM proxy forwards only ${Object.keys(LLM_PROXY_ROUTES).join(", ")}.`,
           );
-        });
+        }
+        if (c.req.method !== method) {
+          c.header("allow", method);
+          throw new AppError("method_not_allowed", `${path} takes ${method}.`);
+        }
+        const apiKey = c.env.OPENAI_API_KEY;
+        if (!apiKey) {
+          throw new AppError(
+            "llm_not_configured",
+            "The platform has no LLM provider key (OPENAI_API_KEY); ask its operator to set one.",
+          );
+        }
 
-      if (upstream.status >= 300 && upstream.status < 400) {
-        await upstream.body?.cancel();
-        throw new AppError("upstream_error", "The LLM provider answered with a redirect.");
-      }
-      if (upstream.status === 401 || upstream.status === 403) {
-        // The provider refused the *platform's* key. Its answer may quote part of that key, and a
-        // 401 would tell the machine its own token is wrong: neither is passed on.
-        await upstream.body?.cancel();
-        c.executionCtx.waitUntil(record(null));
-        throw new AppError(
-          "upstream_error",
-          "The LLM provider refused the platform's API key; ask the platform's operator to check OPENAI_API_KEY.",
-        );
-      }
+        const machine = c.var.machine;
+        const db = createDb(c.env.DB);
+        const started = c.var.requestedAt;
+        const day = utcDay(started);
+        const budget = c.var.machineBudget;
+        const { cap } = effectiveDailyTokenCap(budget?.instanceCap, c.env.LLM_DAILY_TOKEN_CAP);
+        const used = budget?.used ?? 0;
+        if (used >= cap) {
+          const { error, retryAfterSeconds } = budgetExceeded({ cap, used, now: started });
+          c.header("retry-after", String(retryAfterSeconds));
+          throw error;
+        }
 
-      const headers = proxyResponseHeaders(upstream.headers);
-      if (NULL_BODY_STATUSES.has(upstream.status)) {
-        await upstream.body?.cancel();
-        c.executionCtx.waitUntil(record(null));
-        return new Response(null, { status: upstream.status, headers });
-      }
-      const format = upstream.ok ? meterFormat(upstream.headers.get("content-type")) : null;
-      if (!upstream.body || !format) {
-        c.executionCtx.waitUntil(record(null));
-        return new Response(upstream.body, { status: upstream.status, headers });
-      }
-      // The caller gets one branch as it arrives; the meter reads the other after the response
-      // has started. Should the caller go away, the meter still reads to the end: the provider
-      // counts those tokens too.
-      const [toClient, toMeter] = upstream.body.tee();
-      c.executionCtx.waitUntil(meterUsage(toMeter, format).then(record));
-      return new Response(toClient, { status: upstream.status, headers });
-    });
+        const body = await readBody(c.req.raw);
+        let upstream: Response;
+        try {
+          upstream = await doFetch(
+            ...upstreamRequest({
+              upstreamUrl: c.env.LLM_UPSTREAM_URL,
+              apiKey,
+              path,
+              method,
+              caller: c.req.raw.headers,
+              body: body && withUsageReporting(path, body),
+            }),
+          );
+        } catch {
+          throw new AppError("upstream_error", "The LLM provider could not be reached.");
+        }
+
+        const record = (usage: TokenUsage | null) =>
+          recordLlmUsage(db, {
+            instanceId: machine.instanceId,
+            machineId: machine.id,
+            day,
+            usage,
+          }).catch((error: unknown) => {
+            console.error(
+              "llm usage not recorded",
+              machine.id,
+              error instanceof Error ? error.name : "",
+            );
+          });
+
+        if (upstream.status >= 300 && upstream.status < 400) {
+          await upstream.body?.cancel();
+          throw new AppError("upstream_error", "The LLM provider answered with a redirect.");
+        }
+        if (upstream.status === 401 || upstream.status === 403) {
+          // The provider refused the *platform's* key. Its answer may quote part of that key, and a
+          // 401 would tell the machine its own token is wrong: neither is passed on.
+          await upstream.body?.cancel();
+          c.executionCtx.waitUntil(record(null));
+          throw new AppError(
+            "upstream_error",
+            "The LLM provider refused the platform's API key; ask the platform's operator to check OPENAI_API_KEY.",
+          );
+        }
+
+        const headers = proxyResponseHeaders(upstream.headers);
+        if (NULL_BODY_STATUSES.has(upstream.status)) {
+          await upstream.body?.cancel();
+          c.executionCtx.waitUntil(record(null));
+          return new Response(null, { status: upstream.status, headers });
+        }
+        const format = upstream.ok ? meterFormat(upstream.headers.get("content-type")) : null;
+        if (!upstream.body || !format) {
+          c.executionCtx.waitUntil(record(null));
+          return new Response(upstream.body, { status: upstream.status, headers });
+        }
+        // The caller gets one branch as it arrives; the meter reads the other after the response
+        // has started. Should the caller go away, the meter still reads to the end: the provider
+        // counts those tokens too.
+        const [toClient, toMeter] = upstream.body.tee();
+        c.executionCtx.waitUntil(meterUsage(toMeter, format).then(record));
+        return new Response(toClient, { status: upstream.status, headers });
+      })
+  );
 }

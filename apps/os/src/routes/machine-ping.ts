@@ -10,40 +10,29 @@
  * - a different secret once one is stored: 409, recorded for the Machines page — only something
  *   else holding the token would send one.
  */
-import { AppError, bearerToken, pingRequestSchema, timingSafeEqual, utf8 } from "@iterate/contract";
+import { AppError, pingRequestSchema, timingSafeEqual, utf8 } from "@iterate/contract";
 import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { authenticateAccessToken } from "../db/access-tokens.ts";
 import { createDb } from "../db/client.ts";
-import { findMachine, isLive, updateLiveMachine } from "../db/machines.ts";
+import { findMachine, updateLiveMachine } from "../db/machines.ts";
 import { machines } from "../db/schema.ts";
 import { readJson } from "../http/read-input.ts";
 import { keyringFromEnv } from "../keyring.ts";
 import { daemonSecretAad } from "../machines/fetch-for-instance.ts";
 import { DAEMON_PING_EVENT } from "../machines/machine-workflow.ts";
+import { MACHINE_UNAUTHORIZED, machineAuth } from "../middleware/machine-auth.ts";
 
-const UNAUTHORIZED = "The machine token is invalid, revoked, or not this machine's.";
-
-/** Mounted at `/api/machine`. */
-export const machinePingRoutes = new Hono<AppEnv>().post("/ping", async (c) => {
+/**
+ * Mounted at `/api/machine`. `machineAuth()` has already refused anything but a live machine's
+ * live token (401), in one query; what is left is that the token is the machine's the body names.
+ */
+export const machinePingRoutes = new Hono<AppEnv>().post("/ping", machineAuth(), async (c) => {
   const db = createDb(c.env.DB);
-  const token = bearerToken(c.req.header("authorization"));
-  const tokenRow = token ? await authenticateAccessToken(db, token) : null;
-  if (tokenRow?.kind !== "machine" || !tokenRow.machineId) {
-    throw new AppError("unauthorized", UNAUTHORIZED);
-  }
   const ping = await readJson(c, pingRequestSchema, 4096);
-  const machine = await findMachine(db, ping.machineId);
+  const machine = c.var.machine;
   // One answer for "not yours", "gone" and "no such machine": the token learns nothing.
-  if (
-    tokenRow.machineId !== ping.machineId ||
-    !machine ||
-    machine.instanceId !== tokenRow.instanceId ||
-    !isLive(machine)
-  ) {
-    throw new AppError("unauthorized", UNAUTHORIZED);
-  }
+  if (ping.machineId !== machine.id) throw new AppError("unauthorized", MACHINE_UNAUTHORIZED);
 
   const keyring = await keyringFromEnv(c.env);
   const now = new Date();
@@ -61,7 +50,9 @@ export const machinePingRoutes = new Hono<AppEnv>().post("/ping", async (c) => {
     .returning({ id: machines.id });
 
   if (!stored) {
-    const current = (await findMachine(db, machine.id))?.daemonSecretEncrypted;
+    // Stored before our read, or by a ping racing ours since (then our row has none yet).
+    const current =
+      machine.daemonSecretEncrypted ?? (await findMachine(db, machine.id))?.daemonSecretEncrypted;
     const known = current ? await keyring.decrypt(current, daemonSecretAad(machine.id)) : "";
     if (!timingSafeEqual(utf8(known), utf8(ping.secret))) {
       await updateLiveMachine(db, machine.id, { pingConflictAt: now });
