@@ -26,6 +26,7 @@ h1 { font-size: 22px; font-weight: 650; }
 h2 { font-size: 15px; font-weight: 620; }
 p { margin: 0; }
 code, .mono { font-family: var(--mono); font-size: 12.5px; }
+.empty + .card-body { padding-top: 0; }
 .config-example { font-family: var(--mono); font-size: 12.5px; background: var(--bg); border: 1px solid var(--border); border-radius: 8px; padding: 12px 14px; overflow-x: auto; }
 .muted { color: var(--muted); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
