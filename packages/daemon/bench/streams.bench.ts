@@ -12,9 +12,7 @@
  *
  * for ours signed (every request signed as the platform signs it and verified
  * by the daemon's `platformAuth`, body read once by it and handed on; file
- * store, fsync on), ours signed behind `support/lean-platform-auth.ts` (a
- * proposal: the same checks with a cheaper body path, to show what that costs),
- * ours unsigned (same store, no auth), reference (memory) and reference
+ * store, fsync on), ours unsigned (same store, no auth), reference (memory) and reference
  * (file), with ratios against the reference. Tokens are signed before the
  * clock starts: signing is the platform's cost.
  *
@@ -54,7 +52,6 @@ const SSE = {
 
 const TARGETS = [
   { id: "ours-signed", label: "ours signed (file, fsync)" },
-  { id: "ours-signed-lean", label: "ours signed, proposed auth body path" },
   { id: "ours-unsigned", label: "ours unsigned (file, fsync)" },
   { id: "ref-memory", label: "reference (memory)" },
   { id: "ref-file", label: "reference (file)" },
@@ -77,7 +74,6 @@ const SERVE = fileURLToPath(new URL("./support/serve-target.ts", import.meta.url
 const key = { secret: generateDaemonSecret(), machineId: "mch_bench" };
 const signers: Record<TargetId, Signer> = {
   "ours-signed": platformSigner(key),
-  "ours-signed-lean": platformSigner(key),
   "ours-unsigned": unsigned,
   "ref-memory": unsigned,
   "ref-file": unsigned,
@@ -173,7 +169,7 @@ try {
         target.url,
         { ...TP, durationMs: TP.durationMs / ROUNDS },
         signers[target.id],
-        target.id.startsWith("ours-signed"),
+        target.id === "ours-signed",
       );
       into.appends += tp.appends;
       into.appendSeconds += tp.appends / tp.perSecond;
@@ -258,7 +254,6 @@ const header = [
   "metric",
   ...TARGETS.map((t) => t.label),
   "signed vs ref-mem",
-  "proposed vs ref-mem",
   "unsigned vs ref-mem",
   "signed vs ref-file",
 ];
@@ -266,7 +261,6 @@ const table = rows.map((row) => [
   `${row.name} (${row.unit})`,
   ...TARGETS.map((t) => format(get(t.id)[row.key], row.unit)),
   ratio(get("ours-signed")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
-  ratio(get("ours-signed-lean")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
   ratio(get("ours-unsigned")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
   ratio(get("ours-signed")[row.key], get("ref-file")[row.key], row.higherIsBetter),
 ]);

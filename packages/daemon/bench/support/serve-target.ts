@@ -7,8 +7,6 @@
  *   daemon's `platformAuth` with its persistent replay cache — the production
  *   path: the body is read once by the auth and handed to the streams app
  *   (`bodyReadByMiddleware`). Key from `BENCH_SECRET` / `BENCH_MACHINE_ID`.
- * - `ours-signed-lean`: the same behind `lean-platform-auth.ts`, a proposal for
- *   a cheaper body path in `platformAuth` (same checks).
  * - `ours-unsigned`: the same store and app with no auth in front.
  * - `ref-memory`, `ref-file`: the reference `@durable-streams/server@0.3.7`.
  */
@@ -23,15 +21,14 @@ import { Hono } from "hono";
 import { openPersistentReplayCache } from "../../src/auth/persistent-replay-cache.ts";
 import { platformAuth } from "../../src/auth/platform-auth.ts";
 import { daemonErrorHandler } from "../../src/error-handler.ts";
-import { leanPlatformAuth } from "./lean-platform-auth.ts";
 
 const [kind, dir] = process.argv.slice(2);
 if (!kind || !dir) throw new Error("usage: serve-target.ts <kind> <dir>");
 const LONG_POLL_MS = 20_000;
 
 let stop: () => Promise<void>;
-const SIGNED = new Set(["ours-signed", "ours-signed-lean"]);
-if (SIGNED.has(kind) || kind === "ours-unsigned") {
+const signed = kind === "ours-signed";
+if (signed || kind === "ours-unsigned") {
   const store = await createFileStreamStore({ dir: join(dir, "streams"), fsync: true });
   const stopping = new AbortController();
   // Composed as createDaemonApp composes the daemon: one onError, auth in front of /agents.
@@ -39,17 +36,13 @@ if (SIGNED.has(kind) || kind === "ours-unsigned") {
   app.onError(daemonErrorHandler());
   app.notFound((c) => c.json(errorBody("not_found", "no route"), 404));
   let replay: { close(): void } | undefined;
-  if (SIGNED.has(kind)) {
+  if (signed) {
     const secret = process.env.BENCH_SECRET;
     const machineId = process.env.BENCH_MACHINE_ID;
     if (!secret || !machineId) throw new Error("BENCH_SECRET and BENCH_MACHINE_ID are required");
     const replayCache = await openPersistentReplayCache({ dir: join(dir, "replay") });
     replay = replayCache;
-    app.use(
-      kind === "ours-signed"
-        ? platformAuth({ secret, machineId, replayCache })
-        : leanPlatformAuth({ secret, machineId, replayCache, maxBodyBytes: 16 << 20 }),
-    );
+    app.use(platformAuth({ secret, machineId, replayCache }));
   }
   app.route(
     "/agents",
@@ -57,7 +50,7 @@ if (SIGNED.has(kind) || kind === "ours-unsigned") {
       store,
       longPollTimeoutMs: LONG_POLL_MS,
       shutdownSignal: stopping.signal,
-      bodyReadByMiddleware: SIGNED.has(kind),
+      bodyReadByMiddleware: signed,
     }),
   );
   // As startDaemon serves it: every request counted until its response is done.

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import {
   CLOCK_SKEW_SECONDS,
   createReplayCache,
@@ -11,12 +12,9 @@ import {
 } from "@iterate/contract";
 import { DEFAULT_MAX_APPEND_BYTES } from "@iterate/streams";
 import type { Context, MiddlewareHandler } from "hono";
-import {
-  type BodyBudget,
-  createBodyBudget,
-  declaredBody,
-  readRequestBody,
-} from "./request-body.ts";
+import { type BodyBudget, createBodyBudget } from "./body-budget.ts";
+import { declaredBody, nodeIncoming, readRequestBody } from "./request-body.ts";
+import { handOnVerifiedBody } from "./verified-body.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -38,9 +36,11 @@ export interface PlatformAuthOptions {
   now?: () => number;
   /**
    * Remembers used `jti`s; default one in-memory cache per middleware instance. The daemon
-   * passes `openPersistentReplayCache()`, so replays stay refused across restarts.
+   * passes `openPersistentReplayCache()`, so replays stay refused across restarts. A cache
+   * with `flush` (the persistent one batches its writes) is flushed after each accepted
+   * claim, before the request runs.
    */
-  replayCache?: ReplayCache;
+  replayCache?: ReplayCache & { flush?(): void };
   /** Largest body one request may have (413 beyond it); default the largest stream append. */
   maxBodyBytes?: number;
   /** Bytes of bodies held at once across requests (503 beyond it); default 64 MiB. */
@@ -54,32 +54,38 @@ export interface PlatformAuthOptions {
  * 1. Before any body byte is read: the token's MAC and every claim but `bh` (contract
  *    `verifyRequestHeader`). Failures answer
  *    `401 {"error":{"code","message"}}` with the contract's code at once, body unread.
- * 2. Then the body, read once into one buffer, capped per request (`413 payload_too_large`)
- *    and across requests (`503 limit_exceeded`), is checked against `bh` and the jti is
- *    recorded (contract `verifyRequestBody`: a refused request burns nothing). A jti seen
- *    before is refused only here: the cache can be asked only by claiming.
+ * 2. Then the body, read once into one buffer (request-body.ts: a small one synchronously
+ *    from Node's parsed request, a slow one until the token's deadline), capped per request
+ *    (`413 payload_too_large`) and across requests (`503 limit_exceeded`), is checked against
+ *    `bh` and the jti is recorded (contract `verifyRequestBody`: a refused request burns
+ *    nothing) and flushed to the replay log before the request runs. A jti seen before is
+ *    refused only here: the cache can be asked only by claiming.
  *
  * Handlers read the verified bytes as usual (`c.req.json()`, `c.req.arrayBuffer()`,
- * `c.req.raw`), without another copy.
+ * `c.req.raw`), without another copy (verified-body.ts).
  *
  * @example
  * app.use(platformAuth({ secret: credentials.daemonSecret, machineId: credentials.machineId }));
  * app.get("/platform/ping", (c) => c.json({ jti: c.get("platformClaims").jti }));
  */
 export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
-  const replayCache = options.replayCache ?? createReplayCache();
+  const replayCache: ReplayCache & { flush?(): void } = options.replayCache ?? createReplayCache();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_APPEND_BYTES;
   const budget: BodyBudget = createBodyBudget(
     options.maxInFlightBodyBytes ?? DEFAULT_MAX_IN_FLIGHT_BODY_BYTES,
   );
   const now = options.now ?? Date.now;
   return async function platformAuth(c, next) {
+    // Node's parsed headers when served by @hono/node-server: asking c.req.header() would
+    // build a web Headers object for the whole request first.
+    const incoming = nodeIncoming(c);
+    const authorization = incoming ? incoming.headers.authorization : c.req.header("authorization");
     const header = verifyRequestHeader({
-      token: c.req.header("authorization"),
+      token: authorization,
       secret: options.secret,
       machineId: options.machineId,
       method: c.req.method,
-      url: c.req.url,
+      url: requestTargetAsSent(c, incoming),
       now,
     });
     if (!header.ok) return refuse(c, header.code);
@@ -122,8 +128,10 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
     try {
       const result = await verifyRequestBody(claims, read.bytes, { replayCache, now });
       if (!result.ok) return refuse(c, result.code);
+      // The jti is on record before the request runs (a failing write fails the request).
+      replayCache.flush?.();
       c.set("platformClaims", result.claims);
-      if (declared.kind === "body") exposeBody(c, read.bytes);
+      if (declared.kind === "body") handOnVerifiedBody(c, read.bytes, incoming);
       await next();
     } finally {
       budget.release(read.reserved);
@@ -131,35 +139,21 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
   };
 }
 
-function refuse(c: Context, code: VerifyFailureCode) {
-  return c.json(errorBody(code, VERIFY_FAILURE_MESSAGES[code]), 401);
+/**
+ * The `htu` to check: the path and query exactly as sent (ARCHITECTURE), which under Node is
+ * the request line's origin-form target itself — parsing `c.req.url` for it again cost ~2 µs
+ * a request. Anything else (an absolute-form target, or one starting `//`, which would read as
+ * a host) goes through the URL. The platform sends what it signed, so only a target that
+ * differs from the signed one in its bytes is refused here where parsing would have let it
+ * pass (e.g. `/a/../b` for a token signed for `/b`).
+ */
+function requestTargetAsSent(c: Context, incoming: IncomingMessage | undefined): string {
+  const target = incoming?.url;
+  return target !== undefined && target.charCodeAt(0) === 47 && target.charCodeAt(1) !== 47
+    ? target
+    : c.req.url;
 }
 
-/**
- * Hands the verified bytes to handlers without copying them: Hono's body cache serves
- * `c.req.arrayBuffer()/text()/json()`, and `c.req.raw` becomes a Request streaming the same
- * buffer (the original stream is consumed).
- */
-function exposeBody(c: Context, bytes: Uint8Array<ArrayBuffer>): void {
-  // Hono's cache holds the promise each body reader returned (its `Partial<Body>` type says
-  // otherwise); `text()`/`json()` are derived from whichever entry is cached.
-  (c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(
-    bytes.buffer,
-  );
-  const raw = c.req.raw;
-  c.req.raw = new Request(raw.url, {
-    method: raw.method,
-    headers: raw.headers,
-    body:
-      bytes.byteLength === 0
-        ? undefined
-        : new ReadableStream<Uint8Array>({
-            start(controller) {
-              controller.enqueue(bytes);
-              controller.close();
-            },
-          }),
-    signal: raw.signal,
-    duplex: "half",
-  } as RequestInit);
+function refuse(c: Context, code: VerifyFailureCode) {
+  return c.json(errorBody(code, VERIFY_FAILURE_MESSAGES[code]), 401);
 }

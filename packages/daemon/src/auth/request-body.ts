@@ -1,40 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
-
-/**
- * The bytes of request bodies being held at once, across requests: a body is counted from its
- * first byte (or, when `Content-Length` announces it, before its first byte) until its request
- * is answered. Only requests whose token already verified get this far, but two copies of one
- * captured token both pass the header check, so the total needs its own bound.
- */
-export interface BodyBudget {
-  /** Takes `bytes` from the budget; false (and nothing taken) when that would exceed it. */
-  reserve(bytes: number): boolean;
-  release(bytes: number): void;
-  /** Bytes currently reserved. */
-  readonly used: number;
-  readonly max: number;
-}
-
-/** @example const budget = createBodyBudget(64 * 1024 * 1024); */
-export function createBodyBudget(max: number): BodyBudget {
-  let used = 0;
-  return {
-    reserve(bytes) {
-      if (used + bytes > max) return false;
-      used += bytes;
-      return true;
-    },
-    release(bytes) {
-      used = Math.max(0, used - bytes);
-    },
-    get used() {
-      return used;
-    },
-    max,
-  };
-}
+import type { BodyBudget } from "./body-budget.ts";
 
 /** What {@link readRequestBody} read, or why it stopped. */
 export type BodyRead =
@@ -78,11 +45,14 @@ export function declaredBody(c: Context): DeclaredBody {
 /**
  * Reads the body once into one buffer of exactly its size (one copy from the socket's
  * chunks), stopping as soon as it exceeds `limit` or the shared `budget`. Under
- * `@hono/node-server` it reads Node's request directly; an unread rest is drained (or the
- * connection closed) by the server after the response, so nothing more is held.
+ * `@hono/node-server` it reads Node's request directly: a body that has been parsed by the
+ * next check phase (any small one, chunked or not) is taken synchronously from the stream's
+ * buffer, with neither events nor a timer; a larger or slower one through `data` events until
+ * `deadlineMs`. An unread rest is drained (or the connection closed) by the server after the
+ * response, so nothing more is held.
  *
  * @example
- * const read = await readRequestBody(c, { limit: 16 << 20, budget });
+ * const read = await readRequestBody(c, { declared: declaredBody(c), limit: 16 << 20, budget });
  * if (read.ok) try { use(read.bytes) } finally { budget.release(read.reserved) }
  */
 export async function readRequestBody(
@@ -106,7 +76,7 @@ export async function readRequestBody(
   let reserved = announced ?? 0;
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const take = (chunk: Uint8Array): "too_large" | "busy" | null => {
+  const take: Take = (chunk) => {
     size += chunk.byteLength;
     if (size > limit) return "too_large";
     if (size > reserved) {
@@ -117,17 +87,17 @@ export async function readRequestBody(
     return null;
   };
   const incoming = nodeIncoming(c);
-  const late = new AbortController();
-  const wait = Math.max(
-    0,
-    (options.deadlineMs ?? Number.POSITIVE_INFINITY) - (options.now ?? Date.now)(),
-  );
-  // A sender that stalls mid-body holds its reservation only as long as its token lives.
-  const timer = Number.isFinite(wait) ? setTimeout(() => late.abort(), wait) : undefined;
-  const outcome = await (incoming
-    ? readNode(incoming, take, late.signal)
-    : readWeb(c.req.raw, take, late.signal)
-  ).finally(() => clearTimeout(timer));
+  let outcome: Outcome;
+  if (incoming) {
+    // The middleware runs while Node is still parsing the request's packet: one check phase
+    // later a body that came with it is complete and buffered.
+    if (!incoming.complete) await nextCheckPhase();
+    outcome = incoming.complete
+      ? readBuffered(incoming, take)
+      : await withDeadline(options, (late) => readNode(incoming, take, late));
+  } else {
+    outcome = await withDeadline(options, (late) => readWeb(c.req.raw, take, late));
+  }
   if (outcome !== "end" || (announced !== undefined && size !== announced)) {
     budget.release(reserved);
     return { ok: false, reason: outcome === "end" ? "aborted" : outcome };
@@ -137,6 +107,53 @@ export async function readRequestBody(
 
 type Take = (chunk: Uint8Array) => "too_large" | "busy" | null;
 type Outcome = "end" | "too_large" | "busy" | "aborted" | "late";
+
+let checkPhaseWaiters: (() => void)[] | null = null;
+
+/**
+ * Resolves in the next check phase of the event loop, one `setImmediate` for every request
+ * waiting in this turn: their continuations then run together (so, behind `platformAuth`, the
+ * replay log takes all their ids in one write).
+ */
+function nextCheckPhase(): Promise<void> {
+  return new Promise((resolve) => {
+    if (checkPhaseWaiters) return void checkPhaseWaiters.push(resolve);
+    const waiters = [resolve];
+    checkPhaseWaiters = waiters;
+    setImmediate(() => {
+      checkPhaseWaiters = null;
+      for (const wake of waiters) wake();
+    });
+  });
+}
+
+/** Everything a complete request has buffered, synchronously (no events, no timer). */
+function readBuffered(incoming: IncomingMessage, take: Take): Outcome {
+  for (let chunk = incoming.read() as Buffer | null; chunk !== null; chunk = incoming.read()) {
+    const stop = take(chunk);
+    if (stop) return stop;
+  }
+  return "end";
+}
+
+/** Runs `read` with an AbortSignal that fires at `deadlineMs` (a stalled sender's cut-off). */
+async function withDeadline(
+  options: { deadlineMs?: number; now?: () => number },
+  read: (late: AbortSignal) => Promise<Outcome>,
+): Promise<Outcome> {
+  const late = new AbortController();
+  const wait = Math.max(
+    0,
+    (options.deadlineMs ?? Number.POSITIVE_INFINITY) - (options.now ?? Date.now)(),
+  );
+  // A sender that stalls mid-body holds its reservation only as long as its token lives.
+  const timer = Number.isFinite(wait) ? setTimeout(() => late.abort(), wait) : undefined;
+  try {
+    return await read(late.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function readNode(incoming: IncomingMessage, take: Take, late: AbortSignal): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -208,7 +225,11 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
   return body;
 }
 
-function nodeIncoming(c: Context): IncomingMessage | undefined {
+/**
+ * Node's request under `@hono/node-server` while its body is still unread, else undefined
+ * (`app.request()` in tests, or a body someone already consumed).
+ */
+export function nodeIncoming(c: Context): IncomingMessage | undefined {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   return incoming && typeof incoming.on === "function" && !incoming.readableDidRead
     ? incoming

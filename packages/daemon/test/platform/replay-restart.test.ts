@@ -72,19 +72,46 @@ describe("persistent replay cache", () => {
     second.close();
   });
 
-  it("writes each id before claim returns, as one JSON line a jti cannot forge", async () => {
+  it("writes the ids claimed since the last flush in one line each, as JSON a jti cannot forge", async () => {
     const dir = join(await tempHome(), "replay");
     const cache = await openPersistentReplayCache({ dir, now: () => now });
     const sneaky = `x"]\n[${now + 90_000},"victim`;
+    const logLines = async () => {
+      const [file] = await readdir(dir);
+      const text = await readFile(join(dir, file as string), "utf8");
+      return text === ""
+        ? []
+        : text
+            .trimEnd()
+            .split("\n")
+            .map((line) => JSON.parse(line));
+    };
     expect(cache.claim(sneaky, now + 60_000, now)).toBe(true);
-    const [file] = await readdir(dir);
-    const lines = (await readFile(join(dir, file as string), "utf8")).trimEnd().split("\n");
-    expect(lines.map((line) => JSON.parse(line))).toEqual([[now + 60_000, sneaky]]);
+    expect(cache.claim("plain", now + 30_000, now)).toBe(true);
+    // Batched: nothing is written until flush (platformAuth flushes before the request runs).
+    expect(await logLines()).toEqual([]);
+    cache.flush();
+    expect(await logLines()).toEqual([
+      [now + 60_000, sneaky],
+      [now + 30_000, "plain"],
+    ]);
+    cache.flush();
+    expect(await logLines()).toHaveLength(2);
     cache.close();
     const reopened = await openPersistentReplayCache({ dir, now: () => now });
     expect(reopened.claim("victim", now + 60_000, now)).toBe(true);
     expect(reopened.claim(sneaky, now + 60_000, now)).toBe(false);
     reopened.close();
+  });
+
+  it("writes what is still pending when closed", async () => {
+    const dir = join(await tempHome(), "replay");
+    const first = await openPersistentReplayCache({ dir, now: () => now });
+    expect(first.claim("unflushed", now + 60_000, now)).toBe(true);
+    first.close();
+    const second = await openPersistentReplayCache({ dir, now: () => now });
+    expect(second.claim("unflushed", now + 60_000, now)).toBe(false);
+    second.close();
   });
 
   it("rotates its log every two minutes and deletes files whose ids have all expired", async () => {
@@ -93,6 +120,7 @@ describe("persistent replay cache", () => {
     const cache = await openPersistentReplayCache({ dir, now: () => clock });
     for (let i = 0; i < 6; i++) {
       expect(cache.claim(`jti-${i}`, clock + 120_000, clock)).toBe(true);
+      cache.flush();
       clock += 60_000;
     }
     cache.close();

@@ -1,0 +1,287 @@
+import { readdir, readFile } from "node:fs/promises";
+import net from "node:net";
+import { join } from "node:path";
+import { generateDaemonSecret, signRequest } from "@iterate/contract";
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  openPersistentReplayCache,
+  type PersistentReplayCache,
+} from "../../src/auth/persistent-replay-cache.ts";
+import { platformAuth } from "../../src/auth/platform-auth.ts";
+import { serveApp } from "../streams/support/serve-app.ts";
+import { tempDir } from "./support/temp.ts";
+
+// platformAuth as @hono/node-server runs it (the body read from Node's request, not a web
+// Request), with tiny caps: 64 bytes per body, 100 bytes held at once across requests.
+const key = { secret: generateDaemonSecret(), machineId: "mch_node_body" };
+let server: { url: string; close(): Promise<void> };
+let port: number;
+let replayDir: string;
+let replay: PersistentReplayCache;
+/** Flushes of the replay log that wrote something: one per batch of claims. */
+let batches = 0;
+
+beforeAll(async () => {
+  replayDir = await tempDir("replay-");
+  replay = await openPersistentReplayCache({ dir: replayDir });
+  let claimed = false;
+  const counting = {
+    claim: (jti: string, expiresAtMs: number, nowMs: number) => {
+      const ok = replay.claim(jti, expiresAtMs, nowMs);
+      claimed ||= ok;
+      return ok;
+    },
+    flush: () => {
+      if (claimed) batches++;
+      claimed = false;
+      replay.flush();
+    },
+    get size() {
+      return replay.size;
+    },
+  };
+  const app = new Hono();
+  // The adapter's own (lazy) Request of each request, to see that platformAuth keeps it.
+  const adapterRequests = new WeakSet<Request>();
+  app.use(async (c, next) => {
+    adapterRequests.add(c.req.raw);
+    await next();
+  });
+  app.use(
+    platformAuth({ ...key, replayCache: counting, maxBodyBytes: 64, maxInFlightBodyBytes: 100 }),
+  );
+  app.post("/echo", async (c) =>
+    c.json({
+      text: await c.req.text(),
+      bytes: new Uint8Array(await c.req.arrayBuffer()).length,
+      raw: await c.req.raw.text(),
+      sameRequest: adapterRequests.has(c.req.raw),
+    }),
+  );
+  app.post("/stream", async (c) => {
+    const reader = (c.req.raw.body as ReadableStream<Uint8Array>).getReader();
+    const chunks: Uint8Array[] = [];
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      chunks.push(read.value);
+    }
+    return c.text(Buffer.concat(chunks).toString());
+  });
+  app.post("/logged", async (c) => {
+    const jti = c.get("platformClaims").jti;
+    const files = await readdir(replayDir);
+    const log = (await Promise.all(files.map((f) => readFile(join(replayDir, f), "utf8")))).join();
+    return c.json({ logged: log.includes(JSON.stringify(jti)) });
+  });
+  app.get("/a/b", (c) => c.text("routed"));
+  server = await serveApp(app);
+  port = Number(new URL(server.url).port);
+});
+afterAll(async () => {
+  await server.close();
+  replay.close();
+});
+
+async function authorization(method: string, path: string, body?: string): Promise<string> {
+  return `Bearer ${await signRequest({ ...key, method, url: path, body })}`;
+}
+
+/** A signed request as raw HTTP/1.1 bytes, with Content-Length or (`chunks`) chunked. */
+async function rawRequest(
+  path: string,
+  body: string,
+  options: { chunks?: string[]; method?: string; target?: string } = {},
+): Promise<string> {
+  const method = options.method ?? "POST";
+  const head =
+    `${method} ${options.target ?? path} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+    `Authorization: ${await authorization(method, path, body)}\r\nContent-Type: text/plain\r\n`;
+  if (!options.chunks) {
+    return `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  }
+  const encoded = options.chunks.map((c) => `${Buffer.byteLength(c).toString(16)}\r\n${c}\r\n`);
+  return `${head}Transfer-Encoding: chunked\r\n\r\n${encoded.join("")}0\r\n\r\n`;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** One keep-alive connection that writes raw bytes and reads Content-Length-framed answers. */
+function connection() {
+  const socket = net.connect(port, "127.0.0.1");
+  let buffered = Buffer.alloc(0);
+  const waiting: ((answer: Answer) => void)[] = [];
+  const ready: Answer[] = [];
+  socket.on("data", (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    for (;;) {
+      const end = buffered.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      const head = buffered.toString("latin1", 0, end);
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buffered.length < end + 4 + length) return;
+      const answer = {
+        status: Number(head.slice(9, 12)),
+        body: buffered.toString("utf8", end + 4, end + 4 + length),
+      };
+      buffered = buffered.subarray(end + 4 + length);
+      const next = waiting.shift();
+      if (next) next(answer);
+      else ready.push(answer);
+    }
+  });
+  return {
+    write: (bytes: string) => socket.write(bytes),
+    answer: (): Promise<Answer> =>
+      new Promise((resolve) => {
+        const first = ready.shift();
+        if (first) resolve(first);
+        else waiting.push(resolve);
+      }),
+    close: () => socket.destroy(),
+  };
+}
+
+async function exchange(bytes: string): Promise<Answer> {
+  const conn = connection();
+  try {
+    conn.write(bytes);
+    return await conn.answer();
+  } finally {
+    conn.close();
+  }
+}
+
+/** Polls `attempt` until it returns a value, failing after `ms`. */
+async function until<T>(attempt: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe("platform auth under @hono/node-server: the body path", () => {
+  it("hands handlers the verified bytes: c.req.text(), arrayBuffer() and c.req.raw, whose Request is not rebuilt", async () => {
+    const answer = await exchange(await rawRequest("/echo", "hello, node"));
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({
+      text: "hello, node",
+      bytes: 11,
+      raw: "hello, node",
+      sameRequest: true,
+    });
+    const streamed = await exchange(await rawRequest("/stream", "as a stream"));
+    expect(streamed).toEqual({ status: 200, body: "as a stream" });
+  });
+
+  it("reads a chunked body sent whole, and refuses one over the cap (413)", async () => {
+    const ok = await exchange(await rawRequest("/echo", "abcdef", { chunks: ["abc", "def"] }));
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).raw).toBe("abcdef");
+    const big = "x".repeat(40);
+    const tooLarge = await exchange(await rawRequest("/echo", big + big, { chunks: [big, big] }));
+    expect(tooLarge.status).toBe(413);
+    expect(JSON.parse(tooLarge.body).error.code).toBe("payload_too_large");
+  });
+
+  it("refuses a body whose bytes differ from the signed hash, and a replayed request", async () => {
+    const signed = await rawRequest("/echo", "original");
+    const swapped = signed.replace(/original$/, "tampered");
+    expect((await exchange(swapped)).status).toBe(401);
+    expect((await exchange(signed)).status).toBe(200);
+    const replayed = await exchange(signed);
+    expect(replayed.status).toBe(401);
+    expect(JSON.parse(replayed.body).error.code).toBe("replayed");
+  });
+
+  it("has the jti in the replay log before the handler runs", async () => {
+    const answer = await exchange(await rawRequest("/logged", "x"));
+    expect(JSON.parse(answer.body)).toEqual({ logged: true });
+  });
+
+  it("verifies pipelined requests of one packet each, answers them in order, and logs their jtis in one batch", async () => {
+    const requests = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => rawRequest("/echo", `message ${i}`)),
+    );
+    const conn = connection();
+    try {
+      const before = batches;
+      conn.write(requests.join(""));
+      const answers = [];
+      for (let i = 0; i < requests.length; i++) answers.push(await conn.answer());
+      expect(answers.map((a) => JSON.parse(a.body).raw)).toEqual(
+        requests.map((_, i) => `message ${i}`),
+      );
+      // One packet, one check phase: all eight claims go to the log in one write (two if the
+      // kernel split the packet).
+      expect(batches - before).toBeLessThanOrEqual(2);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it("checks htu against the target as sent, not as URL parsing would normalize it", async () => {
+    const token = await authorization("GET", "/a/b");
+    const sent = `GET /a/x/../b HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${token}\r\n\r\n`;
+    const answer = await exchange(sent);
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body).error.code).toBe("path_mismatch");
+    const plain = `GET /a/b HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${await authorization("GET", "/a/b")}\r\n\r\n`;
+    expect(await exchange(plain)).toEqual({ status: 200, body: "routed" });
+  });
+});
+
+describe("platform auth under @hono/node-server: bodies held at once across requests", () => {
+  it("counts a streamed chunked body chunk by chunk: 503 for others while it holds the budget, 413 past the cap", async () => {
+    const slow = connection();
+    try {
+      const body = "y".repeat(60);
+      const head = (await rawRequest("/echo", body, { chunks: [body] })).split("\r\n\r\n")[0];
+      // Headers and 60 of the 64 allowed bytes, then a pause: the rest is still to come.
+      slow.write(`${head}\r\n\r\n3c\r\n${body}\r\n`);
+      // Another 60-byte body no longer fits in the 100 bytes held at once.
+      const refused = await until(async () => {
+        const answer = await exchange(await rawRequest("/echo", "z".repeat(60)));
+        return answer.status === 503 ? answer : undefined;
+      });
+      expect(JSON.parse(refused.body).error.code).toBe("limit_exceeded");
+      // 60 + 8 bytes is over the 64-byte cap: answered 413 while still streaming.
+      slow.write("8\r\nyyyyyyyy\r\n0\r\n\r\n");
+      const answer = await slow.answer();
+      expect(answer.status).toBe(413);
+    } finally {
+      slow.close();
+    }
+    // The budget is back once the stalled body is refused.
+    const later = await exchange(await rawRequest("/echo", "z".repeat(60)));
+    expect(later.status).toBe(200);
+  });
+
+  it("reserves an announced Content-Length before its first byte, and serves again once it is done", async () => {
+    const stalled = connection();
+    try {
+      const body = "s".repeat(64);
+      const request = await rawRequest("/echo", body);
+      const [head] = request.split("\r\n\r\n");
+      stalled.write(`${head}\r\n\r\n`);
+      const refused = await until(async () => {
+        const answer = await exchange(await rawRequest("/echo", "t".repeat(40)));
+        return answer.status === 503 ? answer : undefined;
+      });
+      expect(JSON.parse(refused.body).error.code).toBe("limit_exceeded");
+      stalled.write(body);
+      const done = await stalled.answer();
+      expect(done.status).toBe(200);
+      expect(JSON.parse(done.body).raw).toBe(body);
+    } finally {
+      stalled.close();
+    }
+    const later = await exchange(await rawRequest("/echo", "t".repeat(40)));
+    expect(later.status).toBe(200);
+  });
+});
