@@ -16,6 +16,7 @@ import { AppError, base64urlEncode, timingSafeEqual } from "@iterate/contract";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { CSRF_COOKIE, cookieName, cookieOptions, readSessionCookie } from "../auth/cookies.ts";
+import { readFormBody } from "../http/form-body.ts";
 import type { SessionVariables } from "./session.ts";
 
 /** Context variables set by {@link csrf}: the token forms must echo. */
@@ -74,8 +75,7 @@ export function csrf(): MiddlewareHandler<{ Variables: CsrfVariables & SessionVa
     const cookie = getCookie(c, cookieName(c, CSRF_COOKIE));
     const expected = session ? await sessionCsrfToken(session) : cookie;
     if (!SAFE_METHODS.has(c.req.method)) {
-      const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      const sent = form[CSRF_FIELD];
+      const sent = (await readFormBody(c))[CSRF_FIELD];
       const ok =
         !isCrossSite(c) &&
         typeof expected === "string" &&
