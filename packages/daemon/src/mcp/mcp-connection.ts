@@ -8,6 +8,8 @@ import { type StderrTail, stderrTail } from "./stderr-tail.ts";
 
 /** Most tools taken from one server (its `tools/list` pages are read up to this). */
 const MAX_TOOLS_PER_SERVER = 200;
+/** Longest error text kept (status, log, session stream, system prompt); cut after scrubbing. */
+const MAX_ERROR_CHARS = 1000;
 /** A server that stayed up this long has its restart backoff reset. */
 const STABLE_AFTER_MS = 60_000;
 
@@ -83,7 +85,7 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
 
   function fail(reason: string) {
     state = "failed";
-    error = spec.scrub(reason);
+    error = shorten(spec.scrub(reason));
     tools = [];
     options.onToolsChanged?.();
     if (readySince && now() - readySince >= STABLE_AFTER_MS) failures = 0;
@@ -114,7 +116,7 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
   async function connect(): Promise<void> {
     // `error` stays: the latest failure is still worth reading once the server is back.
     state = "starting";
-    const stderr = spec.launch.kind === "stdio" ? stderrTail() : null;
+    const stderr = spec.launch.kind === "stdio" ? stderrTail(spec.scrub) : null;
     let next: Client | null = null;
     try {
       next = await openClient({
@@ -200,7 +202,9 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
           await current.close().catch(() => {});
           fail(`the server stopped answering: ${describeError(cause)}`);
         }
-        throw new Error(spec.scrub(`The MCP server ${spec.name}: ${describeError(cause)}`));
+        throw new Error(
+          shorten(spec.scrub(`The MCP server ${spec.name}: ${describeError(cause)}`)),
+        );
       }
     },
     async stop() {
@@ -285,6 +289,11 @@ function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** `text` cut to {@link MAX_ERROR_CHARS} (a server's error body can be megabytes). */
+function shorten(text: string): string {
+  return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS - 1)}…`;
 }
 
 function describeError(error: unknown): string {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { AgentTool } from "@mariozechner/pi-agent-core";
 import type { ImageContent, TextContent, TSchema } from "@mariozechner/pi-ai";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
-import { capOutput } from "../agent/tools/output-cap.ts";
+import { capOutput, DEFAULT_OUTPUT_CAP_BYTES } from "../agent/tools/output-cap.ts";
 import type { McpConnection } from "./mcp-connection.ts";
 
 /** Providers accept tool names of `[A-Za-z0-9_-]{1,64}`. */
@@ -11,6 +11,8 @@ const MAX_TOOL_NAME = 64;
 const MAX_DESCRIPTION = 2048;
 /** Largest image (decoded) handed to the model; larger ones are described instead. */
 const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/** Most images of one result handed to the model; the others are described instead. */
+const MAX_IMAGES = 8;
 
 /**
  * The names a server's tools are offered as: `<server>__<tool>`, with characters providers refuse
@@ -21,10 +23,15 @@ const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 export function offeredNames(server: string, tools: Tool[]): Array<[string, Tool]> {
   const taken = new Set<string>();
   return tools.map((tool) => {
-    let name = `${server}__${tool.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    if (name.length > MAX_TOOL_NAME || taken.has(name)) {
-      const hash = createHash("sha256").update(tool.name).digest("hex").slice(0, 8);
-      name = `${name.slice(0, MAX_TOOL_NAME - 9)}_${hash}`;
+    const plain = `${server}__${tool.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+    let name = plain;
+    // A shortened name may be another tool's own name: salted again until it is unique.
+    for (let salt = 0; name.length > MAX_TOOL_NAME || taken.has(name); salt++) {
+      const hash = createHash("sha256")
+        .update(salt === 0 ? tool.name : `${tool.name}\0${salt}`)
+        .digest("hex")
+        .slice(0, 8);
+      name = `${plain.slice(0, MAX_TOOL_NAME - 9)}_${hash}`;
     }
     taken.add(name);
     return [name, tool];
@@ -71,6 +78,7 @@ export function createMcpAgentTool(
 /** An MCP result as model content: text and images kept, the rest described in words. */
 function toContent(result: CallToolResult): Array<TextContent | ImageContent> {
   const parts: Array<TextContent | ImageContent> = [];
+  let images = 0;
   for (const item of result.content ?? []) {
     switch (item.type) {
       case "text":
@@ -78,10 +86,16 @@ function toContent(result: CallToolResult): Array<TextContent | ImageContent> {
         break;
       case "image": {
         const bytes = Math.floor((item.data.length * 3) / 4);
+        const mimeType = item.mimeType.slice(0, 100);
+        const kept = bytes <= MAX_IMAGE_BYTES && images < MAX_IMAGES;
+        if (kept) images++;
         parts.push(
-          bytes <= MAX_IMAGE_BYTES
-            ? { type: "image", data: item.data, mimeType: item.mimeType }
-            : { type: "text", text: `[an image (${item.mimeType}) of ${bytes} bytes, too large]` },
+          kept
+            ? { type: "image", data: item.data, mimeType }
+            : {
+                type: "text",
+                text: `[an image (${mimeType}) of ${bytes} bytes, ${bytes > MAX_IMAGE_BYTES ? "too large" : `more than ${MAX_IMAGES} in one result`}]`,
+              },
         );
         break;
       }
@@ -99,7 +113,7 @@ function toContent(result: CallToolResult): Array<TextContent | ImageContent> {
       case "resource_link":
         parts.push({
           type: "text",
-          text: `[resource link ${item.uri}${item.name ? ` (${item.name})` : ""}]`,
+          text: capOutput(`[resource link ${item.uri}${item.name ? ` (${item.name})` : ""}]`),
         });
         break;
       default:
@@ -110,5 +124,14 @@ function toContent(result: CallToolResult): Array<TextContent | ImageContent> {
     parts.push({ type: "text", text: capOutput(JSON.stringify(result.structuredContent)) });
   }
   if (parts.length === 0) parts.push({ type: "text", text: "(no output)" });
+  // Each text is capped, and so is their sum: thousands of small items are one big output.
+  const texts = parts.flatMap((part) => (part.type === "text" ? [part.text] : []));
+  const joined = texts.join("\n");
+  if (texts.length > 1 && Buffer.byteLength(joined) > DEFAULT_OUTPUT_CAP_BYTES) {
+    return [
+      { type: "text", text: capOutput(joined) },
+      ...parts.filter((part) => part.type === "image"),
+    ];
+  }
   return parts;
 }
