@@ -7,7 +7,7 @@ import {
 import type { AgentTool } from "@mariozechner/pi-agent-core";
 import { readWorkspaceConfig } from "../workspace/config.ts";
 import { createMcpConnection, type McpConnection, type McpTimings } from "./mcp-connection.ts";
-import { createMcpAgentTool, offeredNames } from "./mcp-tools.ts";
+import { createMcpAgentTool, MAX_DESCRIPTION, offeredNames } from "./mcp-tools.ts";
 import { describeTarget, resolveMcpServer } from "./server-spec.ts";
 
 /** `iterate.config.json`'s `mcpServers`. */
@@ -169,7 +169,12 @@ export function createMcpHub(options: McpHubOptions): McpHub {
         if ("problem" in entry) return entry.problem;
         const { connection } = entry;
         const tools: McpToolInfo[] = offeredNames(connection.spec.name, connection.tools()).map(
-          ([name, tool]) => ({ name, tool: tool.name, description: tool.description ?? "" }),
+          ([name, tool]) => ({
+            name,
+            tool: tool.name.slice(0, 200),
+            // A server's description can be megabytes: the config response and the Tools page carry it.
+            description: (tool.description ?? "").slice(0, MAX_DESCRIPTION),
+          }),
         );
         return { ...connection.status(), tools };
       });

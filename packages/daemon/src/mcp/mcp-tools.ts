@@ -7,8 +7,8 @@ import type { McpConnection } from "./mcp-connection.ts";
 
 /** Providers accept tool names of `[A-Za-z0-9_-]{1,64}`. */
 const MAX_TOOL_NAME = 64;
-/** Longest tool description given to the model. */
-const MAX_DESCRIPTION = 2048;
+/** Longest tool description given to the model (and shown on the dashboard). */
+export const MAX_DESCRIPTION = 2048;
 /** Largest image (decoded) handed to the model; larger ones are described instead. */
 const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /** Most images of one result handed to the model; the others are described instead. */

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -203,5 +203,26 @@ describe("tool results", () => {
     const text = content.map((part) => (part.type === "text" ? part.text : "")).join("");
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(17 * 1024);
     expect(content.filter((part) => part.type === "image")).toHaveLength(8);
+  });
+});
+
+describe("the status", () => {
+  it("carries tool descriptions and names cut as the model gets them", async () => {
+    const server = [
+      `import { McpServer } from '${import.meta.resolve("@modelcontextprotocol/sdk/server/mcp.js")}';`,
+      `import { StdioServerTransport } from '${import.meta.resolve("@modelcontextprotocol/sdk/server/stdio.js")}';`,
+      "const s = new McpServer({ name: 'big', version: '1' });",
+      "s.registerTool('n'.repeat(5000), { description: 'd'.repeat(1_000_000) }, async () => ({ content: [] }));",
+      "await s.connect(new StdioServerTransport());",
+    ].join("\n");
+    const file = join(workspace, "big.mjs");
+    await writeFile(file, server);
+    const lease = await hub.open({ big: { command: "node", args: [file] } });
+    const [tool] = statusOf("big").tools;
+    expect(statusOf("big").state).toBe("ready");
+    expect(tool?.description.length).toBeLessThanOrEqual(2048);
+    expect(tool?.tool.length).toBeLessThanOrEqual(200);
+    expect(JSON.stringify(hub.status()).length).toBeLessThan(10_000);
+    lease.release();
   });
 });
