@@ -197,8 +197,10 @@ describe("failures stay with their server", () => {
     });
     expect(lease.tools.map((t) => t.name)).toContain("fx__echo");
     expect(lease.tools.every((t) => t.name.startsWith("fx__"))).toBe(true);
+    // A server that fails at once may already be in its 50 ms retry ("starting") by the time
+    // the slower fx is ready: its failure stays in `error` either way.
+    const down = expect.stringMatching(/^(failed|starting)$/);
     expect(statusOf("broken")).toMatchObject({
-      state: "failed",
       error: expect.stringMatching(/fixture: FIXTURE_CONFIG is missing/),
     });
     expect(statusOf("missing")).toMatchObject({
@@ -207,13 +209,12 @@ describe("failures stay with their server", () => {
         "${NOT_SET_ANYWHERE} is not set in the instance env (add it on the dashboard's Env vars page)",
     });
     expect(statusOf("nocmd")).toMatchObject({
-      state: "failed",
       error: expect.stringMatching(/could not start: .*ENOENT/),
     });
     expect(lease.servers.map((s) => [s.name, s.state])).toEqual([
-      ["broken", "failed"],
+      ["broken", down],
       ["missing", "failed"],
-      ["nocmd", "failed"],
+      ["nocmd", down],
       ["fx", "ready"],
     ]);
     lease.release();
