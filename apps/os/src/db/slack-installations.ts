@@ -4,9 +4,15 @@
  * A team belongs to one instance and an instance has at most one team.
  */
 import { AppError, type Keyring } from "@iterate/contract";
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { type SlackInstallationRow, slackInstallations } from "./schema.ts";
+import { LIVE_STATUSES } from "./machines.ts";
+import {
+  type MachineRow,
+  machines,
+  type SlackInstallationRow,
+  slackInstallations,
+} from "./schema.ts";
 
 /** The AAD of a team's bot token envelope. */
 export const botTokenAad = (teamId: string) => `slack_installations.bot_token:${teamId}`;
@@ -22,6 +28,32 @@ export async function findSlackInstallationByTeam(
     .where(eq(slackInstallations.teamId, teamId))
     .limit(1);
   return row ?? null;
+}
+
+/**
+ * Where an outbox event of `teamId`, queued at `instanceId`, may go now — read in one round trip
+ * (a D1 batch): the instance's live machine, and the instance the team is connected to today
+ * (null when it is connected to none; another instance's id when it moved).
+ * @example const { machine, teamInstanceId } = await findDeliveryTarget(db, instanceId, teamId);
+ */
+export async function findDeliveryTarget(
+  db: Db,
+  instanceId: string,
+  teamId: string,
+): Promise<{ machine: MachineRow | null; teamInstanceId: string | null }> {
+  const [live, team] = await db.batch([
+    db
+      .select()
+      .from(machines)
+      .where(and(eq(machines.instanceId, instanceId), inArray(machines.status, [...LIVE_STATUSES])))
+      .limit(1),
+    db
+      .select({ instanceId: slackInstallations.instanceId })
+      .from(slackInstallations)
+      .where(eq(slackInstallations.teamId, teamId))
+      .limit(1),
+  ]);
+  return { machine: live[0] ?? null, teamInstanceId: team[0]?.instanceId ?? null };
 }
 
 /** The instance's installation, or null when it has not connected Slack. */

@@ -37,7 +37,10 @@ export class InstanceDO extends DurableObject<Bindings> {
     this.#outbox = createSlackOutbox({
       sql: ctx.storage.sql,
       alarms: ctx.storage,
-      deliver: daemonDelivery(env),
+      deliver: daemonDelivery(env, {
+        // A team now connected to another instance: its outbox takes the event, durably.
+        forward: (to, event) => instanceObject(env, to).enqueueSlackEvent(to, event),
+      }),
     });
     void ctx.blockConcurrencyWhile(() => this.#outbox.load());
   }
@@ -76,10 +79,7 @@ export class InstanceDO extends DurableObject<Bindings> {
    * Stores a Slack event for delivery to the machine; durable when this resolves (the edge acks
    * Slack only then). A repeated `event_id` (Slack's retry) answers `duplicate: true`.
    */
-  enqueueSlackEvent(
-    instanceId: string,
-    event: OutboxEvent,
-  ): Promise<{ duplicate: boolean; depth: number }> {
+  enqueueSlackEvent(instanceId: string, event: OutboxEvent): Promise<{ duplicate: boolean }> {
     return this.#outbox.enqueue(instanceId, event);
   }
 

@@ -6,8 +6,9 @@
  *    against `SLACK_SIGNING_SECRET` (slack-signature.ts) → else 401;
  * 2. `url_verification` is answered with its challenge;
  * 3. an `event_callback` is validated, its team mapped to the instance (an unknown team → 200
- *    and a logged drop), and stored in the instance's Durable Object — durably, before the
- *    answer, which is 200 at once: delivery to the machine happens afterwards (outbox.ts).
+ *    and a logged drop; a known one is remembered for a while, team-routes.ts, and re-checked at
+ *    delivery), and stored in the instance's Durable Object — durably, before the answer, which
+ *    is 200 at once: delivery to the machine happens afterwards (outbox.ts).
  *
  * A signed request replayed within the 5-minute window carries an `event_id` the outbox already
  * has: it is acknowledged and dropped like Slack's own retries.
@@ -32,6 +33,7 @@ import {
   type SlackSignatureFailure,
   verifySlackSignature,
 } from "./slack-signature.ts";
+import { createTeamRoutes, type TeamRoutes } from "./team-routes.ts";
 
 /** Slack's event payloads are a few KiB; anything past this is not Slack. */
 export const SLACK_EVENTS_MAX_BODY_BYTES = 1024 * 1024;
@@ -48,6 +50,8 @@ const REFUSALS: Record<SlackSignatureFailure, string> = {
 export type SlackEventsEdgeOptions = {
   /** Millisecond clock for the timestamp window; default Date.now. */
   now?: () => number;
+  /** Team → instance hints; default one map per isolate (team-routes.ts). */
+  routes?: TeamRoutes;
   log?: (line: string) => void;
 };
 
@@ -57,6 +61,7 @@ export type SlackEventsEdgeOptions = {
 export function slackEventsEdge(options: SlackEventsEdgeOptions = {}) {
   const now = options.now ?? Date.now;
   const log = options.log ?? ((line: string) => console.log(line));
+  const routes = options.routes ?? createTeamRoutes();
   const app = new Hono<AppEnv>();
 
   app.post("/events", async (c) => {
@@ -102,17 +107,22 @@ export function slackEventsEdge(options: SlackEventsEdgeOptions = {}) {
       return c.json({ ok: true });
     }
     const { team_id: teamId, event_id: eventId } = deliverable.data;
-    const installation = await findSlackInstallationByTeam(createDb(c.env.DB), teamId);
-    if (!installation) {
-      log(`slack events: dropped ${eventId}: team ${teamId} is not connected to an instance`);
-      return c.json({ ok: true });
+    let instanceId = routes.get(teamId);
+    if (!instanceId) {
+      instanceId = (await findSlackInstallationByTeam(createDb(c.env.DB), teamId))?.instanceId;
+      if (!instanceId) {
+        log(`slack events: dropped ${eventId}: team ${teamId} is not connected to an instance`);
+        return c.json({ ok: true });
+      }
+      routes.remember(teamId, instanceId);
     }
     // Slack's legacy verification token is an app credential: it never reaches a machine.
     const { token: _token, ...envelope } = deliverable.data;
-    const stored = await instanceObject(c.env, installation.instanceId).enqueueSlackEvent(
-      installation.instanceId,
-      { eventId, teamId, payload: JSON.stringify(envelope) },
-    );
+    const stored = await instanceObject(c.env, instanceId).enqueueSlackEvent(instanceId, {
+      eventId,
+      teamId,
+      payload: JSON.stringify(envelope),
+    });
     if (stored.duplicate) {
       const retry = c.req.header(SLACK_RETRY_NUM_HEADER);
       log(`slack events: ${eventId} already stored${retry ? ` (Slack retry ${retry})` : ""}`);

@@ -1,12 +1,17 @@
 /**
- * How the outbox hands one event to the instance's machine: a signed `POST /edge/slack` through
- * `fetchForInstance` (the ready machine, looked up per attempt, so a rebuild takes effect at
- * once), and what each answer means for the queue.
+ * How the outbox hands one event to the instance's machine: a signed `POST /edge/slack` to the
+ * ready machine (`signedFetch`), and what each answer means for the queue. Each attempt first
+ * reads, in one D1 round trip, the instance's live machine (so a rebuild takes effect at once)
+ * and where the event's team is connected now — the events edge routes by a per-isolate hint
+ * (team-routes.ts), so this is where a disconnect or a move to another instance is exact: the
+ * event of a disconnected team is dropped, one of a team connected elsewhere is forwarded there.
  */
 import { errorBodySchema, slackEdgeResponseSchema } from "@iterate/contract";
 import type { Bindings } from "../app-env.ts";
-import { fetchForInstance, MachineNotReadyError } from "../machines/fetch-for-instance.ts";
-import type { Deliver, DeliveryOutcome } from "./outbox.ts";
+import { createDb } from "../db/client.ts";
+import { findDeliveryTarget } from "../db/slack-installations.ts";
+import { MachineNotReadyError, signedFetch } from "../machines/fetch-for-instance.ts";
+import type { Deliver, DeliveryOutcome, OutboxEvent } from "./outbox.ts";
 
 /** The daemon route events are delivered to. */
 export const DAEMON_SLACK_PATH = "/edge/slack";
@@ -21,17 +26,39 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 const PERMANENT_STATUSES = new Set([400, 413, 415, 422]);
 
 /**
- * @example const deliver = daemonDelivery(env); await deliver(instanceId, payload);
+ * @example const deliver = daemonDelivery(env, { forward }); await deliver(instanceId, event);
  */
-export function daemonDelivery(env: Bindings, options: { timeoutMs?: number } = {}): Deliver {
+export function daemonDelivery(
+  env: Bindings,
+  options: {
+    timeoutMs?: number;
+    /** Stores the event in another instance's outbox (the team is connected there now). */
+    forward: (instanceId: string, event: OutboxEvent) => Promise<unknown>;
+  },
+): Deliver {
   const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-  return async function deliverToDaemon(instanceId, payload): Promise<DeliveryOutcome> {
+  return async function deliverToDaemon(instanceId, event): Promise<DeliveryOutcome> {
     let res: Response;
     try {
-      res = await fetchForInstance(env, instanceId)(DAEMON_SLACK_PATH, {
+      const { machine, teamInstanceId } = await findDeliveryTarget(
+        createDb(env.DB),
+        instanceId,
+        event.teamId,
+      );
+      if (teamInstanceId === null) {
+        return { kind: "dropped", reason: `team ${event.teamId} is no longer connected` };
+      }
+      if (teamInstanceId !== instanceId) {
+        await options.forward(teamInstanceId, event);
+        return { kind: "dropped", reason: `team ${event.teamId} moved to ${teamInstanceId}` };
+      }
+      if (machine?.status !== "ready") {
+        throw new MachineNotReadyError(instanceId, machine?.status ?? null);
+      }
+      res = await signedFetch(env, machine)(DAEMON_SLACK_PATH, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: payload,
+        body: event.payload,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {

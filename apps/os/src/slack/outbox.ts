@@ -14,7 +14,7 @@
  * @example
  * const outbox = createSlackOutbox({ sql: ctx.storage.sql, alarms: ctx.storage, deliver });
  * await ctx.blockConcurrencyWhile(() => outbox.load());
- * await outbox.enqueue(instanceId, { eventId, teamId, payload }); // { duplicate: false, depth: 1 }
+ * await outbox.enqueue(instanceId, { eventId, teamId, payload }); // { duplicate: false }
  */
 
 /** How one delivery attempt went; `error` is in words for the Slack page. */
@@ -23,10 +23,15 @@ export type DeliveryOutcome =
   /** Worth retrying: no ready machine, network, time-out, 5xx. */
   | { kind: "retry"; error: string }
   /** The daemon refused this event itself; it is dropped so the queue behind it moves on. */
-  | { kind: "rejected"; error: string };
+  | { kind: "rejected"; error: string }
+  /**
+   * Not this instance's to deliver (any more): its team was disconnected, or connected to
+   * another instance (which then has it). Settled without an error: nothing went wrong.
+   */
+  | { kind: "dropped"; reason: string };
 
-/** Sends one stored envelope (JSON text) to the instance's machine. Never throws. */
-export type Deliver = (instanceId: string, payload: string) => Promise<DeliveryOutcome>;
+/** Sends one stored event to the instance's machine (or where its team is now). Never throws. */
+export type Deliver = (instanceId: string, event: OutboxEvent) => Promise<DeliveryOutcome>;
 
 /** What `outboxStatus()` answers (the Slack page shows depth and the last error). */
 export type OutboxStatus = {
@@ -156,13 +161,14 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
     if (!instanceId) return;
     for (;;) {
       const row = sql
-        .exec<{ seq: number; event_id: string; payload: string }>(
-          "SELECT seq, event_id, payload FROM slack_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT 1",
+        .exec<{ seq: number; event_id: string; team_id: string; payload: string }>(
+          "SELECT seq, event_id, team_id, payload FROM slack_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT 1",
         )
         .toArray()[0];
       if (!row) return;
       sql.exec("UPDATE slack_outbox SET attempts = attempts + 1 WHERE seq = ?", row.seq);
-      const outcome = await deliver(instanceId, row.payload).catch(
+      const event = { eventId: row.event_id, teamId: row.team_id, payload: row.payload };
+      const outcome = await deliver(instanceId, event).catch(
         (error: unknown): DeliveryOutcome => ({
           kind: "retry",
           error: `delivery failed: ${(error as Error).message}`,
@@ -186,7 +192,9 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
         outcome.kind,
         row.seq,
       );
-      if (outcome.kind === "rejected") {
+      if (outcome.kind === "dropped") {
+        log(`slack outbox ${instanceId}: ${row.event_id} not delivered here (${outcome.reason})`);
+      } else if (outcome.kind === "rejected") {
         saveMeta({ failures: 0, lastError: outcome.error, lastErrorAt: at });
         log(`slack outbox ${instanceId}: ${row.event_id} refused and dropped (${outcome.error})`);
       } else {
@@ -237,28 +245,26 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
      * Stores an event (durable once the RPC answers); `duplicate` when its `event_id` is already
      * here (a Slack retry). Delivery starts at once unless the outbox is backing off.
      */
-    async enqueue(
-      instanceId: string,
-      event: OutboxEvent,
-    ): Promise<{ duplicate: boolean; depth: number }> {
+    async enqueue(instanceId: string, event: OutboxEvent): Promise<{ duplicate: boolean }> {
       if (meta.instanceId !== instanceId) saveMeta({ instanceId });
-      // Check-then-insert is safe: `sql.exec` is synchronous, nothing runs in between.
-      const seen = sql
-        .exec("SELECT 1 FROM slack_outbox WHERE event_id = ?", event.eventId)
+      // One statement on the ack path: the unique `event_id` decides "new or Slack's retry".
+      const inserted = sql
+        .exec(
+          `INSERT INTO slack_outbox (event_id, team_id, payload, received_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (event_id) DO NOTHING RETURNING seq`,
+          event.eventId,
+          event.teamId,
+          event.payload,
+          now(),
+        )
         .toArray().length;
-      if (seen) return { duplicate: true, depth: depth() };
-      sql.exec(
-        "INSERT INTO slack_outbox (event_id, team_id, payload, received_at) VALUES (?, ?, ?, ?)",
-        event.eventId,
-        event.teamId,
-        event.payload,
-        now(),
-      );
+      if (!inserted) return { duplicate: true };
+      // Only the first event after the alarm fired writes one (alarmAt mirrors storage).
       if (alarmAt === null) await setAlarm(now() + WATCHDOG_MS);
       // In backoff, a new event waits for the alarm or a ready machine like the ones before it:
       // trying now would only fail again (and order is kept either way).
       if (meta.failures === 0) void drain();
-      return { duplicate: false, depth: depth() };
+      return { duplicate: false };
     },
 
     /** A machine of the instance just became ready: deliver what waits, now. */
