@@ -18,6 +18,7 @@ import { AppError } from "@iterate/contract";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
+import type { SlackInstallationRow } from "../db/schema.ts";
 import { findSlackInstallationForInstance, openBotToken } from "../db/slack-installations.ts";
 import { readRawBody } from "../http/raw-body.ts";
 import { keyringFromEnv } from "../keyring.ts";
@@ -52,6 +53,25 @@ const RESPONSE_HEADERS = [
   "x-accepted-oauth-scopes",
 ];
 
+/**
+ * Decrypted bot tokens per isolate, keyed by team and checked against the stored envelope: the
+ * installation is still read on every call (a disconnect takes effect at once); only the AES-GCM
+ * decrypt of an unchanged envelope is skipped. A reinstall seals a new envelope, so it is re-read.
+ */
+const botTokens = new Map<string, { envelope: string; token: Promise<string> }>();
+const BOT_TOKENS_MAX = 1000;
+
+function botTokenOf(env: AppEnv["Bindings"], installation: SlackInstallationRow): Promise<string> {
+  const cached = botTokens.get(installation.teamId);
+  if (cached?.envelope === installation.botTokenEncrypted) return cached.token;
+  const token = keyringFromEnv(env).then((keyring) => openBotToken(keyring, installation));
+  // A failed decrypt (a rotated-away key) is not kept: fixing the key takes effect at once.
+  token.catch(() => botTokens.delete(installation.teamId));
+  if (botTokens.size >= BOT_TOKENS_MAX) botTokens.clear();
+  botTokens.set(installation.teamId, { envelope: installation.botTokenEncrypted, token });
+  return token;
+}
+
 function isAllowed(method: string): method is SlackProxyMethod {
   return (SLACK_PROXY_METHODS as readonly string[]).includes(method);
 }
@@ -79,7 +99,7 @@ export function slackProxyRoutes(options: { fetch?: typeof fetch } = {}) {
       );
     }
     const body = await readRawBody(c.req.raw, SLACK_PROXY_MAX_BODY_BYTES);
-    const botToken = await openBotToken(await keyringFromEnv(c.env), installation);
+    const botToken = await botTokenOf(c.env, installation);
     // Fresh headers: nothing of the caller's reaches Slack but the body's content type.
     const headers = new Headers({ authorization: `Bearer ${botToken}` });
     const contentType = c.req.header("content-type");
