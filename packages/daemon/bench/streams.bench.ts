@@ -16,11 +16,12 @@
  * (file), with ratios against the reference. Tokens are signed before the
  * clock starts: signing is the platform's cost.
  *
- * Run: `pnpm bench` (or `tsx bench/streams.bench.ts`). Knobs: BENCH_RT_SAMPLES,
+ * Run: `pnpm bench` (or `tsx bench/streams.bench.ts`). Knobs: BENCH_RT_WARMUP, BENCH_RT_SAMPLES,
  * BENCH_TP_MS, BENCH_TP_CONNECTIONS, BENCH_TP_WINDOW, BENCH_SSE_READERS, BENCH_SSE_MESSAGES,
  * BENCH_SSE_BURST, BENCH_SSE_WINDOW.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +38,7 @@ import { platformSigner, type Signer, unsigned } from "./support/signer.ts";
 import { sseFanout } from "./support/sse-fanout.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const RT = { warmup: 100, samples: env("BENCH_RT_SAMPLES", 1000) };
+const RT = { warmup: env("BENCH_RT_WARMUP", 100), samples: env("BENCH_RT_SAMPLES", 1000) };
 const TP = {
   durationMs: env("BENCH_TP_MS", 3000),
   connections: env("BENCH_TP_CONNECTIONS", 8),
@@ -62,6 +63,7 @@ interface Figures {
   rtP50: number;
   rtP99: number;
   appendsPerSecond: number;
+  cpuPerAppend: number;
   sseP50: number;
   sseP99: number;
   sseDeliveriesPerSecond: number;
@@ -78,6 +80,14 @@ const signers: Record<TargetId, Signer> = {
   "ref-memory": unsigned,
   "ref-file": unsigned,
 };
+
+/** CPU time (user + system, all threads) a process has used so far, in µs (Linux). */
+function cpuMicrosOf(pid: number | undefined): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the ")" that ends the command name.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS_PER_SECOND);
+}
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Resident set size of a process in MB (Linux). */
 async function rssOf(pid: number | undefined): Promise<number> {
@@ -110,6 +120,8 @@ interface Samples {
   rt: number[];
   appends: number;
   appendSeconds: number;
+  /** Server CPU µs spent while the appends ran. */
+  appendCpu: number;
   sse: number[];
   deliveries: number;
   deliverySeconds: number;
@@ -133,6 +145,7 @@ const samples = new Map<TargetId, Samples>(
       rt: [],
       appends: 0,
       appendSeconds: 0,
+      appendCpu: 0,
       sse: [],
       deliveries: 0,
       deliverySeconds: 0,
@@ -165,12 +178,17 @@ try {
     process.stderr.write(`throughput ${round + 1}/${ROUNDS}\n`);
     for (const target of targets) {
       const into = samples.get(target.id) as Samples;
+      let cpuAtStart = 0;
       const tp = await appendThroughput(
         target.url,
         { ...TP, durationMs: TP.durationMs / ROUNDS },
         signers[target.id],
         target.id === "ours-signed",
+        () => {
+          cpuAtStart = cpuMicrosOf(target.child.pid);
+        },
       );
+      into.appendCpu += cpuMicrosOf(target.child.pid) - cpuAtStart;
       into.appends += tp.appends;
       into.appendSeconds += tp.appends / tp.perSecond;
     }
@@ -214,6 +232,7 @@ const results = new Map<TargetId, Figures>(
       rtP50: percentile(s.rt, 50),
       rtP99: percentile(s.rt, 99),
       appendsPerSecond: s.appends / s.appendSeconds,
+      cpuPerAppend: s.appendCpu / s.appends,
       sseP50: percentile(s.sse, 50),
       sseP99: percentile(s.sse, 99),
       sseDeliveriesPerSecond: s.deliveries / s.deliverySeconds,
@@ -228,6 +247,8 @@ const rows: { name: string; key: keyof Figures; unit: string; higherIsBetter: bo
   { name: "round trip p50", key: "rtP50", unit: "ms", higherIsBetter: false },
   { name: "round trip p99", key: "rtP99", unit: "ms", higherIsBetter: false },
   { name: "100 B appends", key: "appendsPerSecond", unit: "/s", higherIsBetter: true },
+  // Steadier than the rate on a shared machine: what each append cost the server process.
+  { name: "server CPU per append", key: "cpuPerAppend", unit: "µs", higherIsBetter: false },
   { name: "SSE fan-out p50", key: "sseP50", unit: "ms", higherIsBetter: false },
   { name: "SSE fan-out p99", key: "sseP99", unit: "ms", higherIsBetter: false },
   { name: "SSE deliveries", key: "sseDeliveriesPerSecond", unit: "/s", higherIsBetter: true },
@@ -238,7 +259,7 @@ const rows: { name: string; key: keyof Figures; unit: string; higherIsBetter: bo
 const format = (value: number, unit: string) =>
   unit === "ms"
     ? value.toFixed(3)
-    : unit === "MB"
+    : unit === "MB" || unit === "µs"
       ? value.toFixed(1)
       : Math.round(value).toString();
 // A ratio above 1 always means "ours is better" (faster or more throughput).

@@ -134,6 +134,8 @@ export async function appendThroughput(
   options: { connections: number; window: number; durationMs: number; maxPerSecond?: number },
   sign: Signer,
   signed: boolean,
+  /** Called as the clock starts (after any signing), e.g. to read the server's CPU time. */
+  onStart?: () => void,
 ): Promise<{ perSecond: number; appends: number }> {
   const stream = await createStream(baseUrl, `bench-tp-${Date.now()}`, sign);
   const url = new URL(stream.url);
@@ -152,6 +154,7 @@ export async function appendThroughput(
   let next = 0;
   const nextRequest = () => (signed ? presigned[next++] : unsignedBytes);
   let completed = 0;
+  onStart?.();
   const started = performance.now();
   const deadline = started + options.durationMs;
   const runs = Array.from(
