@@ -1,6 +1,7 @@
 import { realpath } from "node:fs/promises";
 import type { McpServerState, McpServerStatus } from "@iterate/contract";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { DAEMON_VERSION } from "../version.ts";
 import type { McpServerSpec } from "./server-spec.ts";
@@ -80,6 +81,8 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
   let readySince = 0;
   let retryTimer: NodeJS.Timeout | undefined;
   let retryAt: number | null = null;
+  /** The transport of a start in progress: `stop()` closes it rather than wait the start out. */
+  let pending: Transport | null = null;
 
   const say = (line: string) => log(`mcp: ${spec.name}: ${spec.scrub(line)}`);
 
@@ -118,7 +121,10 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
     state = "starting";
     const stderr = spec.launch.kind === "stdio" ? stderrTail(spec.scrub) : null;
     let next: Client | null = null;
+    let transport: Transport | null = null;
     try {
+      transport = await transportFor(spec, stderr);
+      pending = transport;
       next = await openClient({
         onToolsChanged: (listed) => {
           if (client !== next) return;
@@ -133,14 +139,16 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
         client = null;
         fail(`the server stopped unexpectedly${stderr?.describe() ?? ""}`);
       };
+      const connecting = transport;
       await withTimeout(
         (async () => {
-          await opened.connect(await transportFor(spec, stderr), { timeout: startTimeoutMs });
+          await opened.connect(connecting, { timeout: startTimeoutMs });
           tools = await listAllTools(opened, startTimeoutMs);
         })(),
         startTimeoutMs,
         `did not answer initialize and tools/list within ${Math.round(startTimeoutMs / 1000)} s`,
       );
+      pending = null;
       if (stopped) {
         await opened.close().catch(() => {});
         return;
@@ -151,9 +159,11 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
       say(`ready with ${tools.length} tools`);
       options.onToolsChanged?.();
     } catch (cause) {
-      const failed = next;
+      pending = null;
+      // The transport too: a time-out can fire before the client owns it, and its process
+      // must not outlive the attempt.
+      await Promise.all([transport?.close().catch(() => {}), next?.close().catch(() => {})]);
       next = null;
-      await failed?.close().catch(() => {});
       if (stopped) return;
       fail(`could not start: ${describeError(cause)}${stderr?.describe() ?? ""}`);
     }
@@ -214,6 +224,7 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
       retryAt = null;
       const current = client;
       client = null;
+      await pending?.close().catch(() => {});
       await starting?.catch(() => {});
       state = "stopped";
       tools = [];

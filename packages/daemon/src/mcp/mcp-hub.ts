@@ -55,7 +55,12 @@ export interface McpHubOptions extends McpTimings {
   log?: (line: string) => void;
   /** Servers stop this long after the last run using them ended. Default 10 minutes. */
   idleMs?: number;
+  /** How long a run waits for servers still starting. Default 15 s. */
+  runWaitMs?: number;
 }
+
+/** Most MCP tools one run is offered, beside the workspace tools. */
+export const MAX_RUN_TOOLS = 100;
 
 type Entry =
   | { connection: McpConnection }
@@ -76,6 +81,7 @@ type Entry =
 export function createMcpHub(options: McpHubOptions): McpHub {
   const log = options.log ?? ((line: string) => console.log(line));
   const idleMs = options.idleMs ?? 10 * 60_000;
+  const runWaitMs = options.runWaitMs ?? 15_000;
   let entries = new Map<string, Entry>();
   let leases = 0;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -123,7 +129,16 @@ export function createMcpHub(options: McpHubOptions): McpHub {
       leases++;
       clearTimeout(idleTimer);
       const current = [...entries.values()];
-      await Promise.all(current.map((e) => ("connection" in e ? e.connection.ensure() : null)));
+      // A server that hangs in `initialize` must not hold every run's first answer for its full
+      // start time-out: past `runWaitMs` the run goes on, that server reported as starting.
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(current.map((e) => ("connection" in e ? e.connection.ensure() : null))),
+        new Promise((resolve) => {
+          waited = setTimeout(resolve, runWaitMs);
+        }),
+      ]);
+      clearTimeout(waited);
       const tools: AgentTool[] = [];
       const seen: McpRunServers = [];
       for (const entry of current) {
@@ -134,7 +149,9 @@ export function createMcpHub(options: McpHubOptions): McpHub {
         }
         const { connection } = entry;
         const server = connection.spec.name;
-        const offered = offeredNames(server, connection.tools());
+        const listed = offeredNames(server, connection.tools());
+        // Providers refuse requests with too many tools (OpenAI: 128); the first ones win.
+        const offered = listed.slice(0, Math.max(0, MAX_RUN_TOOLS - tools.length));
         const current = () => {
           const now = entries.get(server);
           return now && "connection" in now ? now.connection : null;
@@ -143,7 +160,17 @@ export function createMcpHub(options: McpHubOptions): McpHub {
           ...offered.map(([name, tool]) => createMcpAgentTool(server, current, name, tool)),
         );
         const { name, state, error } = connection.status();
-        seen.push({ name, state, error, tools: offered.map(([offeredName]) => offeredName) });
+        const cut =
+          offered.length < listed.length
+            ? `only ${offered.length} of its ${listed.length} tools are offered (at most ${MAX_RUN_TOOLS} MCP tools per run)`
+            : null;
+        seen.push({
+          name,
+          state,
+          // A ready server's latest failure is history; the run needs only what holds now.
+          error: cut ?? (state === "ready" ? null : error),
+          tools: offered.map(([offeredName]) => offeredName),
+        });
       }
       let released = false;
       return {

@@ -65,7 +65,11 @@ export function createMcpAgentTool(
       const current = connection();
       if (!current) throw new Error(`The MCP server ${server} is no longer configured.`);
       const result = await current.call(tool.name, params as Record<string, unknown>, signal);
-      const content = toContent(result);
+      // A server echoing its env or headers must not put the instance's secrets into the
+      // model's context, the session's stream or the thread.
+      const content = toContent(result).map((part) =>
+        part.type === "text" ? { ...part, text: current.spec.scrub(part.text) } : part,
+      );
       if (result.isError) {
         const text = content.map((part) => (part.type === "text" ? part.text : "")).join("\n");
         throw new Error(text || `The MCP tool ${tool.name} of ${server} failed.`);

@@ -116,7 +116,7 @@ export function resolveMcpServer(
       kind: "stdio",
       command,
       args,
-      env: { ...env, ...Object.fromEntries(own) },
+      env: { ...withoutMachineToken(env), ...Object.fromEntries(own) },
       cwd: config.cwd ? join(context.workspaceDir, config.cwd) : context.workspaceDir,
       workspaceDir: context.workspaceDir,
     };
@@ -135,6 +135,20 @@ export function resolveMcpServer(
     fingerprint,
     scrub,
   };
+}
+
+/**
+ * The machine env a stdio server starts with: all of it but the machine token (under its own
+ * name, and as the default `OPENAI_API_KEY`). A server is often a third-party package
+ * (`npx -y …`); one that needs the token names it in its `env` (`"${ITERATE_MACHINE_TOKEN}"`).
+ */
+function withoutMachineToken(env: Readonly<Record<string, string>>): Record<string, string> {
+  const token = env.ITERATE_MACHINE_TOKEN;
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      ([name, value]) => name !== "ITERATE_MACHINE_TOKEN" && value !== token,
+    ),
+  );
 }
 
 /** The command line or URL of a server as configured (references unresolved). */

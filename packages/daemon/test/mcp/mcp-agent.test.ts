@@ -228,7 +228,7 @@ describe("GET /platform/config reports the servers", () => {
     // The model was told which server is unavailable and why.
     const system = m.llm.requests.at(-1)?.body.messages[0];
     expect(String(system?.content)).toMatch(
-      /- nokey: unavailable — \$\{NOT_IN_THE_ENV\} is not set in the instance env/,
+      /- nokey: unavailable \(failed\); its error: "\$\{NOT_IN_THE_ENV\} is not set in the instance env/,
     );
     const servers = (await config()).mcpServers;
     expect(server(servers, "nokey")).toMatchObject({ state: "failed" });

@@ -194,7 +194,10 @@ describe("tool results", () => {
         })),
       ],
     };
-    const connection = { call: async () => result } as unknown as McpConnection;
+    const connection = {
+      call: async () => result,
+      spec: { scrub: (text: string) => text },
+    } as unknown as McpConnection;
     const tool = createMcpAgentTool("s", () => connection, "s__big", {
       name: "big",
       inputSchema: { type: "object" },

@@ -187,6 +187,56 @@ describe("a stdio server", () => {
   });
 });
 
+describe("what a stdio server is given and gives back", () => {
+  it("gets the machine env without the machine token, unless its config names it", async () => {
+    env.OPENAI_API_KEY = MACHINE_TOKEN; // the platform's default: the token, for the LLM proxy
+    const lease = await hub.open({
+      plain: fixture(),
+      named: fixture({ env: { GIVEN_TOKEN: "${ITERATE_MACHINE_TOKEN}" } }),
+    });
+    const plain = JSON.parse(textOf(await call(lease.tools, "plain__whereami")));
+    expect(plain.credentials).toEqual([]);
+    const named = JSON.parse(textOf(await call(lease.tools, "named__whereami")));
+    expect(named.credentials).toEqual(["GIVEN_TOKEN"]);
+    lease.release();
+  });
+
+  it("has secrets scrubbed from what its tools answer", async () => {
+    const lease = await hub.open({ fx: fixture() });
+    expect(textOf(await call(lease.tools, "fx__echo", { text: `leak ${SECRET}` }))).toBe(
+      "echo: leak ${SECRET_TOKEN}",
+    );
+    lease.release();
+  });
+
+  it("offers at most 100 MCP tools to a run, and says which were left out", async () => {
+    const lease = await hub.open({ big: fixture({ env: { FIXTURE_EXTRA_TOOLS: "150" } }) });
+    expect(lease.tools).toHaveLength(100);
+    expect(lease.servers[0]).toMatchObject({
+      state: "ready",
+      error: "only 100 of its 158 tools are offered (at most 100 MCP tools per run)",
+    });
+    lease.release();
+  });
+
+  it("does not hold a run for a server that never answers initialize", async () => {
+    await hub.close();
+    hub = createMcpHub({ workspaceDir: workspace, env: () => env, log: () => {}, runWaitMs: 300 });
+    const started = performance.now();
+    const lease = await hub.open({
+      mute: { command: "node", args: ["-e", "setInterval(() => {}, 1000)"] },
+      fx: fixture(),
+    });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(lease.servers.map((s) => [s.name, s.state])).toEqual([
+      ["mute", "starting"],
+      ["fx", "ready"],
+    ]);
+    expect(lease.tools.some((t) => t.name === "fx__echo")).toBe(true);
+    lease.release();
+  });
+});
+
 describe("failures stay with their server", () => {
   it("a server that cannot start is reported with what it said; the others go on", async () => {
     const lease = await hub.open({

@@ -4,7 +4,7 @@
 //   echo {text}       → the text
 //   token_digest {}   → sha256 of $API_TOKEN, so a test can check the resolved value without it
 //                       ever being written anywhere
-//   whereami {}       → its cwd and pid
+//   whereami {}       → its cwd, pid, $MARKER and which credential env names it got
 //   picture {}        → a 1×1 PNG image and a caption
 //   fail {}           → an isError result
 //   slow {ms}         → answers after ms
@@ -39,8 +39,22 @@ server.registerTool("token_digest", { description: "Digest of API_TOKEN." }, asy
   ),
 );
 server.registerTool("whereami", { description: "cwd and pid." }, async () =>
-  text(JSON.stringify({ cwd: process.cwd(), pid: process.pid, marker: process.env.MARKER })),
+  text(
+    JSON.stringify({
+      cwd: process.cwd(),
+      pid: process.pid,
+      marker: process.env.MARKER,
+      // Names only: which credentials this process was given.
+      credentials: ["ITERATE_MACHINE_TOKEN", "OPENAI_API_KEY", "GIVEN_TOKEN"].filter(
+        (name) => name in process.env,
+      ),
+    }),
+  ),
 );
+// FIXTURE_EXTRA_TOOLS=n adds tools extra_0 … extra_<n-1>.
+for (let i = 0; i < Number(process.env.FIXTURE_EXTRA_TOOLS ?? 0); i++) {
+  server.registerTool(`extra_${i}`, { description: `Extra ${i}.` }, async () => text(`${i}`));
+}
 server.registerTool("picture", { description: "A tiny picture." }, async () => ({
   content: [
     { type: "text", text: "a 1x1 pixel" },
