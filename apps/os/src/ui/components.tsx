@@ -2,7 +2,7 @@
 import type { Child } from "hono/jsx";
 import { CSRF_FIELD } from "../middleware/csrf.ts";
 import type { Flash } from "../middleware/flash.ts";
-import { AlertIcon, CheckIcon } from "./icons.tsx";
+import { AlertIcon, CheckIcon, ServerIcon } from "./icons.tsx";
 
 /** The success or error message left by the previous action. */
 export function FlashBanner({ flash }: { flash: Flash | null | undefined }) {
@@ -23,6 +23,34 @@ export function EmptyState(props: { icon: Child; title: string; children: Child 
       <h2>{props.title}</h2>
       <p>{props.children}</p>
     </div>
+  );
+}
+
+/**
+ * A page whose data lives on the machine, when the machine cannot give it: not ready yet, or
+ * not answering. `what` finishes the sentence "… shows here once the machine is ready".
+ */
+export function MachineUnavailable(props: {
+  instanceId: string;
+  reason: "not_ready" | "unreachable";
+  message: string;
+  /** e.g. "Agent sessions live on the machine; they show" */
+  what: string;
+  /** The `data-*` attribute tests and scripts find the card by. */
+  stateAttribute: string;
+}) {
+  return (
+    <section class="card" {...{ [props.stateAttribute]: props.reason }}>
+      <EmptyState
+        icon={<ServerIcon />}
+        title={
+          props.reason === "not_ready" ? "The machine is not ready" : "The machine did not answer"
+        }
+      >
+        {props.message} {props.what} here once it is{" "}
+        <a href={`/instances/${props.instanceId}/machines`}>ready</a>.
+      </EmptyState>
+    </section>
   );
 }
 

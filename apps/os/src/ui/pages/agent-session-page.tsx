@@ -6,8 +6,7 @@
  */
 import type { SessionSummary } from "@iterate/contract";
 import { sessionPageUrl } from "../../agents/session-path.ts";
-import { CsrfInput, EmptyState } from "../components.tsx";
-import { ServerIcon } from "../icons.tsx";
+import { CsrfInput, MachineUnavailable } from "../components.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 import { SessionStatusBadge, sessionTitle } from "./agents-page.tsx";
 
@@ -32,19 +31,13 @@ export function AgentSessionPage({ path, session, ...layout }: Props) {
   if (!session.ok) {
     return (
       <InstanceLayout {...layout} section="agents" title="Agent session" actions={back}>
-        <section class="card" data-agents-state={session.reason}>
-          <EmptyState
-            icon={<ServerIcon />}
-            title={
-              session.reason === "not_ready"
-                ? "The machine is not ready"
-                : "The machine did not answer"
-            }
-          >
-            {session.message} This session lives on the machine; it shows here once the machine is{" "}
-            <a href={`/instances/${id}/machines`}>ready</a>.
-          </EmptyState>
-        </section>
+        <MachineUnavailable
+          instanceId={id}
+          reason={session.reason}
+          message={session.message}
+          what="This session lives on the machine; it shows"
+          stateAttribute="data-agents-state"
+        />
       </InstanceLayout>
     );
   }

@@ -5,8 +5,8 @@
  */
 import type { SessionStatus, SessionSummary } from "@iterate/contract";
 import { sessionPageUrl } from "../../agents/session-path.ts";
-import { CsrfInput, EmptyState, Field } from "../components.tsx";
-import { BotIcon, ServerIcon } from "../icons.tsx";
+import { CsrfInput, EmptyState, Field, MachineUnavailable } from "../components.tsx";
+import { BotIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
 const STATUS_BADGE: Record<SessionStatus, { label: string; tone: string }> = {
@@ -167,19 +167,13 @@ export function AgentsPage({ machine, ...layout }: Props) {
           </section>
         </>
       ) : (
-        <section class="card" data-agents-state={machine.reason}>
-          <EmptyState
-            icon={<ServerIcon />}
-            title={
-              machine.reason === "not_ready"
-                ? "The machine is not ready"
-                : "The machine did not answer"
-            }
-          >
-            {machine.message} Agent sessions live on the machine; they show here once it is{" "}
-            <a href={`${base}/machines`}>ready</a>.
-          </EmptyState>
-        </section>
+        <MachineUnavailable
+          instanceId={id}
+          reason={machine.reason}
+          message={machine.message}
+          what="Agent sessions live on the machine; they show"
+          stateAttribute="data-agents-state"
+        />
       )}
     </InstanceLayout>
   );

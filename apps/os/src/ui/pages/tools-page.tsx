@@ -4,8 +4,8 @@
  * Without a ready machine (or with a config the machine cannot read) the page says so.
  */
 import type { McpServerState, McpServerStatus } from "@iterate/contract";
-import { EmptyState } from "../components.tsx";
-import { ServerIcon, WrenchIcon } from "../icons.tsx";
+import { EmptyState, MachineUnavailable } from "../components.tsx";
+import { WrenchIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
 const STATE_BADGE: Record<McpServerState, { label: string; tone: string }> = {
@@ -106,19 +106,13 @@ export function ToolsPage({ machine, ...layout }: Props) {
       description={`MCP servers from your repository's iterate.config.json. Every agent session can call their tools; secrets come from your env vars as ${REFERENCE}.`}
     >
       {!machine.ok ? (
-        <section class="card" data-tools-state={machine.reason}>
-          <EmptyState
-            icon={<ServerIcon />}
-            title={
-              machine.reason === "not_ready"
-                ? "The machine is not ready"
-                : "The machine could not list its tools"
-            }
-          >
-            {machine.message} The servers run on the machine; they show here once it is{" "}
-            <a href={`${base}/machines`}>ready</a>.
-          </EmptyState>
-        </section>
+        <MachineUnavailable
+          instanceId={layout.instance.id}
+          reason={machine.reason}
+          message={machine.message}
+          what="The servers run on the machine; they show"
+          stateAttribute="data-tools-state"
+        />
       ) : machine.servers.length === 0 ? (
         <section class="card" data-tools-state="none">
           <EmptyState icon={<WrenchIcon />} title="No MCP servers configured">
