@@ -61,4 +61,35 @@ describe("MachineWorkflow on Daytona", () => {
     expect((await findMachine(db(), machine.id))?.status).toBe("archived");
     expect((await fakeSandbox(machine.id))?.state).toBe("destroyed");
   });
+
+  it("a rebuild while Daytona cannot delete leaves no sandbox for good: a cleanup run retries", async () => {
+    const user = await signUp("daytona-cleanup");
+    const machine = await currentMachine(user.instance.id);
+    await deliverPing(machine.id);
+    await machineInStatus(machine.id, "ready");
+    const sandbox = await eventually("the fake sandbox", () => fakeSandbox(machine.id));
+    // The delete during the rebuild fails, and so does the cleanup run's first try.
+    const faulted = await fetch(`${daytona.url}/__fake/fail-deletes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sandboxId: sandbox.id, count: 2 }),
+    });
+    expect(faulted.status).toBe(200);
+
+    expect((await rebuild(user)).status).toBe(202);
+    expect((await findMachine(db(), machine.id))?.status).toBe("archived");
+    expect((await fakeSandbox(machine.id))?.state).not.toBe("destroyed");
+    const gone = await eventually(
+      "the old sandbox to be deleted by the cleanup run",
+      async () => {
+        const now = await fakeSandbox(machine.id);
+        return now?.state === "destroyed" ? now : undefined;
+      },
+      40_000,
+    );
+    expect(gone.failDeletes).toBe(0);
+    // The new machine is the instance's, untouched by the cleanup.
+    const next = await currentMachine(user.instance.id);
+    expect(next.id).not.toBe(machine.id);
+  });
 });

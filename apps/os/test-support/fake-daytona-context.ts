@@ -50,6 +50,8 @@ export interface FakeSandbox {
   daemonUrl?: string;
   /** The whole create body, for assertions on keys the fake does not model. */
   createBody: Record<string, unknown>;
+  /** How many more `DELETE`s of it answer 500 (`POST /__fake/fail-deletes`). */
+  failDeletes: number;
 }
 
 declare module "vitest" {

@@ -10,7 +10,8 @@
  * answered 404 (the platform's provider turns the stream off; a default SDK client then polls).
  *
  * Inspection (no auth, outside `/api`): `GET /__fake/requests`, `GET /__fake/sandboxes` — for
- * tests that run in workerd and cannot reach this object.
+ * tests that run in workerd and cannot reach this object — and one fault: `POST
+ * /__fake/fail-deletes` `{ sandboxId, count }` makes that sandbox's next deletes answer 500.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -142,6 +143,7 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
       state: "starting",
       previewToken: randomBytes(16).toString("hex"),
       createBody: body,
+      failDeletes: 0,
     };
     sandboxes.set(sandbox.id, sandbox);
     if (hanging.has(snapshot)) {
@@ -186,6 +188,10 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
   /** Idempotency is the client's job: a destroyed sandbox is Daytona's 404. */
   async function remove(res: ServerResponse, sandbox: FakeSandbox) {
     if (sandbox.state === "destroyed") return notFound(res, sandbox.id);
+    if (sandbox.failDeletes > 0) {
+      sandbox.failDeletes--;
+      return problem(res, 500, "fake: the sandbox could not be deleted right now");
+    }
     sandbox.state = "destroyed";
     const daemon = await daemons.get(sandbox.id);
     await daemon?.stop();
@@ -211,6 +217,14 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
 
     if (path === "/__fake/requests") return json(res, 200, requests);
     if (path === "/__fake/sandboxes") return json(res, 200, [...sandboxes.values()]);
+    if (path === "/__fake/fail-deletes" && method === "POST") {
+      // `{ sandboxId, count }`: its next `count` deletes fail (per sandbox: parallel-safe).
+      const { sandboxId, count } = (body ?? {}) as { sandboxId?: string; count?: number };
+      const target = sandboxes.get(String(sandboxId));
+      if (!target) return notFound(res, String(sandboxId));
+      target.failDeletes = Number(count ?? 1);
+      return json(res, 200, { ok: true });
+    }
     if (path.startsWith("/api/socket.io")) return problem(res, 404, "Not Found");
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) {
       return problem(res, 401, "Invalid API key");

@@ -10,6 +10,7 @@ import { createDb } from "../db/client.ts";
 import { findMachine, LIVE_STATUSES, transitionMachine } from "../db/machines.ts";
 import type { MachineRow } from "../db/schema.ts";
 import { providerFor } from "./machine-provider.ts";
+import type { MachineWorkflowParams } from "./machine-workflow.ts";
 
 /**
  * Deletes the machine's sandbox, finding it by label when the row never learned its id (a
@@ -21,10 +22,34 @@ export async function deleteSandbox(env: Bindings, machine: MachineRow): Promise
   if (externalId) await provider.delete(externalId);
 }
 
-/** Revokes the token, then deletes the sandbox (provider errors propagate). */
+/** The id of the `MachineWorkflow` run that retries deleting a machine's sandbox. */
+export const sandboxCleanupId = (machineId: string) => `${machineId}-cleanup`;
+
+/**
+ * Revokes the token, then deletes the sandbox. When the provider fails, the deletion is handed
+ * to a cleanup run of `MachineWorkflow` (`delete-sandbox`, retried with backoff for hours), so a
+ * provider that is down during a rebuild does not leave a sandbox running — and billing — for good.
+ */
 async function release(env: Bindings, machine: MachineRow): Promise<void> {
   await revokeMachineTokens(createDb(env.DB), machine.id);
-  await deleteSandbox(env, machine);
+  try {
+    await deleteSandbox(env, machine);
+  } catch (error) {
+    console.error(
+      `machine ${machine.id}: sandbox not deleted (${(error as Error).message}); retrying in the background`,
+    );
+    const params: MachineWorkflowParams = {
+      machineId: machine.id,
+      instanceId: machine.instanceId,
+      purpose: "delete-sandbox",
+    };
+    // A second failure of the same machine finds its cleanup run already there.
+    await env.MACHINE_WORKFLOW.create({ id: sandboxCleanupId(machine.id), params }).catch(
+      (cause: unknown) => {
+        if (!/already exists/i.test((cause as Error).message)) throw cause;
+      },
+    );
+  }
 }
 
 /**
@@ -47,7 +72,7 @@ export async function archiveMachine(env: Bindings, machine: MachineRow): Promis
     await release(env, archived);
   } catch (error) {
     // The rebuild goes on (the user wants a new machine); a creating machine's own step cleans up.
-    console.error(`machine ${machine.id}: sandbox not deleted yet: ${(error as Error).message}`);
+    console.error(`machine ${machine.id}: not released yet: ${(error as Error).message}`);
   }
   if (creating) return true;
   // Best effort: a running workflow could only reach guarded transitions that no longer match
@@ -64,7 +89,7 @@ export async function archiveMachine(env: Bindings, machine: MachineRow): Promis
 
 /**
  * Fails a live machine with `error` (words a user understands): token revoked, sandbox
- * deleted. Provider errors propagate, so the workflow's `fail` step retries the deletion.
+ * deleted (or its deletion handed to a cleanup run when the provider fails).
  */
 export async function failMachine(env: Bindings, machineId: string, error: string): Promise<void> {
   const db = createDb(env.DB);

@@ -26,11 +26,18 @@ import { keyringFromEnv } from "../keyring.ts";
 import { sendInstanceEnv } from "./env-push.ts";
 import { providerHeadersAad, signedFetch } from "./fetch-for-instance.ts";
 import { instanceObject } from "./instance-do.ts";
-import { failMachine } from "./lifecycle.ts";
+import { deleteSandbox, failMachine } from "./lifecycle.ts";
 import { providerFor } from "./machine-provider.ts";
 
-/** What a run is created with. */
-export type MachineWorkflowParams = { machineId: string; instanceId: string };
+/**
+ * What a run is created with. A run with `purpose: "delete-sandbox"` (id `<machineId>-cleanup`,
+ * lifecycle.ts) only deletes the sandbox of a machine that is no longer live, retrying for hours.
+ */
+export type MachineWorkflowParams = {
+  machineId: string;
+  instanceId: string;
+  purpose?: "delete-sandbox";
+};
 
 /** The event the ping route sends when the machine's daemon said "here I am". */
 export const DAEMON_PING_EVENT = "daemon-ping";
@@ -54,6 +61,11 @@ export const STEP_CONFIG = {
     timeout: "1 minute",
   },
   fail: { retries: { limit: 5, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" },
+  // 5 s, 10 s, 20 s … : about 5 hours of tries before the run gives up.
+  "delete-sandbox": {
+    retries: { limit: 12, delay: "5 seconds", backoff: "exponential" },
+    timeout: "2 minutes",
+  },
 } as const;
 
 /** A failure whose message is already in words for the Machines page. */
@@ -64,6 +76,14 @@ class MachineFailure extends Error {
 export class MachineWorkflow extends WorkflowEntrypoint<Bindings, MachineWorkflowParams> {
   override async run(event: WorkflowEvent<MachineWorkflowParams>, step: WorkflowStep) {
     const { machineId } = event.payload;
+    if (event.payload.purpose === "delete-sandbox") {
+      await step.do("delete-sandbox", STEP_CONFIG["delete-sandbox"], async () => {
+        const machine = await findMachine(createDb(this.env.DB), machineId);
+        // Never the sandbox of a live machine, whatever created this run.
+        if (machine && !isLive(machine)) await deleteSandbox(this.env, machine);
+      });
+      return;
+    }
     try {
       const pingTimeout = pingTimeoutOf(this.env);
       const created = await phase("Creating the sandbox", () =>
