@@ -1,38 +1,56 @@
-import { base64urlDecode, base64urlEncode, fromUtf8, utf8 } from "./encoding.ts";
+import { base64urlEncode, fromUtf8, utf8 } from "./encoding.ts";
 import { AppError } from "./errors.ts";
-import { createHmacSha256 } from "./sha256.ts";
+import { portableSigningCrypto, type SigningCrypto } from "./signing-crypto.ts";
 import { timingSafeEqual } from "./tokens.ts";
 
 /**
  * Minimal compact-JWS HS256 (RFC 7515/7518) framing: sign and verify with a per-secret cached
- * MAC. The HMAC is @noble/hashes' (see sha256.ts); only the framing is written here, because
+ * MAC. The HMAC and base64url come from a {@link SigningCrypto} (default @noble/hashes, see
+ * signing-crypto.ts); only the framing is written here, because
  * jose's SignJWT/jwtVerify go through crypto.subtle (~400 µs per request on Node 20, see the
  * bench). Tests check interop with jose and with raw WebCrypto HMAC in both directions.
  */
 
 /** `{"alg":"HS256","typ":"JWT"}`, pre-encoded: the header every token we mint carries. */
-const ENCODED_HEADER = base64urlEncode(utf8(JSON.stringify({ alg: "HS256", typ: "JWT" })));
+const STANDARD_HEADER: Readonly<Record<string, unknown>> = Object.freeze({
+  alg: "HS256",
+  typ: "JWT",
+});
+const ENCODED_HEADER = base64urlEncode(utf8(JSON.stringify(STANDARD_HEADER)));
 const HMAC_KEY_BYTES = 32;
 const KEY_CACHE_MAX = 256;
 
-/** A prepared HS256 key: computes the 32-byte MAC of a message. */
-export type Hs256Key = (message: Uint8Array) => Uint8Array;
+/** A prepared HS256 key: the MAC of a message, and the primitives it was prepared with. */
+export interface Hs256Key {
+  /** The 32-byte HMAC-SHA256 of the UTF-8 message. */
+  mac(message: string): Uint8Array;
+  crypto: SigningCrypto;
+}
 
-// Keyed by the secret text. Bounded: a verifier has one secret, a signer one per live machine.
-const keyCache = new Map<string, Hs256Key>();
+// Per backend, keyed by the secret text. Bounded: a verifier has one secret, a signer one per
+// live machine. A WeakMap, so a backend made for a test leaves nothing behind.
+const keyCaches = new WeakMap<SigningCrypto, Map<string, Hs256Key>>();
 
 /**
- * The HS256 key for a daemon secret (base64url of exactly 32 bytes).
+ * The HS256 key for a daemon secret (base64url of exactly 32 bytes), on `crypto`'s primitives.
  * Throws AppError(internal_error) for any other secret: that is a programming error, not a bad request.
  */
-export function hs256KeyForSecret(secret: string): Hs256Key {
+export function hs256KeyForSecret(
+  secret: string,
+  crypto: SigningCrypto = portableSigningCrypto,
+): Hs256Key {
+  let keyCache = keyCaches.get(crypto);
+  if (!keyCache) {
+    keyCache = new Map();
+    keyCaches.set(crypto, keyCache);
+  }
   const cached = keyCache.get(secret);
   if (cached) return cached;
-  const bytes = typeof secret === "string" ? base64urlDecode(secret) : null;
+  const bytes = typeof secret === "string" ? crypto.base64urlDecode(secret) : null;
   if (!bytes || bytes.length !== HMAC_KEY_BYTES) {
     throw new AppError("internal_error", "Daemon secret must be base64url of 32 bytes", 500);
   }
-  const key = createHmacSha256(bytes);
+  const key: Hs256Key = { mac: crypto.createHmacSha256(bytes), crypto };
   bytes.fill(0);
   if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
   keyCache.set(secret, key);
@@ -41,8 +59,9 @@ export function hs256KeyForSecret(secret: string): Hs256Key {
 
 /** Signs `payload` as a compact HS256 JWT with header `{"alg":"HS256","typ":"JWT"}`. */
 export function signHs256(key: Hs256Key, payload: object): string {
-  const signingInput = `${ENCODED_HEADER}.${base64urlEncode(utf8(JSON.stringify(payload)))}`;
-  return `${signingInput}.${base64urlEncode(key(utf8(signingInput)))}`;
+  const { base64urlEncode: encode } = key.crypto;
+  const signingInput = `${ENCODED_HEADER}.${encode(utf8(JSON.stringify(payload)))}`;
+  return `${signingInput}.${encode(key.mac(signingInput))}`;
 }
 
 /** Outcome of checking a compact HS256 JWT's structure and signature. */
@@ -62,21 +81,23 @@ export function verifyHs256(key: Hs256Key, token: string): Hs256Result {
   const parts = token.split(".");
   if (parts.length !== 3) return { ok: false, code: "malformed" };
   const [headerText, payloadText, signatureText] = parts as [string, string, string];
-  const signature = base64urlDecode(signatureText);
+  const signature = key.crypto.base64urlDecode(signatureText);
   if (!signature) return { ok: false, code: "malformed" };
-  const expected = key(utf8(`${headerText}.${payloadText}`));
+  const expected = key.mac(token.slice(0, headerText.length + 1 + payloadText.length));
   if (!timingSafeEqual(expected, signature)) return { ok: false, code: "bad_signature" };
   // Authentic from here on: whatever fails below was signed with our key (a signer bug).
-  const header = decodeJsonObject(headerText);
-  const payload = decodeJsonObject(payloadText);
+  // The header every signer of ours writes needs no decoding; any other is read in full.
+  const header =
+    headerText === ENCODED_HEADER ? STANDARD_HEADER : decodeJsonObject(headerText, key.crypto);
+  const payload = decodeJsonObject(payloadText, key.crypto);
   if (!header || !payload || header.crit !== undefined) return { ok: false, code: "malformed" };
   // Anything but HS256 (incl. "none") cannot be checked with this key: treated as forged.
   if (header.alg !== "HS256") return { ok: false, code: "bad_signature" };
   return { ok: true, payload };
 }
 
-function decodeJsonObject(text: string): Record<string, unknown> | null {
-  const bytes = base64urlDecode(text);
+function decodeJsonObject(text: string, crypto: SigningCrypto): Record<string, unknown> | null {
+  const bytes = crypto.base64urlDecode(text);
   if (!bytes) return null;
   const json = fromUtf8(bytes);
   if (json === null) return null;

@@ -13,6 +13,7 @@ export * from "./messages.ts";
 export * from "./replay-cache.ts";
 export * from "./sha256.ts";
 export * from "./signing.ts";
+export * from "./signing-crypto.ts";
 export * from "./slack.ts";
 export * from "./tokens.ts";
 export * from "./workspace-path.ts";

@@ -1,4 +1,9 @@
-import { createReplayCache, type VerifyRequestOptions, verifyRequest } from "../src/index.ts";
+import {
+  createReplayCache,
+  type VerifyRequestOptions,
+  type VerifyRequestResult,
+  verifyRequest,
+} from "../src/index.ts";
 import { refBase64url, refSha256, refSignJwt, sequentialBytes } from "./support.ts";
 
 /** Shared fixture for the signing tests: one machine, one secret, one fixed clock. */
@@ -35,19 +40,26 @@ export async function fixtureToken(overrides: Record<string, unknown> = {}, head
 }
 
 /** verifyRequest against the fixture request with a fresh replay cache, unless overridden. */
-export function verifyFixture(
+export type VerifyFixture = (
   token: string | null | undefined,
-  options: Partial<VerifyRequestOptions> = {},
-) {
-  return verifyRequest({
-    token,
-    secret: SECRET,
-    machineId: MACHINE_ID,
-    method: "POST",
-    url: URL_AS_RECEIVED,
-    body: BODY,
-    now: () => T0_MS,
-    replayCache: createReplayCache(),
-    ...options,
-  });
+  options?: Partial<VerifyRequestOptions>,
+) => Promise<VerifyRequestResult>;
+
+/** A {@link VerifyFixture} over `verify` (a backend's verifyRequest; default the contract's). */
+export function fixtureVerifier(verify = verifyRequest): VerifyFixture {
+  return (token, options = {}) =>
+    verify({
+      token,
+      secret: SECRET,
+      machineId: MACHINE_ID,
+      method: "POST",
+      url: URL_AS_RECEIVED,
+      body: BODY,
+      now: () => T0_MS,
+      replayCache: createReplayCache(),
+      ...options,
+    });
 }
+
+/** The fixture request verified with the contract's default (portable) crypto. */
+export const verifyFixture: VerifyFixture = fixtureVerifier();
