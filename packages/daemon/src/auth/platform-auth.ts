@@ -5,6 +5,7 @@ import {
   errorBody,
   type ReplayCache,
   type RequestClaims,
+  type SigningCrypto,
   VERIFY_FAILURE_MESSAGES,
   type VerifyFailureCode,
   verifyRequestBody,
@@ -13,6 +14,7 @@ import {
 import { DEFAULT_MAX_APPEND_BYTES } from "@iterate/streams";
 import type { Context, MiddlewareHandler } from "hono";
 import { type BodyBudget, createBodyBudget } from "./body-budget.ts";
+import { nodeSigningCrypto } from "./node-crypto.ts";
 import { declaredBody, nodeIncoming, readRequestBody } from "./request-body.ts";
 import { handOnVerifiedBody } from "./verified-body.ts";
 
@@ -45,6 +47,11 @@ export interface PlatformAuthOptions {
   maxBodyBytes?: number;
   /** Bytes of bodies held at once across requests (503 beyond it); default 64 MiB. */
   maxInFlightBodyBytes?: number;
+  /**
+   * HMAC, SHA-256 and base64url for the contract's checks; default the native
+   * {@link nodeSigningCrypto} (same answers as the contract's portable default, less CPU).
+   */
+  signingCrypto?: SigningCrypto;
 }
 
 /**
@@ -75,6 +82,7 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
     options.maxInFlightBodyBytes ?? DEFAULT_MAX_IN_FLIGHT_BODY_BYTES,
   );
   const now = options.now ?? Date.now;
+  const signingCrypto = options.signingCrypto ?? nodeSigningCrypto;
   return async function platformAuth(c, next) {
     // Node's parsed headers when served by @hono/node-server: asking c.req.header() would
     // build a web Headers object for the whole request first.
@@ -87,6 +95,7 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
       method: c.req.method,
       url: requestTargetAsSent(c, incoming),
       now,
+      signingCrypto,
     });
     if (!header.ok) return refuse(c, header.code);
     const claims = header.claims;
@@ -126,7 +135,11 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
       return c.json(errorBody("bad_request", "The request body ended early"), 400);
     }
     try {
-      const result = await verifyRequestBody(claims, read.bytes, { replayCache, now });
+      const result = await verifyRequestBody(claims, read.bytes, {
+        replayCache,
+        now,
+        signingCrypto,
+      });
       if (!result.ok) return refuse(c, result.code);
       // The jti is on record before the request runs (a failing write fails the request).
       replayCache.flush?.();
