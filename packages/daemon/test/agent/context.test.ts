@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentMachine, MENTION, nth, startAgentMachine } from "./support/agent-machine.ts";
+import {
+  type AgentMachine,
+  FAKE_SLACK_TOKEN,
+  MENTION,
+  nth,
+  startAgentMachine,
+} from "./support/agent-machine.ts";
 import { contentText, type RecordedChatRequest, startFakeOpenAI } from "./support/fake-openai.ts";
 
 function systemPrompt(request: RecordedChatRequest): string {
@@ -99,6 +105,7 @@ describe("what the agent knows: context rules, model and env, read fresh for eve
           OPENAI_BASE_URL: other.baseUrl,
           OPENAI_API_KEY: "sk-rotated",
           SLACK_API_URL: m.slack.apiUrl,
+          SLACK_BOT_TOKEN: FAKE_SLACK_TOKEN,
         },
       });
       expect(res.status).toBe(200);

@@ -61,6 +61,8 @@ describe("the agent runtime in-process, on a memory store", () => {
       OPENAI_BASE_URL: llm.baseUrl,
       OPENAI_API_KEY: "sk-test",
       SLACK_API_URL: slack.apiUrl,
+      // The fake is not the platform: the instance's own token, never the machine's.
+      SLACK_BOT_TOKEN: "xoxb-instance-own",
       PATH: process.env.PATH ?? "",
     };
     agents = createAgentRuntime({
@@ -158,5 +160,27 @@ describe("the agent runtime in-process, on a memory store", () => {
       ),
     ).toBe(true);
     expect(slack.reactions.filter((r) => r.ts === asked.ts)).toEqual([]);
+  });
+
+  it("never sends the machine token to a SLACK_API_URL that is not the platform", async () => {
+    // Every call so far carried the instance's own token.
+    expect(slack.calls.length).toBeGreaterThan(0);
+    expect(new Set(slack.calls.map((c) => c.authorization))).toEqual(
+      new Set(["Bearer xoxb-instance-own"]),
+    );
+    const saved = env.SLACK_BOT_TOKEN;
+    delete env.SLACK_BOT_TOKEN;
+    const before = slack.calls.length;
+    const asked = slack.say({ channel: "C5", user: "U1", text: `${MENTION} hi` });
+    await agents.handleSlackEvent({ stream: streamOf(asked), item: itemOf(asked, "app_mention") });
+    env.SLACK_BOT_TOKEN = saved as string;
+    expect(slack.calls.slice(before)).toEqual([]);
+    expect(
+      logs.some((l) =>
+        l.includes(
+          `no Slack token for SLACK_API_URL (not the platform's, and no SLACK_BOT_TOKEN); ${itemOf(asked, "app_mention").eventId}`,
+        ),
+      ),
+    ).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { configResponseSchema, type McpServerStatus } from "@iterate/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentMachine,
+  FAKE_SLACK_TOKEN,
   MENTION,
   startAgentMachine,
   threadPath,
@@ -243,6 +244,7 @@ describe("GET /platform/config reports the servers", () => {
         OPENAI_BASE_URL: m.llm.baseUrl,
         OPENAI_API_KEY: "sk-instance-key-for-the-fake-llm",
         SLACK_API_URL: m.slack.apiUrl,
+        SLACK_BOT_TOKEN: FAKE_SLACK_TOKEN,
         FX_TOKEN: "fx-rotated-value-77",
         WEB_TOKEN,
       },

@@ -3,7 +3,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { configResponseSchema } from "@iterate/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentMachine, startAgentMachine } from "../agent/support/agent-machine.ts";
+import {
+  type AgentMachine,
+  FAKE_SLACK_TOKEN,
+  startAgentMachine,
+} from "../agent/support/agent-machine.ts";
 import { eventually } from "../agent/support/eventually.ts";
 
 // The real daemon's MCP servers across env pushes and daemon stops: nothing is left running.
@@ -62,6 +66,7 @@ describe("MCP servers and the daemon's life", () => {
         OPENAI_BASE_URL: m.llm.baseUrl,
         OPENAI_API_KEY: "sk-instance-key-for-the-fake-llm",
         SLACK_API_URL: m.slack.apiUrl,
+        SLACK_BOT_TOKEN: FAKE_SLACK_TOKEN,
         FX_TOKEN: "second-value",
       },
     });

@@ -11,11 +11,30 @@ export interface SlackConnector {
   /**
    * A client for the env of now: `SLACK_API_URL` (the platform's `/api/slack/`) with the
    * machine token as the Slack token — the proxy swaps in the bot token, which never enters
-   * the machine. Null when the env has no `SLACK_API_URL`.
+   * the machine ({@link slackToken}). Null when there is no Slack to call.
    */
   client(env: Record<string, string>): Promise<WebClient | null>;
   /** The bot's identity (`auth.test`), cached per proxy URL and token; null when unknown. */
   identity(env: Record<string, string>): Promise<BotIdentity | null>;
+}
+
+/**
+ * The token to call `SLACK_API_URL` with: the machine token when it is the platform's Slack
+ * proxy (which swaps in the bot token), else the instance's own `SLACK_BOT_TOKEN` — an instance
+ * that points Slack elsewhere must not hand that server the machine token (like the
+ * `OPENAI_API_KEY` rule of `mergeMachineEnv`). Null: no Slack to call.
+ */
+export function slackToken(env: Record<string, string>): string | null {
+  if (!env.SLACK_API_URL) return null;
+  if (sameOrigin(env.SLACK_API_URL, env.ITERATE_PLATFORM_URL)) {
+    return env.ITERATE_MACHINE_TOKEN ?? null;
+  }
+  return env.SLACK_BOT_TOKEN || null;
+}
+
+function sameOrigin(a: string, b: string | undefined): boolean {
+  if (!b || !URL.canParse(a) || !URL.canParse(b)) return false;
+  return new URL(a).origin === new URL(b).origin;
 }
 
 /**
@@ -34,8 +53,17 @@ export function createSlackConnector(
   const log = options.log ?? ((line: string) => console.log(line));
   const clients = new Map<string, WebClient>();
   const identities = new Map<string, Promise<BotIdentity | null>>();
-  const keyOf = (env: Record<string, string>) =>
-    env.SLACK_API_URL ? `${env.SLACK_API_URL}\n${env.ITERATE_MACHINE_TOKEN ?? ""}` : null;
+  const refused = new Set<string>();
+  const keyOf = (env: Record<string, string>) => {
+    const token = slackToken(env);
+    if (token === null && env.SLACK_API_URL && !refused.has(env.SLACK_API_URL)) {
+      refused.add(env.SLACK_API_URL);
+      log(
+        `slack: SLACK_API_URL points away from the platform and the instance env has no SLACK_BOT_TOKEN; not calling Slack (the machine token is only sent to the platform)`,
+      );
+    }
+    return token === null ? null : `${env.SLACK_API_URL}\n${token}`;
+  };
 
   async function client(env: Record<string, string>): Promise<WebClient | null> {
     const key = keyOf(env);
@@ -45,7 +73,7 @@ export function createSlackConnector(
       const { LogLevel, WebClient } = await import("@slack/web-api");
       found = clients.get(key);
       if (found) return found;
-      found = new WebClient(env.ITERATE_MACHINE_TOKEN, {
+      found = new WebClient(slackToken(env) ?? undefined, {
         slackApiUrl: env.SLACK_API_URL,
         retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 },
         // A hung call must not hold a session: its next message waits for the run's last post.

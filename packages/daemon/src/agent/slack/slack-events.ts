@@ -51,9 +51,10 @@ export function createSlackEventHandler(deps: SlackEventDeps) {
     const env = deps.env();
     const slack = await deps.connector.client(env);
     if (!slack) {
-      deps.log(
-        `agent: no SLACK_API_URL in the machine env; ${item.eventId} recorded, not answered`,
-      );
+      const why = env.SLACK_API_URL
+        ? "no Slack token for SLACK_API_URL (not the platform's, and no SLACK_BOT_TOKEN)"
+        : "no SLACK_API_URL in the machine env";
+      deps.log(`agent: ${why}; ${item.eventId} recorded, not answered`);
       return;
     }
     const session = deps.sessionFor(event.stream);

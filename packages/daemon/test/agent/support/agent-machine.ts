@@ -33,6 +33,9 @@ export interface AgentMachine {
 
 let eventSeq = 0;
 
+/** The bot token the instance env gives the agent for the fake Slack. */
+export const FAKE_SLACK_TOKEN = "xoxb-instance-token-for-the-fake-slack";
+
 /** The LLM key the instance env gives the agent. */
 export const FAKE_LLM_KEY = "sk-instance-key-for-the-fake-llm";
 
@@ -79,6 +82,8 @@ export async function startAgentMachine(
         OPENAI_BASE_URL: llm.baseUrl,
         OPENAI_API_KEY: FAKE_LLM_KEY,
         SLACK_API_URL: slack.apiUrl,
+        // Slack pointed away from the platform takes the instance's own token, never the machine's.
+        SLACK_BOT_TOKEN: FAKE_SLACK_TOKEN,
         ...options.instanceEnv,
       },
     }),
