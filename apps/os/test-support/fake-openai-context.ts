@@ -37,6 +37,7 @@ export interface FakeOpenAIConfig {
  */
 export const FAKE_METADATA = {
   testId: "fake_test_id",
+  /** 401, 429, 500, or a 3xx that redirects to the same path (a loop, if anyone followed it). */
   status: "fake_status",
   chunkDelayMs: "fake_chunk_delay_ms",
   firstChunkDelayMs: "fake_first_chunk_delay_ms",

@@ -252,6 +252,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         ),
       );
     }
+    if (failWith !== undefined && failWith >= 300 && failWith < 400) {
+      return answer(failWith, { moved: true }, { location: url.pathname });
+    }
     if (failWith === 429) {
       return answer(
         429,

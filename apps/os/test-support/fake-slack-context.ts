@@ -62,6 +62,8 @@ export interface FakeSlackFailure {
   error?: string;
   /** Seconds; sent as `Retry-After` (status defaults to 429). */
   retryAfter?: number;
+  /** Sent as `Location` (with a 3xx `status`): a redirect the platform must not follow. */
+  location?: string;
   times?: number;
 }
 

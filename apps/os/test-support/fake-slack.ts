@@ -208,8 +208,10 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     const failure = injectedFailure(method, team);
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
-      const headers: Record<string, string> =
-        failure.retryAfter !== undefined ? { "retry-after": String(failure.retryAfter) } : {};
+      const headers: Record<string, string> = {
+        ...(failure.retryAfter !== undefined && { "retry-after": String(failure.retryAfter) }),
+        ...(failure.location !== undefined && { location: failure.location }),
+      };
       return answer(
         status,
         { ok: false, error: failure.error ?? (status === 429 ? "ratelimited" : "fatal_error") },

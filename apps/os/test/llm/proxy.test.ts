@@ -177,6 +177,18 @@ describe("LLM proxy: what it forwards", () => {
     expect(await limited.json()).toMatchObject({ error: { code: "rate_limit_exceeded" } });
   });
 
+  it("never follows an upstream redirect: 502, and the key went out once", async () => {
+    const user = await signUpWithMachine("llm-upstream-redirect");
+    for (const status of [301, 302, 307, 308]) {
+      const id = testId();
+      const res = await llm(user.machineToken, "chat/completions", chatBody(id, {}, { status }));
+      const message = await expectError(res, 502, "upstream_error");
+      expect(message, String(status)).toContain("redirect");
+      // Followed, the same body (and the platform's key) would have come back for the Location.
+      expect(await fakeRequests(id), String(status)).toHaveLength(1);
+    }
+  });
+
   it("turns the provider refusing the platform's key into 502, without its words about the key", async () => {
     const user = await signUpWithMachine("llm-upstream-401");
     const res = await llm(

@@ -11,6 +11,7 @@ import {
   connectSlack,
   db,
   failNext,
+  fakeSlack,
   machineToken,
   signUpWithSlack,
   slackCalls,
@@ -140,6 +141,21 @@ describe("POST /api/slack/:method", () => {
     const broken = await slackProxy("auth.test", { token });
     expect(broken.status).toBe(500);
     expect(await broken.json()).toEqual({ ok: false, error: "internal_error" });
+  });
+
+  it("never follows a redirect from Slack: 502, and the bot token went to the one method only", async () => {
+    const { team, token } = await connectedMachine("slack-proxy-redirect");
+    const elsewhere = `${fakeSlack().url}/api/users.info`;
+    await failNext({ method: "auth.test", team, status: 302, location: elsewhere });
+    await expectError(await slackProxy("auth.test", { token }), 502, "upstream_error");
+    await failNext({ method: "chat.postMessage", team, status: 307, location: elsewhere });
+    const posted = await slackProxy("chat.postMessage", {
+      token,
+      body: "channel=C0X&text=x",
+      headers: { "content-type": FORM },
+    });
+    await expectError(posted, 502, "upstream_error");
+    expect(await slackCalls({ team, method: "users.info" })).toEqual([]);
   });
 
   it("refuses methods off the allowlist with 403 naming the allowed ones, without calling Slack", async () => {

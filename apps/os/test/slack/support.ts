@@ -101,6 +101,7 @@ export async function failNext(failure: {
   status?: number;
   error?: string;
   retryAfter?: number;
+  location?: string;
 }): Promise<void> {
   const res = await fetch(`${fakeSlack().url}/__fake/fail`, {
     method: "POST",
