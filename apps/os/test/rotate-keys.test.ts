@@ -7,7 +7,7 @@ import { envVarAad, setEnvVar } from "../src/db/env-vars.ts";
 import { botTokenAad } from "../src/db/slack-installations.ts";
 import type { ResealReport } from "../src/keys/reseal-envelopes.ts";
 import { daemonSecretAad, providerHeadersAad } from "../src/machines/fetch-for-instance.ts";
-import { ORIGIN, type SignedUp, signUp } from "./helpers.ts";
+import { expectError, ORIGIN, type SignedUp, signUp } from "./helpers.ts";
 
 /** The key being rotated out (the suite's ENCRYPTION_KEY is the new, current one). */
 const OLD_KEY = btoa(String.fromCharCode(...new Uint8Array(32).fill(3)));
@@ -164,5 +164,38 @@ describe("completing a key rotation (POST /api/admin/rotate-keys)", () => {
     // A short ADMIN_TOKEN does not enable the route either.
     expect((await rotateRequest({ ADMIN_TOKEN: "short" }, {}, "short")).status).toBe(404);
     expect((await rotateRequest({ ADMIN_TOKEN }, { cursor: 5 })).status).toBe(400);
+  });
+
+  it("answers a malformed body with a clear 4xx and re-seals nothing", async () => {
+    const raw = (body: string, contentType = "application/json") =>
+      createApp().request(
+        `${ORIGIN}/api/admin/rotate-keys`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": contentType },
+          body,
+        },
+        { ...env, ADMIN_TOKEN },
+      );
+    await expectError(await raw("{not json"), 400, "invalid_json");
+    await expectError(await raw("[]"), 400, "validation_failed");
+    await expectError(await raw('{"cursor":null,"pages":99}'), 400, "validation_failed");
+    await expectError(
+      await raw("cursor=1:2", "application/x-www-form-urlencoded"),
+      415,
+      "unsupported_media_type",
+    );
+    await expectError(
+      await raw(JSON.stringify({ pad: "x".repeat(300 * 1024) })),
+      413,
+      "payload_too_large",
+    );
+    // A cursor it never handed out is refused, not read as "start over".
+    const message = await expectError(
+      await rotateRequest({ ADMIN_TOKEN }, { cursor: "garbage" }),
+      400,
+      "validation_failed",
+    );
+    expect(message).toContain("cursor");
   });
 });

@@ -15,7 +15,16 @@ import { keyringFromEnv } from "../keyring.ts";
 import { resealEnvelopes } from "../keys/reseal-envelopes.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 
-const rotateKeysSchema = z.object({ cursor: z.string().max(64).nullable().optional() }).strict();
+// `<column>:<rowid>`, as the previous answer handed it out; anything else would silently start over.
+const rotateKeysSchema = z
+  .object({
+    cursor: z
+      .string()
+      .regex(/^\d{1,3}:\d{1,15}$/, "must be a cursor this route returned (or null to start)")
+      .nullable()
+      .optional(),
+  })
+  .strict();
 
 /** Mounted at `/api/admin`. */
 export const adminRoutes = new Hono<AppEnv>()
