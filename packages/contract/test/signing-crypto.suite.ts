@@ -140,6 +140,19 @@ export function signingCryptoSuite(signingCrypto: SigningCrypto): void {
     });
   });
 
+  describe("HMAC-SHA256 message sizes", () => {
+    it("MACs messages of any size in any order with one prepared key, strings as UTF-8", async () => {
+      const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
+      const mac = createHmacSha256(key);
+      for (const length of [0, 1, 2000, 10, 70_000, 5, 1100]) {
+        const bytes = Uint8Array.from({ length }, (_, i) => (i * 13 + length) & 0xff);
+        expect(hex(mac(bytes)), `bytes ${length}`).toBe(hex(await webCryptoHmac(key, bytes)));
+        const text = "aé漢🙂".repeat(length / 4);
+        expect(hex(mac(text)), `text ${length}`).toBe(hex(await webCryptoHmac(key, ascii(text))));
+      }
+    });
+  });
+
   describe("base64url", () => {
     it("matches the RFC 4648 test vectors", () => {
       const vectors: [string, string][] = [

@@ -1,4 +1,4 @@
-import { createHmac, hash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { SigningCrypto } from "@iterate/contract";
 
 /** Unpadded base64url text: the alphabet only (length and leftover bits checked apart). */
@@ -7,9 +7,8 @@ const BASE64URL_TEXT = /^[A-Za-z0-9_-]*$/;
 /**
  * The contract's {@link SigningCrypto} on `node:crypto` and `Buffer`: what `platformAuth`
  * verifies with. Same answers as the contract's portable default (the contract's vectors run
- * against both, test/auth/node-crypto.test.ts), at a fraction of the CPU per signed request:
- * measured on Node 20 here, HMAC of a ~300-byte token 1.9 vs 4.4 µs, SHA-256 of 100 B
- * 0.25 vs 1.0 µs, base64url decoding of the claims 0.14 vs 1.1 µs (bench/signing-crypto.bench.ts).
+ * against both, test/auth/node-crypto.test.ts), at a fraction of the CPU per signed request
+ * (bench/signing-crypto.bench.ts has the figures per primitive).
  *
  * `Buffer.from(text, "base64url")` is lenient (it skips unknown characters, accepts padding
  * and ignores leftover bits), so the text is checked first: one token, one spelling.
@@ -18,11 +17,7 @@ const BASE64URL_TEXT = /^[A-Za-z0-9_-]*$/;
  * verifyRequestHeader({ token, secret, machineId, method, url, signingCrypto: nodeSigningCrypto });
  */
 export const nodeSigningCrypto: SigningCrypto = Object.freeze({
-  createHmacSha256(key: Uint8Array) {
-    // createHmac copies the key; one Hmac per message (an Hmac cannot be reset), ~2 µs.
-    const keyCopy = Buffer.from(key);
-    return (message: string | Uint8Array) => createHmac("sha256", keyCopy).update(message).digest();
-  },
+  createHmacSha256,
   sha256(data: Uint8Array) {
     // crypto.hash (Node ≥ 20.12): one call, no Hash object, unlike createHash.
     return hash("sha256", data, "buffer");
@@ -43,6 +38,48 @@ export const nodeSigningCrypto: SigningCrypto = Object.freeze({
     return Buffer.from(text, "base64url");
   },
 });
+
+/** SHA-256's block size: HMAC pads (or first hashes) the key to one block (RFC 2104 §2). */
+const BLOCK_BYTES = 64;
+
+/**
+ * HMAC-SHA256 per RFC 2104 — H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)) — as two one-shot native
+ * `crypto.hash` calls over pad blocks prepared once per key. Why not `createHmac`: it builds a
+ * stream object and re-keys OpenSSL on every call (an Hmac cannot be reset); in the daemon
+ * under load that was ~3.5 µs and a share of the GC per signed request, against ~1.5 µs here.
+ * The hashing stays OpenSSL's; RFC 4231 and WebCrypto cross-checks run on this in the tests.
+ * Scratch buffers are reused: each call runs to completion synchronously.
+ */
+function createHmacSha256(key: Uint8Array): (message: string | Uint8Array) => Uint8Array {
+  const block = Buffer.alloc(BLOCK_BYTES);
+  block.set(key.length > BLOCK_BYTES ? hash("sha256", key, "buffer") : key);
+  // inner = (K ⊕ ipad) ‖ message, grown on demand; outer = (K ⊕ opad) ‖ inner digest.
+  let inner = Buffer.alloc(BLOCK_BYTES + 1024);
+  const outer = Buffer.alloc(BLOCK_BYTES + 32);
+  for (let i = 0; i < BLOCK_BYTES; i++) {
+    inner[i] = (block[i] as number) ^ 0x36;
+    outer[i] = (block[i] as number) ^ 0x5c;
+  }
+  block.fill(0);
+  return (message) => {
+    // A string's UTF-8 form is at most 3 bytes per UTF-16 unit, so it always fits once grown.
+    const room = typeof message === "string" ? message.length * 3 : message.byteLength;
+    if (BLOCK_BYTES + room > inner.length) {
+      const grown = Buffer.alloc(BLOCK_BYTES + room);
+      inner.copy(grown, 0, 0, BLOCK_BYTES);
+      inner.fill(0);
+      inner = grown;
+    }
+    let length: number;
+    if (typeof message === "string") length = inner.write(message, BLOCK_BYTES, "utf8");
+    else {
+      inner.set(message, BLOCK_BYTES);
+      length = message.byteLength;
+    }
+    outer.set(hash("sha256", inner.subarray(0, BLOCK_BYTES + length), "buffer"), BLOCK_BYTES);
+    return hash("sha256", outer, "buffer");
+  };
+}
 
 /** The value of a base64url character already known to be in the alphabet. */
 function sextet(c: number): number {
