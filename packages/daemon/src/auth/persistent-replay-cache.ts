@@ -122,7 +122,9 @@ export async function openPersistentReplayCache(
   return {
     claim(jti, expiresAtMs, nowMs) {
       if (!inner.claim(jti, expiresAtMs, nowMs)) return false;
-      pending += `${JSON.stringify([expiresAtMs, jti])}\n`;
+      // The line JSON.stringify([expiresAtMs, jti]) writes, without building the array: the
+      // inner cache accepts only finite expiries, which print alike either way.
+      pending += `[${expiresAtMs},${JSON.stringify(jti)}]\n`;
       return true;
     },
     flush,
