@@ -65,8 +65,11 @@ function botTokenOf(env: AppEnv["Bindings"], installation: SlackInstallationRow)
   const cached = botTokens.get(installation.teamId);
   if (cached?.envelope === installation.botTokenEncrypted) return cached.token;
   const token = keyringFromEnv(env).then((keyring) => openBotToken(keyring, installation));
-  // A failed decrypt (a rotated-away key) is not kept: fixing the key takes effect at once.
-  token.catch(() => botTokens.delete(installation.teamId));
+  // A failed decrypt (a rotated-away key) is not kept: fixing the key takes effect at once. Only
+  // this entry: a newer one for the team (a reinstall meanwhile) stays.
+  token.catch(() => {
+    if (botTokens.get(installation.teamId)?.token === token) botTokens.delete(installation.teamId);
+  });
   if (botTokens.size >= BOT_TOKENS_MAX) botTokens.clear();
   botTokens.set(installation.teamId, { envelope: installation.botTokenEncrypted, token });
   return token;

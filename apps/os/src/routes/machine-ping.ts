@@ -11,11 +11,11 @@
  *   else holding the token would send one.
  */
 import { AppError, pingRequestSchema, timingSafeEqual, utf8 } from "@iterate/contract";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
-import { findMachine, updateLiveMachine } from "../db/machines.ts";
+import { findMachine, isLive, LIVE_STATUSES, updateLiveMachine } from "../db/machines.ts";
 import { machines } from "../db/schema.ts";
 import { readJson } from "../http/read-input.ts";
 import { keyringFromEnv } from "../keyring.ts";
@@ -46,13 +46,22 @@ export const machinePingRoutes = new Hono<AppEnv>().post("/ping", machineAuth(),
       lastPingAt: now,
       updatedAt: now,
     })
-    .where(and(eq(machines.id, machine.id), isNull(machines.daemonSecretEncrypted)))
+    .where(
+      and(
+        eq(machines.id, machine.id),
+        isNull(machines.daemonSecretEncrypted),
+        // Archived or failed since machineAuth read it: nothing of it is stored any more.
+        inArray(machines.status, [...LIVE_STATUSES]),
+      ),
+    )
     .returning({ id: machines.id });
 
   if (!stored) {
-    // Stored before our read, or by a ping racing ours since (then our row has none yet).
-    const current =
-      machine.daemonSecretEncrypted ?? (await findMachine(db, machine.id))?.daemonSecretEncrypted;
+    // Stored before our read, or by a ping racing ours since (then our row has none yet), or
+    // the machine stopped being live in between (then the token is as good as revoked).
+    const row = machine.daemonSecretEncrypted ? machine : await findMachine(db, machine.id);
+    if (!row || !isLive(row)) throw new AppError("unauthorized", MACHINE_UNAUTHORIZED);
+    const current = row.daemonSecretEncrypted;
     const known = current ? await keyring.decrypt(current, daemonSecretAad(machine.id)) : "";
     if (!timingSafeEqual(utf8(known), utf8(ping.secret))) {
       await updateLiveMachine(db, machine.id, { pingConflictAt: now });
