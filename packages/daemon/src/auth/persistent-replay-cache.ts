@@ -1,9 +1,11 @@
 import {
   closeSync,
   fdatasync,
+  fstatSync,
   mkdirSync,
   openSync,
   readdirSync,
+  readSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -94,8 +96,9 @@ export async function openPersistentReplayCache(
     if (current === openPeriod) return fd;
     if (fd !== -1) closeSync(fd);
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-    fd = openSync(join(options.dir, `jtis-${current}.log`), "a", 0o600);
+    fd = openSync(join(options.dir, `jtis-${current}.log`), "a+", 0o600);
     openPeriod = current;
+    endTornLine(fd);
     for (const name of readdirSync(options.dir)) {
       const match = FILE.exec(name);
       if (match && Number(match[1]) < current - 1) unlinkSync(join(options.dir, name));
@@ -114,7 +117,7 @@ export async function openPersistentReplayCache(
     if (pending === "") return;
     // Synchronous on purpose: the ids are in the log before the caller lets its request run.
     // A failing write throws, and the request fails with it (fail closed).
-    writeSync(fileFor(period()), pending);
+    writeAll(fileFor(period()), pending);
     pending = "";
     dirty = true;
   }
@@ -156,4 +159,30 @@ function parseEntry(line: string): { expiresAt: number; jti: string } | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Writes all of `text` or throws: a short write (a nearly full disk) must not drop the ids
+ * after it while their requests go on to run.
+ */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let written = 0;
+  while (written < bytes.length) {
+    const n = writeSync(fd, bytes, written);
+    if (n <= 0) throw new Error("replay cache: the log took no bytes");
+    written += n;
+  }
+}
+
+/**
+ * A log whose last line was torn (power loss mid-write) gets its newline first: the next id
+ * would otherwise be glued to the fragment and lost with it at the next start.
+ */
+function endTornLine(fd: number): void {
+  const { size } = fstatSync(fd);
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) writeSync(fd, "\n");
 }

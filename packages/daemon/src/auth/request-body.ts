@@ -174,6 +174,9 @@ function readNode(incoming: IncomingMessage, take: Take, late: AbortSignal): Pro
     const onEnd = () => finish("end");
     const onClose = () => finish("aborted");
     const onLate = () => finish("late");
+    // Gone while this read waited for its turn: its 'close' has fired already and will not again,
+    // so without this check the reservation would be held until the deadline.
+    if (incoming.destroyed || incoming.readableAborted) return resolve("aborted");
     late.addEventListener("abort", onLate, { once: true });
     incoming.on("data", onData);
     incoming.once("end", onEnd);

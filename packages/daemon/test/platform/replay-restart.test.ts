@@ -145,6 +145,11 @@ describe("persistent replay cache", () => {
     });
     expect(log).toEqual([`replay cache: skipped 1 unreadable line(s) in ${dir}`]);
     expect(second.claim("kept", now + 60_000, now)).toBe(false);
+    // The id claimed after the torn line starts a line of its own, so it survives the next start.
+    expect(second.claim("after-the-tear", now + 60_000, now)).toBe(true);
     second.close();
+    const third = await openPersistentReplayCache({ dir, now: () => now, log: () => {} });
+    expect(third.claim("after-the-tear", now + 60_000, now)).toBe(false);
+    third.close();
   });
 });
