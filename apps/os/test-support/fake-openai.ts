@@ -252,7 +252,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         ),
       );
     }
-    if (failWith !== undefined && failWith >= 300 && failWith < 400) {
+    if (typeof failWith === "number" && failWith >= 300 && failWith < 400) {
       return answer(failWith, { moved: true }, { location: url.pathname });
     }
     if (failWith === 429) {
