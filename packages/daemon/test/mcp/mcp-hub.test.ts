@@ -1,43 +1,18 @@
 import { createHash } from "node:crypto";
-import { mkdir, symlink } from "node:fs/promises";
+import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { McpServerStatus } from "@iterate/contract";
 import type { AgentTool } from "@mariozechner/pi-agent-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createMcpHub, type McpHub, type McpServersConfig } from "../../src/mcp/mcp-hub.ts";
+import type { McpServersConfig } from "../../src/mcp/mcp-hub.ts";
 import { eventually } from "../agent/support/eventually.ts";
-import { tempDir } from "../platform/support/temp.ts";
 import { type FakeHttpMcp, startHttpMcp } from "./support/http-server.ts";
+import { MACHINE_TOKEN, useHubHarness } from "./support/hub-harness.ts";
 
 const FIXTURE = fileURLToPath(new URL("./support/stdio-server.mjs", import.meta.url));
 const SECRET = "s3cret-token-from-the-instance-env";
-const MACHINE_TOKEN = "itk_machine_token_of_this_machine";
 
-let workspace: string;
-let env: Record<string, string>;
-let hub: McpHub;
-let logs: string[];
-
-beforeEach(async () => {
-  workspace = join(await tempDir("mcp-"), "workspace");
-  await mkdir(workspace);
-  env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    SECRET_TOKEN: SECRET,
-    ITERATE_MACHINE_TOKEN: MACHINE_TOKEN,
-    ITERATE_PLATFORM_URL: "http://127.0.0.1:1",
-  };
-  logs = [];
-  hub = createMcpHub({
-    workspaceDir: workspace,
-    env: () => env,
-    log: (line) => logs.push(line),
-    backoffMs: 50,
-    startTimeoutMs: 10_000,
-  });
-});
-afterEach(() => hub.close());
+const h = useHubHarness({ machineEnv: { SECRET_TOKEN: SECRET }, backoffMs: 50 });
 
 const fixture = (extra: Record<string, unknown> = {}) => ({
   command: "node",
@@ -61,20 +36,14 @@ async function call(tools: AgentTool[], name: string, args: Record<string, unkno
 const textOf = (r: Awaited<ReturnType<typeof call>>): string =>
   r.ok ? (r.content ?? []).map((c) => ("text" in c ? c.text : "")).join("") : (r.text ?? "");
 
-const statusOf = (name: string): McpServerStatus => {
-  const found = hub.status().find((s) => s.name === name);
-  if (!found) throw new Error(`no server ${name}`);
-  return found;
-};
-
 describe("a stdio server", () => {
   it("is started on demand, offers <server>__<tool> with its schema, and answers calls", async () => {
     const config: McpServersConfig = { fx: fixture() };
-    hub.sync(config);
-    expect(statusOf("fx")).toMatchObject({ state: "stopped", transport: "stdio", tools: [] });
+    h.hub.sync(config);
+    expect(h.statusOf("fx")).toMatchObject({ state: "stopped", transport: "stdio", tools: [] });
 
-    const lease = await hub.open(config);
-    expect(statusOf("fx").state).toBe("ready");
+    const lease = await h.hub.open(config);
+    expect(h.statusOf("fx").state).toBe("ready");
     const echo = lease.tools.find((t) => t.name === "fx__echo");
     expect(echo?.description).toBe("Echoes the text back.");
     expect(echo?.parameters).toMatchObject({
@@ -86,23 +55,23 @@ describe("a stdio server", () => {
     ]);
     expect(textOf(await call(lease.tools, "fx__echo", { text: "hi" }))).toBe("echo: hi");
 
-    // It runs in the workspace with the machine env.
+    // It runs in the workspace with the machine h.env.
     const where = JSON.parse(textOf(await call(lease.tools, "fx__whereami")));
-    expect(where.cwd).toBe(workspace);
+    expect(where.cwd).toBe(h.workspace);
     lease.release();
   });
 
   it("resolves ${NAME} from the machine env in memory; the status never shows the value", async () => {
-    const lease = await hub.open({ fx: fixture() });
+    const lease = await h.hub.open({ fx: fixture() });
     const digest = createHash("sha256").update(SECRET).digest("hex");
     expect(textOf(await call(lease.tools, "fx__token_digest"))).toBe(`digest ${digest}`);
-    expect(JSON.stringify(hub.status())).not.toContain(SECRET);
-    expect(statusOf("fx").target).toBe(`node ${FIXTURE}`);
+    expect(JSON.stringify(h.hub.status())).not.toContain(SECRET);
+    expect(h.statusOf("fx").target).toBe(`node ${FIXTURE}`);
     lease.release();
   });
 
   it("returns images as image content, and isError results as the tool's failure", async () => {
-    const lease = await hub.open({ fx: fixture() });
+    const lease = await h.hub.open({ fx: fixture() });
     const picture = await call(lease.tools, "fx__picture");
     expect(picture.content).toEqual([
       { type: "text", text: "a 1x1 pixel" },
@@ -116,7 +85,7 @@ describe("a stdio server", () => {
   });
 
   it("times a call out after toolTimeoutSeconds, in words", async () => {
-    const lease = await hub.open({ fx: fixture({ toolTimeoutSeconds: 1 }) });
+    const lease = await h.hub.open({ fx: fixture({ toolTimeoutSeconds: 1 }) });
     expect(await call(lease.tools, "fx__slow", { ms: 1800 })).toEqual({
       ok: false,
       text: "The MCP tool slow of fx did not answer within 1 s.",
@@ -127,14 +96,14 @@ describe("a stdio server", () => {
   });
 
   it("is restarted with backoff after a crash, and the crash is reported with its stderr", async () => {
-    const lease = await hub.open({ fx: fixture() });
+    const lease = await h.hub.open({ fx: fixture() });
     const before = JSON.parse(textOf(await call(lease.tools, "fx__whereami"))).pid;
     const crashed = await call(lease.tools, "fx__crash");
     expect(crashed.ok).toBe(false);
-    const failed = await eventually(() => statusOf("fx").error !== null && statusOf("fx"));
+    const failed = await eventually(() => h.statusOf("fx").error !== null && h.statusOf("fx"));
     expect(failed.error).toMatch(/stopped unexpectedly: fixture: crashing on request/);
 
-    const back = await eventually(() => statusOf("fx").state === "ready" && statusOf("fx"));
+    const back = await eventually(() => h.statusOf("fx").state === "ready" && h.statusOf("fx"));
     expect(back.restarts).toBe(1);
     // The lease's tools reach the new process.
     const after = JSON.parse(textOf(await call(lease.tools, "fx__whereami"))).pid;
@@ -144,21 +113,21 @@ describe("a stdio server", () => {
   });
 
   it("picks up a tool added later (notifications/tools/list_changed)", async () => {
-    const lease = await hub.open({ fx: fixture() });
+    const lease = await h.hub.open({ fx: fixture() });
     expect(lease.tools.map((t) => t.name)).not.toContain("fx__late");
     await call(lease.tools, "fx__add_tool");
-    await eventually(() => statusOf("fx").tools.some((t) => t.name === "fx__late"));
+    await eventually(() => h.statusOf("fx").tools.some((t) => t.name === "fx__late"));
     lease.release();
-    const next = await hub.open({ fx: fixture() });
+    const next = await h.hub.open({ fx: fixture() });
     expect(textOf(await call(next.tools, "fx__late"))).toBe("late tool");
     next.release();
   });
 
   it("refuses a cwd that leads out of the workspace through a symlink", async () => {
-    await symlink("/tmp", join(workspace, "out"));
-    const lease = await hub.open({ fx: fixture({ cwd: "out" }) });
+    await symlink("/tmp", join(h.workspace, "out"));
+    const lease = await h.hub.open({ fx: fixture({ cwd: "out" }) });
     expect(lease.tools).toEqual([]);
-    expect(statusOf("fx")).toMatchObject({
+    expect(h.statusOf("fx")).toMatchObject({
       state: "failed",
       error: expect.stringMatching(/cwd leads out of the workspace/),
     });
@@ -166,31 +135,30 @@ describe("a stdio server", () => {
   });
 
   it("stops when the hub closes: no process is left", async () => {
-    const lease = await hub.open({ fx: fixture() });
+    const lease = await h.hub.open({ fx: fixture() });
     const { pid } = JSON.parse(textOf(await call(lease.tools, "fx__whereami")));
     lease.release();
-    await hub.close();
+    await h.hub.close();
     await eventually(() => !processAlive(pid));
-    expect(statusOf("fx").state).toBe("stopped");
+    expect(h.statusOf("fx").state).toBe("stopped");
   });
 
   it("stops after the idle time once no run holds it, and starts again for the next", async () => {
-    await hub.close();
-    hub = createMcpHub({ workspaceDir: workspace, env: () => env, log: () => {}, idleMs: 100 });
-    const lease = await hub.open({ fx: fixture() });
+    await h.reopen({ log: () => {}, idleMs: 100 });
+    const lease = await h.hub.open({ fx: fixture() });
     const { pid } = JSON.parse(textOf(await call(lease.tools, "fx__whereami")));
     lease.release();
-    await eventually(() => statusOf("fx").state === "stopped" && !processAlive(pid));
-    const again = await hub.open({ fx: fixture() });
-    expect(statusOf("fx").state).toBe("ready");
+    await eventually(() => h.statusOf("fx").state === "stopped" && !processAlive(pid));
+    const again = await h.hub.open({ fx: fixture() });
+    expect(h.statusOf("fx").state).toBe("ready");
     again.release();
   });
 });
 
 describe("what a stdio server is given and gives back", () => {
   it("gets the machine env without the machine token, unless its config names it", async () => {
-    env.OPENAI_API_KEY = MACHINE_TOKEN; // the platform's default: the token, for the LLM proxy
-    const lease = await hub.open({
+    h.env.OPENAI_API_KEY = MACHINE_TOKEN; // the platform's default: the token, for the LLM proxy
+    const lease = await h.hub.open({
       plain: fixture(),
       named: fixture({ env: { GIVEN_TOKEN: "${ITERATE_MACHINE_TOKEN}" } }),
     });
@@ -202,7 +170,7 @@ describe("what a stdio server is given and gives back", () => {
   });
 
   it("has secrets scrubbed from what its tools answer", async () => {
-    const lease = await hub.open({ fx: fixture() });
+    const lease = await h.hub.open({ fx: fixture() });
     expect(textOf(await call(lease.tools, "fx__echo", { text: `leak ${SECRET}` }))).toBe(
       "echo: leak ${SECRET_TOKEN}",
     );
@@ -210,7 +178,7 @@ describe("what a stdio server is given and gives back", () => {
   });
 
   it("offers at most 100 MCP tools to a run, and says which were left out", async () => {
-    const lease = await hub.open({ big: fixture({ env: { FIXTURE_EXTRA_TOOLS: "150" } }) });
+    const lease = await h.hub.open({ big: fixture({ env: { FIXTURE_EXTRA_TOOLS: "150" } }) });
     expect(lease.tools).toHaveLength(100);
     expect(lease.servers[0]).toMatchObject({
       state: "ready",
@@ -220,10 +188,9 @@ describe("what a stdio server is given and gives back", () => {
   });
 
   it("does not hold a run for a server that never answers initialize", async () => {
-    await hub.close();
-    hub = createMcpHub({ workspaceDir: workspace, env: () => env, log: () => {}, runWaitMs: 300 });
+    await h.reopen({ log: () => {}, runWaitMs: 300 });
     const started = performance.now();
-    const lease = await hub.open({
+    const lease = await h.hub.open({
       mute: { command: "node", args: ["-e", "setInterval(() => {}, 1000)"] },
       fx: fixture(),
     });
@@ -239,7 +206,7 @@ describe("what a stdio server is given and gives back", () => {
 
 describe("failures stay with their server", () => {
   it("a server that cannot start is reported with what it said; the others go on", async () => {
-    const lease = await hub.open({
+    const lease = await h.hub.open({
       broken: fixture({ env: { FIXTURE_FAIL_START: "1" } }),
       missing: fixture({ env: { API_TOKEN: "${NOT_SET_ANYWHERE}" } }),
       nocmd: { command: "definitely-not-a-command-xyz" },
@@ -250,15 +217,15 @@ describe("failures stay with their server", () => {
     // A server that fails at once may already be in its 50 ms retry ("starting") by the time
     // the slower fx is ready: its failure stays in `error` either way.
     const down = expect.stringMatching(/^(failed|starting)$/);
-    expect(statusOf("broken")).toMatchObject({
+    expect(h.statusOf("broken")).toMatchObject({
       error: expect.stringMatching(/fixture: FIXTURE_CONFIG is missing/),
     });
-    expect(statusOf("missing")).toMatchObject({
+    expect(h.statusOf("missing")).toMatchObject({
       state: "failed",
       error:
         "${NOT_SET_ANYWHERE} is not set in the instance env (add it on the dashboard's Env vars page)",
     });
-    expect(statusOf("nocmd")).toMatchObject({
+    expect(h.statusOf("nocmd")).toMatchObject({
       error: expect.stringMatching(/could not start: .*ENOENT/),
     });
     expect(lease.servers.map((s) => [s.name, s.state])).toEqual([
@@ -272,17 +239,17 @@ describe("failures stay with their server", () => {
 
   it("an error or stderr line never carries a resolved secret", async () => {
     // The server prints the token it was given to stderr before failing.
-    const lease = await hub.open({
+    const lease = await h.hub.open({
       leaky: {
         command: "node",
         args: ["-e", "process.stderr.write('bad token ' + process.env.API_TOKEN); process.exit(2)"],
         env: { API_TOKEN: "${SECRET_TOKEN}" },
       },
     });
-    const status = statusOf("leaky");
+    const status = h.statusOf("leaky");
     expect(status.error).toContain("bad token ${SECRET_TOKEN}");
-    expect(JSON.stringify(hub.status())).not.toContain(SECRET);
-    expect(logs.join("\n")).not.toContain(SECRET);
+    expect(JSON.stringify(h.hub.status())).not.toContain(SECRET);
+    expect(h.logs.join("\n")).not.toContain(SECRET);
     lease.release();
   });
 });
@@ -295,30 +262,33 @@ describe("a Streamable HTTP server", () => {
   afterEach(() => web.close());
 
   it("is connected with its headers, ${NAME} resolved", async () => {
-    const lease = await hub.open({
+    const lease = await h.hub.open({
       web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
     });
     expect(textOf(await call(lease.tools, "web__lookup", { key: "k1" }))).toBe("value-of-k1");
     expect(web.requests.some((r) => r.method === "tools/call")).toBe(true);
-    expect(statusOf("web")).toMatchObject({ transport: "http", target: web.url, state: "ready" });
+    expect(h.statusOf("web")).toMatchObject({ transport: "http", target: web.url, state: "ready" });
     lease.release();
   });
 
   it("a wrong token is a failed server in words, not a hang", async () => {
-    env.SECRET_TOKEN = "wrong";
-    const lease = await hub.open({
+    h.env.SECRET_TOKEN = "wrong";
+    const lease = await h.hub.open({
       web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
     });
     expect(lease.tools).toEqual([]);
-    expect(statusOf("web")).toMatchObject({ state: "failed", error: expect.stringMatching(/401/) });
+    expect(h.statusOf("web")).toMatchObject({
+      state: "failed",
+      error: expect.stringMatching(/401/),
+    });
     lease.release();
   });
 
   it("is never sent the machine token: a header resolving to it outside the platform is refused", async () => {
-    const lease = await hub.open({
+    const lease = await h.hub.open({
       web: { url: web.url, headers: { Authorization: "Bearer ${ITERATE_MACHINE_TOKEN}" } },
     });
-    expect(statusOf("web")).toMatchObject({
+    expect(h.statusOf("web")).toMatchObject({
       state: "failed",
       error: `would send the machine token to ${new URL(web.url).origin}; it is only ever sent to the platform`,
     });
@@ -327,15 +297,15 @@ describe("a Streamable HTTP server", () => {
   });
 
   it("reconnects after the server went away and came back", async () => {
-    const lease = await hub.open({
+    const lease = await h.hub.open({
       web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
     });
     const port = new URL(web.url).port;
     await web.close();
     expect((await call(lease.tools, "web__lookup", { key: "k" })).ok).toBe(false);
-    expect(statusOf("web").state).toBe("failed");
+    expect(h.statusOf("web").state).toBe("failed");
     web = await startHttpMcp(SECRET, Number(port));
-    await eventually(() => statusOf("web").state === "ready", { timeoutMs: 10_000 });
+    await eventually(() => h.statusOf("web").state === "ready", { timeoutMs: 10_000 });
     expect(textOf(await call(lease.tools, "web__lookup", { key: "k2" }))).toBe("value-of-k2");
     lease.release();
   });
@@ -343,17 +313,17 @@ describe("a Streamable HTTP server", () => {
 
 describe("reloads", () => {
   it("adds, restarts and removes servers as the config changes", async () => {
-    const first = await hub.open({ fx: fixture() });
+    const first = await h.hub.open({ fx: fixture() });
     const pid = JSON.parse(textOf(await call(first.tools, "fx__whereami"))).pid;
     first.release();
 
     // Unchanged: the same process.
-    const same = await hub.open({ fx: fixture() });
+    const same = await h.hub.open({ fx: fixture() });
     expect(JSON.parse(textOf(await call(same.tools, "fx__whereami"))).pid).toBe(pid);
     same.release();
 
     // Changed args and a new server: the changed one restarts (it was running), the new one starts.
-    const next = await hub.open({
+    const next = await h.hub.open({
       fx: fixture({ env: { API_TOKEN: "${SECRET_TOKEN}", MARKER: "v2" } }),
       fx2: fixture(),
     });
@@ -364,20 +334,20 @@ describe("reloads", () => {
     expect(next.tools.some((t) => t.name === "fx2__echo")).toBe(true);
     next.release();
 
-    hub.sync({ fx2: fixture() });
-    expect(hub.status().map((s) => s.name)).toEqual(["fx2"]);
+    h.hub.sync({ fx2: fixture() });
+    expect(h.hub.status().map((s) => s.name)).toEqual(["fx2"]);
     await eventually(() => !processAlive(where.pid));
   });
 
   it("restarts a running server when a value it references changes", async () => {
-    const lease = await hub.open({ fx: fixture() });
+    const lease = await h.hub.open({ fx: fixture() });
     const { pid } = JSON.parse(textOf(await call(lease.tools, "fx__whereami")));
-    env = { ...env, SECRET_TOKEN: "rotated-token-value" };
-    hub.sync({ fx: fixture() });
-    await eventually(() => statusOf("fx").state === "ready");
+    h.env = { ...h.env, SECRET_TOKEN: "rotated-token-value" };
+    h.hub.sync({ fx: fixture() });
+    await eventually(() => h.statusOf("fx").state === "ready");
     await eventually(() => !processAlive(pid));
     lease.release();
-    const next = await hub.open({ fx: fixture() });
+    const next = await h.hub.open({ fx: fixture() });
     const digest = createHash("sha256").update("rotated-token-value").digest("hex");
     expect(textOf(await call(next.tools, "fx__token_digest"))).toBe(`digest ${digest}`);
     next.release();
