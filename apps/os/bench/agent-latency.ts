@@ -27,6 +27,7 @@ import {
 } from "../e2e/agent-support.ts";
 import { eventually } from "../e2e/support.ts";
 import { lastUserText } from "../test-support/fake-openai-script.ts";
+import { percentile } from "./support/percentile.ts";
 
 const MESSAGES = Number(process.env.BENCH_AGENT_MESSAGES ?? 30);
 const WARMUP = 3;
@@ -35,11 +36,6 @@ const TARGET_EYES_MS = 1000;
 const TARGET_OVERHEAD_MS = 100;
 
 const loadAtStart = loadavg()[0] ?? 0;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 /** The fake model's time to first token with nothing in between: a streamed request to it. */
 async function directTtft(world: AgentWorld, marker: string): Promise<number> {
@@ -122,7 +118,7 @@ try {
   // BENCH_VERBOSE=1: every sample, to see which stage an outlier spent its time in.
   if (process.env.BENCH_VERBOSE) console.table(samples);
 
-  const col = (pick: (s: Sample) => number) => sorted(samples.map(pick));
+  const col = (pick: (s: Sample) => number) => samples.map(pick);
   const eyes = col((s) => s.eyes);
   const answer = col((s) => s.answer);
   const overhead = col((s) => s.answer - s.model);
@@ -141,7 +137,7 @@ try {
     `\nAgent latency in Slack — ${MESSAGES} mentions one at a time (real worker, daemon; fake Slack, fake model with ${MODEL_TTFT_MS} ms to first token)`,
   );
   console.log(`  ${"".padEnd(40)}  p50 ms   p90 ms   p99 ms`);
-  row("fake model TTFT, direct (same run)", sorted(direct));
+  row("fake model TTFT, direct (same run)", direct);
   row(
     "fake model TTFT, as it saw the agent",
     col((s) => s.modelTtft),

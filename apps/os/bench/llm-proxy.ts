@@ -21,17 +21,13 @@ import { unstable_startWorker } from "wrangler";
 import { startPlatform } from "../browser/start-platform.ts";
 import { processEnv, sandboxOf, signUp } from "../e2e/support.ts";
 import { startFakeOpenAI } from "../test-support/fake-openai.ts";
+import { percentile } from "./support/percentile.ts";
 
 const WARMUP = 30;
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 /** The upstream's own think time before its first chunk: a fixed floor under both paths. */
 const FIRST_CHUNK_DELAY_MS = 20;
 const TARGET_P50_MS = 5;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 const body = JSON.stringify({
   model: "gpt-fake",

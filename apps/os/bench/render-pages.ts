@@ -7,17 +7,13 @@
  */
 import { performance } from "node:perf_hooks";
 import { startPlatformWorker } from "../browser/start-worker.ts";
+import { percentile } from "./support/percentile.ts";
 
 const WARMUP = 20;
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const BUDGET_MS = 50;
 
 type Sample = { serverMs: number; roundTripMs: number };
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 async function measure(url: string, cookie?: string): Promise<Sample[]> {
   const samples: Sample[] = [];

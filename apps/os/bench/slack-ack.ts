@@ -26,6 +26,7 @@ import {
 import { eventually, signUp } from "../e2e/support.ts";
 import { slackSignature } from "../src/slack/slack-signature.ts";
 import { startFakeSlack } from "../test-support/fake-slack.ts";
+import { percentile } from "./support/percentile.ts";
 
 const EVENTS = Number(process.env.BENCH_SLACK_EVENTS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_SLACK_CONCURRENCY ?? 20);
@@ -42,10 +43,6 @@ const TARGET_P99_MS = 50;
 /** Before anything of ours runs: the load others put on the machine. */
 const loadAtStart = loadavg()[0] ?? 0;
 const secret = `bench-signing-${randomBytes(12).toString("hex")}`;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
 
 /** Runs `count` jobs, `concurrency` at a time; returns each job's latency in ms. */
 async function burst(count: number, concurrency: number, job: (i: number) => Promise<void>) {
