@@ -68,7 +68,13 @@ async function signed(method: string, path: string, json?: unknown): Promise<Res
 }
 await signed("POST", "/platform/bootstrap", {});
 await signed("PUT", "/platform/env", {
-  env: { OPENAI_BASE_URL: llm.baseUrl, OPENAI_API_KEY: "sk-bench", SLACK_API_URL: slack.apiUrl },
+  env: {
+    OPENAI_BASE_URL: llm.baseUrl,
+    OPENAI_API_KEY: "sk-bench",
+    SLACK_API_URL: slack.apiUrl,
+    // The fake is not the platform: the daemon calls it with the instance's own token only.
+    SLACK_BOT_TOKEN: "xoxb-bench",
+  },
 });
 
 /** The fake model called directly: request sent → first content chunk received. */
