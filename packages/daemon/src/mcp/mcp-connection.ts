@@ -1,14 +1,20 @@
-import { realpath } from "node:fs/promises";
 import type { McpServerState, McpServerStatus } from "@iterate/contract";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
-import { DAEMON_VERSION } from "../version.ts";
+import {
+  describeError,
+  isNetworkError,
+  isTimeout,
+  listAllTools,
+  MAX_TOOLS_PER_SERVER,
+  openClient,
+  transportFor,
+  withTimeout,
+} from "./mcp-client.ts";
 import type { McpServerSpec } from "./server-spec.ts";
-import { type StderrTail, stderrTail } from "./stderr-tail.ts";
+import { stderrTail } from "./stderr-tail.ts";
 
-/** Most tools taken from one server (its `tools/list` pages are read up to this). */
-const MAX_TOOLS_PER_SERVER = 200;
 /** Longest error text kept (status, log, session stream, system prompt); cut after scrubbing. */
 const MAX_ERROR_CHARS = 1000;
 /** A server that stayed up this long has its restart backoff reset. */
@@ -233,92 +239,7 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
   };
 }
 
-async function openClient(hooks: { onToolsChanged(tools: Tool[]): void }): Promise<Client> {
-  // The SDK loads with the first MCP server, so a daemon without any never pays for it.
-  const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
-  return new Client(
-    { name: "iterate-daemon", version: DAEMON_VERSION },
-    {
-      listChanged: {
-        tools: {
-          debounceMs: 50,
-          onChanged: (error, listed) => {
-            if (!error && listed) hooks.onToolsChanged(listed);
-          },
-        },
-      },
-    },
-  );
-}
-
-async function transportFor(spec: McpServerSpec, stderr: StderrTail | null) {
-  const { launch } = spec;
-  if (launch.kind === "http") {
-    const { StreamableHTTPClientTransport } = await import(
-      "@modelcontextprotocol/sdk/client/streamableHttp.js"
-    );
-    return new StreamableHTTPClientTransport(launch.url, {
-      requestInit: { headers: launch.headers },
-    });
-  }
-  // `cwd` is workspace-relative by schema; a symlink on the way must not lead out of it.
-  const [root, cwd] = await Promise.all([
-    realpath(launch.workspaceDir),
-    realpath(launch.cwd).catch(() => {
-      throw new Error(`cwd ${launch.cwd} does not exist`);
-    }),
-  ]);
-  if (cwd !== root && !cwd.startsWith(`${root}/`)) {
-    throw new Error("cwd leads out of the workspace (through a symlink)");
-  }
-  const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
-  const transport = new StdioClientTransport({
-    command: launch.command,
-    args: launch.args,
-    env: launch.env,
-    cwd,
-    stderr: "pipe",
-  });
-  stderr?.attach(transport.stderr);
-  return transport;
-}
-
-async function listAllTools(client: Client, timeoutMs: number): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: timeoutMs });
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor && tools.length < MAX_TOOLS_PER_SERVER);
-  return tools.slice(0, MAX_TOOLS_PER_SERVER);
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
 /** `text` cut to {@link MAX_ERROR_CHARS} (a server's error body can be megabytes). */
 function shorten(text: string): string {
   return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS - 1)}…`;
-}
-
-function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: string } };
-  // The SDK's StreamableHTTPError carries the HTTP status as `code`.
-  if (typeof code === "number" && code >= 100 && code <= 599) return `${message} (HTTP ${code})`;
-  return cause?.code ? `${message} (${cause.code})` : message;
-}
-
-function isTimeout(error: unknown): boolean {
-  return (error as { code?: number })?.code === -32001; // ErrorCode.RequestTimeout
-}
-
-function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError || /fetch failed|ECONNREFUSED|ECONNRESET/.test(String(error));
 }
