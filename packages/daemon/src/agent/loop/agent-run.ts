@@ -13,6 +13,7 @@ import type { RunObserver, RunResult } from "./run-types.ts";
 import { statusOfToolCall } from "./status-text.ts";
 import { buildSystemPrompt } from "./system-prompt.ts";
 import { withDeadline } from "./tool-deadline.ts";
+import { toolResultItem } from "./tool-result-item.ts";
 
 /** Text deltas are recorded at most this often (one item per ~100 ms, not one per token). */
 const DEFAULT_DELTA_FLUSH_MS = 100;
@@ -223,33 +224,17 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
         }
         case "tool_execution_end": {
           const startedAt = toolStarted.get(event.toolCallId) ?? now();
-          const content = (event.result?.content ?? []) as Array<{
-            type: string;
-            text?: string;
-            data?: string;
-            mimeType?: string;
-          }>;
-          const images = content.filter((c) => c.type === "image");
-          write({
-            type: "tool_result",
-            runId,
-            at: at(),
-            toolCallId: event.toolCallId,
-            name: event.toolName,
-            isError: event.isError,
-            output: content
-              .filter((c) => c.type === "text")
-              .map((c) => c.text ?? "")
-              .join("\n"),
-            durationMs: now() - startedAt,
-            ...(images.length > 0 && {
-              attachments: images.map((image) => ({
-                type: "image" as const,
-                mimeType: image.mimeType ?? "application/octet-stream",
-                bytes: Math.floor(((image.data ?? "").length * 3) / 4),
-              })),
+          write(
+            toolResultItem({
+              runId,
+              at: at(),
+              toolCallId: event.toolCallId,
+              name: event.toolName,
+              isError: event.isError,
+              content: event.result?.content ?? [],
+              durationMs: now() - startedAt,
             }),
-          });
+          );
           return;
         }
         default:
