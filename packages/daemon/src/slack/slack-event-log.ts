@@ -5,6 +5,11 @@ import {
   slackThreadStream,
 } from "@iterate/contract";
 import type { StreamStore } from "@iterate/streams";
+import {
+  ensureSessionStream,
+  readSessionItems,
+  SESSION_CONTENT_TYPE,
+} from "../agent/session/session-stream.ts";
 
 /** What recording one event did. */
 export type RecordOutcome = {
@@ -28,9 +33,6 @@ export interface SlackEventLogOptions {
  * of every recorded event — and the tail of its work queue.
  */
 type ThreadState = { ids: Set<string> | null; tail: Promise<unknown>; busy: number };
-
-const JSON_TYPE = "application/json";
-const READ_PAGE_BYTES = 1024 * 1024;
 
 /**
  * Records Slack events, each exactly once, in its thread's agent stream
@@ -57,31 +59,16 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
   const threads = new Map<string, ThreadState>();
 
   async function loadIds(stream: string): Promise<Set<string>> {
-    const created = await store.create(stream, {
-      contentType: JSON_TYPE,
-      closed: false,
-      body: new Uint8Array(0),
-    });
-    // config_mismatch: someone (an agent) created it with other settings; it exists, that is all.
-    if (!created.ok && created.reason !== "config_mismatch") {
-      throw new Error(`slack stream ${stream} could not be created: ${created.reason}`);
-    }
+    // The same stream as the thread's agent session (an agent may have created it first).
+    await ensureSessionStream(store, stream);
     const ids = new Set<string>();
-    let from = 0;
-    for (;;) {
-      const read = await store.read(stream, { from, maxBytes: READ_PAGE_BYTES });
-      if (!read.ok) throw new Error(`slack stream ${stream} could not be read: ${read.reason}`);
-      for (const chunk of read.chunks) {
-        for (const item of parseStoredJson(chunk)) {
-          const { type, eventId, ts } = (item ?? {}) as Record<string, unknown>;
-          if (type !== "slack_event") continue;
-          if (typeof eventId === "string") ids.add(`event:${eventId}`);
-          if (typeof ts === "string") ids.add(`ts:${ts}`);
-        }
-      }
-      if (read.upToDate || read.end <= from) return ids;
-      from = read.end;
+    for (const item of (await readSessionItems(store, stream)).items) {
+      const { type, eventId, ts } = (item ?? {}) as Record<string, unknown>;
+      if (type !== "slack_event") continue;
+      if (typeof eventId === "string") ids.add(`event:${eventId}`);
+      if (typeof ts === "string") ids.add(`ts:${ts}`);
     }
+    return ids;
   }
 
   async function recordInThread(
@@ -99,7 +86,7 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
         return { duplicate: true, stream, item };
       }
       const appended = await store.append(stream, {
-        contentType: JSON_TYPE,
+        contentType: SESSION_CONTENT_TYPE,
         body: Buffer.from(JSON.stringify(item)),
         close: false,
       });
@@ -166,15 +153,4 @@ function itemOf(envelope: SlackEventEnvelope, receivedAt: string): SlackEventIte
     receivedAt,
     event,
   };
-}
-
-/** The items of one stored JSON-mode append (`{…},{…},`, see streams/json-mode.ts). */
-function parseStoredJson(chunk: Uint8Array): unknown[] {
-  const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("utf8");
-  if (text.length === 0) return [];
-  try {
-    return JSON.parse(`[${text.replace(/,\s*$/, "")}]`) as unknown[];
-  } catch {
-    return [];
-  }
 }
