@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { Browser, createToken, SESSION_COOKIE, signUp } from "./helpers.ts";
+import { readyInstance } from "./machines/support.ts";
+
+// The Tools page starts the machine's MCP servers (GET /platform/config?connect=true): only a
+// member of the instance, signed in with a session cookie, may cause that.
+
+const browserOf = (cookie: string) => {
+  const browser = new Browser();
+  browser.cookies.set(SESSION_COOKIE, cookie.slice(SESSION_COOKIE.length + 1));
+  return browser;
+};
+
+describe("the Tools page of another instance", () => {
+  it("is 404 for a signed-in non-member, for an unknown id, and never names the instance", async () => {
+    const { user: owner } = await readyInstance("tools-owner");
+    const other = await signUp("tools-other");
+    const browser = browserOf(other.cookie);
+    for (const id of [owner.instance.id, "ins_doesnotexist", owner.instance.slug]) {
+      const res = await browser.fetch(`/instances/${id}/tools`);
+      expect(res.status, id).toBe(404);
+      const html = await res.text();
+      expect(html, id).not.toContain(owner.instance.name);
+      expect(html, id).not.toContain("data-tools-state");
+    }
+    // The owner's own page answers (the machine is ready), so the 404 above is the tenant check.
+    const own = await browserOf(owner.cookie).fetch(`/instances/${owner.instance.id}/tools`);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain("data-tools-state");
+  }, 60_000);
+
+  it("is not served without a session, nor to another instance's access token", async () => {
+    const { user: owner } = await readyInstance("tools-owner-2");
+    const other = await signUp("tools-other-2");
+    const token = await createToken(other);
+    const anonymous = await new Browser().fetch(`/instances/${owner.instance.id}/tools`);
+    expect(anonymous.status).not.toBe(200);
+    expect(await anonymous.text()).not.toContain("data-tools-state");
+    const bearer = await new Browser().fetch(`/instances/${owner.instance.id}/tools`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(bearer.status).not.toBe(200);
+    expect(await bearer.text()).not.toContain("data-tools-state");
+  }, 60_000);
+});
