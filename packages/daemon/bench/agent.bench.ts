@@ -135,9 +135,7 @@ async function mention(i: number): Promise<{ eyes: number; answer: number }> {
           "iterate_agent_answer",
     ),
   );
-  await slack.waitFor(() =>
-    slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-  );
+  await slack.waitForReaction(asked);
   return { eyes: eyes.at - started, answer: answer.at - started };
 }
 

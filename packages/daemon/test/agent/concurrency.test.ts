@@ -41,9 +41,7 @@ describe("sessions run side by side", () => {
       [a, "alpha"],
       [b, "beta"],
     ] as const) {
-      await m.slack.waitFor(() =>
-        m.slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-      );
+      await m.slack.waitForReaction(asked);
       const texts = m.slack.replies("C0000CONC", asked.ts).map((msg) => msg.text);
       expect(texts).toContain(`answer to ${word}`);
     }
@@ -65,7 +63,7 @@ describe("sessions run side by side", () => {
     });
     await m.deliver(first);
     const path = threadPath(first);
-    await eventually(async () => (await m.items(path)).some((i) => i.type === "tool_call"));
+    await m.waitForItem(path, "tool_call");
     // No mention: a reply in a thread the agent works in is for the agent.
     const second = m.slack.say({
       channel: "C0000STEER",
@@ -83,9 +81,7 @@ describe("sessions run side by side", () => {
     );
     expect(eyes.at - delivered).toBeLessThan(1000);
 
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === second.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(second);
     expect(m.slack.reactions.some((r) => r.ts === first.ts && r.name === "white_check_mark")).toBe(
       true,
     );
@@ -115,9 +111,7 @@ describe("sessions run side by side", () => {
       text: `${MENTION} hello`,
     });
     await Promise.all([m.deliver(asked, "app_mention"), m.deliver(asked, "message")]);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(asked);
     // (The edge may already keep one of the two; either way the agent runs once.)
     const items = await m.items(threadPath(asked));
     expect(items.filter((i) => i.type === "run_started")).toHaveLength(1);
@@ -147,9 +141,7 @@ describe("sessions run side by side", () => {
       text: `${MENTION} ping`,
     });
     await m.deliver(marker);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === marker.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(marker);
     expect(m.llm.requests.length).toBe(before + 1);
     expect(m.slack.reactions.filter((r) => r.ts === chatter.ts || r.ts === reply.ts)).toEqual([]);
   });

@@ -1,13 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AgentMachine,
-  FAKE_SLACK_TOKEN,
-  MENTION,
-  nth,
-  startAgentMachine,
-} from "./support/agent-machine.ts";
+import { type AgentMachine, MENTION, nth, startAgentMachine } from "./support/agent-machine.ts";
 import { contentText, type RecordedChatRequest, startFakeOpenAI } from "./support/fake-openai.ts";
 
 function systemPrompt(request: RecordedChatRequest): string {
@@ -26,11 +20,7 @@ describe("what the agent knows: context rules, model and env, read fresh for eve
   async function askAndWait(channel: string, text: string) {
     const asked = m.slack.say({ channel, user: "U0000ALICE", text: `${MENTION} ${text}` });
     await m.deliver(asked);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find(
-        (r) => r.ts === asked.ts && (r.name === "white_check_mark" || r.name === "x"),
-      ),
-    );
+    await m.slack.waitForRunEnd(asked);
     return asked;
   }
 
@@ -100,13 +90,9 @@ describe("what the agent knows: context rules, model and env, read fresh for eve
     const other = await startFakeOpenAI();
     try {
       other.respond(() => ({ text: "from the other model" }));
-      const res = await m.signed("PUT", "/platform/env", {
-        env: {
-          OPENAI_BASE_URL: other.baseUrl,
-          OPENAI_API_KEY: "sk-rotated",
-          SLACK_API_URL: m.slack.apiUrl,
-          SLACK_BOT_TOKEN: FAKE_SLACK_TOKEN,
-        },
+      const res = await m.pushInstanceEnv({
+        OPENAI_BASE_URL: other.baseUrl,
+        OPENAI_API_KEY: "sk-rotated",
       });
       expect(res.status).toBe(200);
       const asked = await askAndWait("C0000CTX4", "which model?");

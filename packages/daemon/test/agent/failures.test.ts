@@ -24,11 +24,7 @@ describe("runs that go wrong end in words, never in silence", () => {
   ): Promise<{ asked: FakeMessage; status: string; reaction: string }> {
     const asked = m.slack.say({ channel, user: "U0000ALICE", text: `${MENTION} ${text}` });
     await m.deliver(asked);
-    const reaction = await m.slack.waitFor(() =>
-      m.slack.reactions.find(
-        (r) => r.ts === asked.ts && (r.name === "white_check_mark" || r.name === "x"),
-      ),
-    );
+    const reaction = await m.slack.waitForRunEnd(asked);
     const status = m.slack
       .replies(channel, asked.ts)
       .find((msg) => msg.metadata?.event_type === "iterate_agent_status");

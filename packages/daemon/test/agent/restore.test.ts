@@ -6,7 +6,6 @@ import {
   startAgentMachine,
   threadPath,
 } from "./support/agent-machine.ts";
-import { eventually } from "./support/eventually.ts";
 import {
   contentText,
   lastUserText,
@@ -43,9 +42,7 @@ describe("a thread's memory", () => {
       text: `${MENTION} my favourite colour is blue`,
     });
     await m.deliver(first);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === first.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(first);
 
     await m.restart();
     const second = m.slack.say({
@@ -55,9 +52,7 @@ describe("a thread's memory", () => {
       thread_ts: first.ts,
     });
     await m.deliver(second, "message");
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === second.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(second);
     expect(transcript(nth(m.llm.requests, 1))).toEqual([
       `user: <@U0000ALICE>: ${MENTION} my favourite colour is blue`,
       "assistant: Blue, noted.",
@@ -82,11 +77,11 @@ describe("a thread's memory", () => {
     });
     await m.deliver(first);
     const path = threadPath(first);
-    await eventually(async () => (await m.items(path)).some((i) => i.type === "tool_call"));
+    await m.waitForItem(path, "tool_call");
 
     await m.restart({ kill: true });
     // The new daemon records the cut-short run and says so where it was asked.
-    await m.slack.waitFor(() => m.slack.reactions.find((r) => r.ts === first.ts && r.name === "x"));
+    await m.slack.waitForReaction(first, "x");
     const items = await m.items(path);
     expect(items.find((i) => i.type === "run_finished")).toMatchObject({
       outcome: "interrupted",
@@ -107,9 +102,7 @@ describe("a thread's memory", () => {
       thread_ts: first.ts,
     });
     await m.deliver(again, "message");
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === again.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(again);
     const lines = transcript(nth(m.llm.requests, -1));
     expect(lines[0]).toBe(`user: <@U0000ALICE>: ${MENTION} deploy it`);
     expect(lines[1]).toBe("assistant: "); // the tool call's turn
@@ -127,7 +120,7 @@ describe("a thread's memory", () => {
     });
     await m.deliver(asked);
     const path = threadPath(asked);
-    await eventually(async () => (await m.items(path)).some((i) => i.type === "tool_call"));
+    await m.waitForItem(path, "tool_call");
     const stopping = performance.now();
     await m.restart();
     expect(performance.now() - stopping).toBeLessThan(10_000);
@@ -174,9 +167,7 @@ describe("a thread's memory", () => {
       thread_ts: root.ts,
     });
     await m.deliver(reply, "message");
-    await slack.waitFor(() =>
-      slack?.reactions.find((r) => r.ts === reply.ts && r.name === "white_check_mark"),
-    );
+    await slack.waitForReaction(reply);
 
     expect(slack.calls.find((c) => c.method === "conversations.replies")?.args).toMatchObject({
       channel: "C0000REB",

@@ -85,9 +85,7 @@ describe("the agent runtime in-process, on a memory store", () => {
       agents.handleSlackEvent({ stream: streamOf(asked), item: itemOf(asked, "app_mention") }),
       agents.handleSlackEvent({ stream: streamOf(asked), item: itemOf(asked, "message") }),
     ]);
-    await slack.waitFor(() =>
-      slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await slack.waitForReaction(asked);
     expect(slack.replies("C1", asked.ts).filter((m) => m.text === "one answer")).toHaveLength(1);
     expect(
       slack.calls.filter(
@@ -104,9 +102,7 @@ describe("the agent runtime in-process, on a memory store", () => {
       stream: streamOf(dm),
       item: itemOf(dm, "message", { channel_type: "im" }),
     });
-    await slack.waitFor(() =>
-      slack.reactions.find((r) => r.ts === dm.ts && r.name === "white_check_mark"),
-    );
+    await slack.waitForReaction(dm);
     expect(slack.replies("D1", dm.ts).map((m) => m.text)).toContain("dm answer");
   });
 
@@ -121,9 +117,7 @@ describe("the agent runtime in-process, on a memory store", () => {
     llm.respond(() => ({ text: "still here" }));
     const asked = slack.say({ channel: "C2", user: "U1", text: `${MENTION} still?` });
     await agents.handleSlackEvent({ stream: streamOf(asked), item: itemOf(asked, "app_mention") });
-    await slack.waitFor(() =>
-      slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await slack.waitForReaction(asked);
   });
 
   it("a crashing model request in one thread leaves the others answering", async () => {
@@ -138,10 +132,8 @@ describe("the agent runtime in-process, on a memory store", () => {
       agents.handleSlackEvent({ stream: streamOf(bad), item: itemOf(bad, "app_mention") }),
       agents.handleSlackEvent({ stream: streamOf(good), item: itemOf(good, "app_mention") }),
     ]);
-    await slack.waitFor(() => slack.reactions.find((r) => r.ts === bad.ts && r.name === "x"));
-    await slack.waitFor(() =>
-      slack.reactions.find((r) => r.ts === good.ts && r.name === "white_check_mark"),
-    );
+    await slack.waitForReaction(bad, "x");
+    await slack.waitForReaction(good);
     const status = slack
       .replies("C3", bad.ts)
       .find((m) => m.metadata?.event_type === "iterate_agent_status");

@@ -61,9 +61,7 @@ describe("a Slack mention answered by the agent", () => {
     expect(eyes.args).toMatchObject({ channel: "C0000A", timestamp: asked.ts });
     expect(eyes.at - delivered).toBeLessThan(1000);
 
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(asked);
     // The tool really wrote the file in the workspace.
     expect(await readFile(join(m.workspace, "notes/hello.txt"), "utf8")).toBe(
       "hello from the agent\n",

@@ -116,37 +116,27 @@ describe("read, write and edit", () => {
   });
 
   it("edits an exact, unique text; absent or ambiguous text is an error naming the problem", async () => {
+    const edit = (args: Record<string, unknown>) => call("edit_file", { path: "a.ts", ...args });
+    const contents = () => readFile(join(ctx.workspaceDir, "a.ts"), "utf8");
     await writeFile(join(ctx.workspaceDir, "a.ts"), "const a = 1;\nconst b = 1;\n");
-    expect(
-      await call("edit_file", { path: "a.ts", old_text: "const c", new_text: "x" }),
-    ).toMatchObject({ ok: false, text: expect.stringMatching(/^old_text was not found in a\.ts/) });
-    expect(
-      await call("edit_file", { path: "a.ts", old_text: " = 1;", new_text: " = 2;" }),
-    ).toMatchObject({
+    expect(await edit({ old_text: "const c", new_text: "x" })).toMatchObject({
+      ok: false,
+      text: expect.stringMatching(/^old_text was not found in a\.ts/),
+    });
+    expect(await edit({ old_text: " = 1;", new_text: " = 2;" })).toMatchObject({
       ok: false,
       text: expect.stringMatching(/^old_text occurs 2 times in a\.ts/),
     });
-    expect(await readFile(join(ctx.workspaceDir, "a.ts"), "utf8")).toBe(
-      "const a = 1;\nconst b = 1;\n",
-    );
-    expect(
-      await call("edit_file", {
-        path: "a.ts",
-        old_text: "const b = 1;",
-        new_text: "const b = $&2;",
-      }),
-    ).toEqual({ ok: true, text: "replaced 1 occurrence in a.ts" });
-    expect(await readFile(join(ctx.workspaceDir, "a.ts"), "utf8")).toBe(
-      "const a = 1;\nconst b = $&2;\n",
-    );
-    expect(
-      await call("edit_file", {
-        path: "a.ts",
-        old_text: "const",
-        new_text: "let",
-        replace_all: true,
-      }),
-    ).toEqual({ ok: true, text: "replaced 2 occurrences in a.ts" });
+    expect(await contents()).toBe("const a = 1;\nconst b = 1;\n");
+    expect(await edit({ old_text: "const b = 1;", new_text: "const b = $&2;" })).toEqual({
+      ok: true,
+      text: "replaced 1 occurrence in a.ts",
+    });
+    expect(await contents()).toBe("const a = 1;\nconst b = $&2;\n");
+    expect(await edit({ old_text: "const", new_text: "let", replace_all: true })).toEqual({
+      ok: true,
+      text: "replaced 2 occurrences in a.ts",
+    });
   });
 });
 

@@ -76,7 +76,7 @@ describe("sessions from the dashboard (/agents-api) and the /ui page", () => {
       await m.signed("POST", "/agents-api/web-sessions", { text: "run forever" }),
     );
     const path = (started.session as { path: string }).path;
-    await eventually(async () => (await m.items(path)).some((i) => i.type === "tool_call"));
+    await m.waitForItem(path, "tool_call");
     expect(
       (await json(await m.signed("GET", `/agents-api/sessions/${path}`))).session,
     ).toMatchObject({ status: "running" });

@@ -6,7 +6,6 @@ import { configResponseSchema, type McpServerStatus } from "@iterate/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentMachine,
-  FAKE_SLACK_TOKEN,
   MENTION,
   startAgentMachine,
   threadPath,
@@ -74,9 +73,7 @@ describe("MCP tools in an agent session", () => {
       text: `${MENTION} what do the tools say?`,
     });
     await m.deliver(asked);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(asked);
 
     const digest = createHash("sha256").update(FX_TOKEN).digest("hex");
     const answer = m.slack
@@ -123,9 +120,7 @@ describe("MCP tools in an agent session", () => {
     });
     const asked = m.slack.say({ channel: "C0MCP02", user: "U0000ALICE", text: `${MENTION} pic` });
     await m.deliver(asked);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(asked);
     const items = await m.items(threadPath(asked));
     expect(items.filter((i) => i.type === "tool_result")).toEqual([
       expect.objectContaining({
@@ -185,9 +180,7 @@ describe("GET /platform/config reports the servers", () => {
     );
     const asked = m.slack.say({ channel: "C0MCP03", user: "U0000ALICE", text: `${MENTION} crash` });
     await m.deliver(asked);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(asked);
     const items = await m.items(threadPath(asked));
     expect(items.find((i) => i.type === "tool_result")).toMatchObject({
       name: "fx__crash",
@@ -219,9 +212,7 @@ describe("GET /platform/config reports the servers", () => {
     );
     const asked = m.slack.say({ channel: "C0MCP04", user: "U0000ALICE", text: `${MENTION} echo` });
     await m.deliver(asked);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(asked);
     const answer = m.slack
       .replies("C0MCP04", asked.ts)
       .find((msg) => msg.metadata?.event_type === "iterate_agent_answer");
@@ -239,16 +230,7 @@ describe("GET /platform/config reports the servers", () => {
   it("an instance env change reaches the server: it restarts with the new value", async () => {
     await writeConfig({ fx });
     await config(true);
-    const res = await m.signed("PUT", "/platform/env", {
-      env: {
-        OPENAI_BASE_URL: m.llm.baseUrl,
-        OPENAI_API_KEY: "sk-instance-key-for-the-fake-llm",
-        SLACK_API_URL: m.slack.apiUrl,
-        SLACK_BOT_TOKEN: FAKE_SLACK_TOKEN,
-        FX_TOKEN: "fx-rotated-value-77",
-        WEB_TOKEN,
-      },
-    });
+    const res = await m.pushInstanceEnv({ FX_TOKEN: "fx-rotated-value-77", WEB_TOKEN });
     expect(res.status).toBe(200);
     m.llm.respond((req) =>
       toolResults(req).length === 0
@@ -261,9 +243,7 @@ describe("GET /platform/config reports the servers", () => {
       text: `${MENTION} digest`,
     });
     await m.deliver(asked);
-    await m.slack.waitFor(() =>
-      m.slack.reactions.find((r) => r.ts === asked.ts && r.name === "white_check_mark"),
-    );
+    await m.slack.waitForReaction(asked);
     const digest = createHash("sha256").update("fx-rotated-value-77").digest("hex");
     const answer = m.slack
       .replies("C0MCP05", asked.ts)

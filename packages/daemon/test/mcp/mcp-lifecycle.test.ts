@@ -3,11 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { configResponseSchema } from "@iterate/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AgentMachine,
-  FAKE_SLACK_TOKEN,
-  startAgentMachine,
-} from "../agent/support/agent-machine.ts";
+import { type AgentMachine, startAgentMachine } from "../agent/support/agent-machine.ts";
 import { eventually } from "../agent/support/eventually.ts";
 
 // The real daemon's MCP servers across env pushes and daemon stops: nothing is left running.
@@ -61,15 +57,7 @@ describe("MCP servers and the daemon's life", () => {
     expect((await connect())[0]?.state).toBe("ready");
     const [before] = await fixturePids(m.daemon.child.pid ?? 0);
     expect(before).toBeGreaterThan(0);
-    const res = await m.signed("PUT", "/platform/env", {
-      env: {
-        OPENAI_BASE_URL: m.llm.baseUrl,
-        OPENAI_API_KEY: "sk-instance-key-for-the-fake-llm",
-        SLACK_API_URL: m.slack.apiUrl,
-        SLACK_BOT_TOKEN: FAKE_SLACK_TOKEN,
-        FX_TOKEN: "second-value",
-      },
-    });
+    const res = await m.pushInstanceEnv({ FX_TOKEN: "second-value" });
     expect(res.status).toBe(200);
     // No request since the push: the restart came from the push itself.
     expect(m.daemon.output()).toContain("mcp: fx: its config or env changed, restarting");

@@ -8,6 +8,7 @@ import {
 import { type FakePlatform, startFakePlatform } from "../../platform/support/fake-platform.ts";
 import { type MachineKey, signedFetch } from "../../platform/support/signed-fetch.ts";
 import { tempDir } from "../../platform/support/temp.ts";
+import { eventually } from "./eventually.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "./fake-openai.ts";
 import { FAKE_BOT, type FakeMessage, type FakeSlack, startFakeSlack } from "./fake-slack.ts";
 
@@ -26,6 +27,13 @@ export interface AgentMachine {
   deliver(message: FakeMessage, eventType?: "app_mention" | "message"): Promise<SlackEdgeResponse>;
   /** The session stream's items (`GET /agents/<path>`). */
   items(path: string): Promise<Array<Record<string, unknown>>>;
+  /** Resolves once the session stream holds an item of `type` (e.g. a run mid tool call). */
+  waitForItem(path: string, type: string): Promise<void>;
+  /**
+   * Pushes the instance env (`PUT /platform/env`, which replaces it): the fakes' LLM and Slack
+   * URLs and keys, then `extra` (which may override them). Returns the daemon's answer.
+   */
+  pushInstanceEnv(extra?: Record<string, string>): Promise<Response>;
   /** SIGTERM (or SIGKILL) the daemon and start a new one on the same HOME. */
   restart(options?: { kill?: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -73,9 +81,8 @@ export async function startAgentMachine(
     if (!res.ok) throw new Error(`${what}: ${res.status} ${await res.text()}`);
     return res;
   };
-  await check(await signed("POST", "/platform/bootstrap", {}), "bootstrap");
-  await check(
-    await signed("PUT", "/platform/env", {
+  const pushInstanceEnv = (extra: Record<string, string> = {}) =>
+    signed("PUT", "/platform/env", {
       // With its own OPENAI_BASE_URL an instance must name its key (the machine token is only
       // ever offered to the platform's proxy).
       env: {
@@ -84,11 +91,18 @@ export async function startAgentMachine(
         SLACK_API_URL: slack.apiUrl,
         // Slack pointed away from the platform takes the instance's own token, never the machine's.
         SLACK_BOT_TOKEN: FAKE_SLACK_TOKEN,
-        ...options.instanceEnv,
+        ...extra,
       },
-    }),
-    "env",
-  );
+    });
+  const items = async (path: string) => {
+    const res = await check(
+      await signed("GET", `/agents/${path}?offset=-1`),
+      `GET /agents/${path}`,
+    );
+    return (await res.json()) as Array<Record<string, unknown>>;
+  };
+  await check(await signed("POST", "/platform/bootstrap", {}), "bootstrap");
+  await check(await pushInstanceEnv(options.instanceEnv), "env");
   const machine: AgentMachine = {
     get daemon() {
       return daemon;
@@ -120,13 +134,11 @@ export async function startAgentMachine(
       const res = await check(await signed("POST", "/edge/slack", envelope), "edge/slack");
       return (await res.json()) as SlackEdgeResponse;
     },
-    async items(path) {
-      const res = await check(
-        await signed("GET", `/agents/${path}?offset=-1`),
-        `GET /agents/${path}`,
-      );
-      return (await res.json()) as Array<Record<string, unknown>>;
+    items,
+    async waitForItem(path, type) {
+      await eventually(async () => (await items(path)).some((i) => i.type === type));
     },
+    pushInstanceEnv,
     async restart({ kill = false } = {}) {
       const pings = platform.pings.length;
       if (kill) {

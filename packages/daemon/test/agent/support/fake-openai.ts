@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createWaiters, listenLocal } from "../../platform/support/http-fake.ts";
 
 /** One chat-completions request as the fake received it. */
 export interface RecordedChatRequest {
@@ -83,7 +83,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const requests: RecordedChatRequest[] = [];
   let responder: FakeResponder = () => ({ text: "ok" });
   let refusal: { status: number; code: string; message: string } | null = null;
-  const waiters = new Set<() => void>();
+  const waiters = createWaiters();
   const open = new Set<ServerResponse>();
   let callSeq = 0;
 
@@ -103,7 +103,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
           }
         : null;
       const index = request ? requests.push(request) - 1 : -1;
-      for (const wake of waiters) wake();
+      waiters.wake();
       if (refusal) {
         return send(refusal.status, { error: { code: refusal.code, message: refusal.message } });
       }
@@ -175,10 +175,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       res.end(`${usage}data: [DONE]\n\n`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  const http = await listenLocal(server);
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: `http://127.0.0.1:${http.port}/v1`,
     requests,
     respond(next) {
       responder = next;
@@ -187,29 +186,15 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       refusal = next;
     },
     waitForRequests(count, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (requests.length < count) return;
-          cleanup();
-          resolve(requests.slice(0, count));
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`expected ${count} model request(s), got ${requests.length}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return waiters.until(
+        () => requests.length >= count && requests.slice(0, count),
+        timeoutMs,
+        () => `expected ${count} model request(s), got ${requests.length}`,
+      );
     },
-    close: () =>
-      new Promise((resolve) => {
-        for (const res of open) res.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close() {
+      for (const res of open) res.destroy();
+      return http.close();
+    },
   };
 }

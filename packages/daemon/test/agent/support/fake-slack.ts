@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createWaiters, listenLocal } from "../../platform/support/http-fake.ts";
 
 /** The bot the fake workspace has installed. */
 export const FAKE_BOT = { userId: "UBOT000001", botId: "BBOT000001", teamId: "T0000TEST" };
@@ -46,6 +46,14 @@ export interface FakeSlack {
   replies(channel: string, threadTs: string): FakeMessage[];
   /** Resolves once `predicate` holds (checked after every call); rejects after `timeoutMs`. */
   waitFor<T>(predicate: () => T | undefined | false, timeoutMs?: number): Promise<T>;
+  /** Resolves with the reaction `name` (default ✅, a finished run) once it is on `message`. */
+  waitForReaction(
+    message: { ts: string },
+    name?: string,
+    timeoutMs?: number,
+  ): Promise<FakeSlack["reactions"][number]>;
+  /** Resolves with the reaction that ends a run on `message`: ✅ (`white_check_mark`) or ❌ (`x`). */
+  waitForRunEnd(message: { ts: string }): Promise<FakeSlack["reactions"][number]>;
   close(): Promise<void>;
 }
 
@@ -69,10 +77,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: RecordedSlackCall[] = [];
   const messages: FakeMessage[] = [];
   const reactions: FakeSlack["reactions"] = [];
-  const waiters = new Set<() => void>();
-  const wake = () => {
-    for (const w of waiters) w();
-  };
+  const waiters = createWaiters();
+  const wake = waiters.wake;
   const add = (m: Omit<FakeMessage, "ts" | "edits">): FakeMessage => {
     const message = { ...m, ts: nextTs(), edits: [m.text] };
     messages.push(message);
@@ -164,45 +170,32 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       wake();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  const http = await listenLocal(server);
+  const waitFor: FakeSlack["waitFor"] = (predicate, timeoutMs = 15_000) =>
+    waiters.until(
+      predicate,
+      timeoutMs,
+      () =>
+        `fake Slack: condition not met within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(", ")}`,
+    );
   return {
-    apiUrl: `http://127.0.0.1:${port}/api/`,
+    apiUrl: `http://127.0.0.1:${http.port}/api/`,
     calls,
     messages,
     reactions,
     say: (input) => add({ ...input }),
     sayAsBot: (input) => add({ ...input, user: FAKE_BOT.userId, bot_id: FAKE_BOT.botId }),
     replies,
-    waitFor(predicate, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const value = predicate();
-          if (value === undefined || value === false) return;
-          cleanup();
-          resolve(value as never);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(
-              `fake Slack: condition not met within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(", ")}`,
-            ),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    waitFor,
+    waitForReaction: (message, name = "white_check_mark", timeoutMs = 15_000) =>
+      waitFor(() => reactions.find((r) => r.ts === message.ts && r.name === name), timeoutMs),
+    waitForRunEnd: (message) =>
+      waitFor(() =>
+        reactions.find(
+          (r) => r.ts === message.ts && (r.name === "white_check_mark" || r.name === "x"),
+        ),
+      ),
+    close: http.close,
   };
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { createWaiters, listenLocal } from "./http-fake.ts";
 
 /** One `POST /api/machine/ping` as the fake platform received it. */
 export interface RecordedPing {
@@ -50,7 +50,7 @@ export async function startFakePlatform(
   let mode = options.mode ?? "up";
   const pings: RecordedPing[] = [];
   const requests: string[] = [];
-  const waiters = new Set<() => void>();
+  const waiters = createWaiters();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     requests.push(`${req.method} ${req.url}`);
     const chunks: Buffer[] = [];
@@ -70,7 +70,7 @@ export async function startFakePlatform(
         body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
         status,
       });
-      for (const wake of waiters) wake();
+      waiters.wake();
       const body =
         status === 200
           ? { ok: true }
@@ -87,42 +87,22 @@ export async function startFakePlatform(
   const server: Server = options.tls
     ? createHttpsServer(options.tls, handler)
     : createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const http = await listenLocal(server, options.port);
   return {
-    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    port,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${http.port}`,
+    port: http.port,
     pings,
     requests,
     setMode(next) {
       mode = next;
     },
     waitForPings(count, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (pings.length < count) return;
-          cleanup();
-          resolve(pings.slice(0, count));
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`expected ${count} ping(s), got ${pings.length}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return waiters.until(
+        () => pings.length >= count && pings.slice(0, count),
+        timeoutMs,
+        () => `expected ${count} ping(s), got ${pings.length}`,
+      );
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: http.close,
   };
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenLocal } from "./http-fake.ts";
 
 /** A private git host: smart HTTP through `git http-backend`, behind HTTP Basic auth. */
 export interface GitHttpServer {
@@ -86,16 +86,11 @@ export async function startGitHttpServer(options: {
     });
     cgi.on("close", () => res.end());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as AddressInfo).port;
+  const http = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${http.port}`,
     passwordsSeen,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: http.close,
   };
 }

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenLocal } from "./http-fake.ts";
 
 /** An HTTP server on 127.0.0.1 that answers every request with a redirect to `target`. */
 export interface RedirectServer {
@@ -26,15 +26,10 @@ export async function startRedirectServer(options: {
     req.resume();
     res.writeHead(options.status ?? 307, { location: `${options.target}${req.url}` }).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as AddressInfo).port;
+  const http = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${http.port}`,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: http.close,
   };
 }
