@@ -197,5 +197,9 @@ describe("completing a key rotation (POST /api/admin/rotate-keys)", () => {
       "validation_failed",
     );
     expect(message).toContain("cursor");
+    // Well-formed but past the last column: it would answer "done" with nothing re-sealed.
+    for (const cursor of ["999:0", "4:0"]) {
+      await expectError(await rotateRequest({ ADMIN_TOKEN }, { cursor }), 400, "validation_failed");
+    }
   });
 });

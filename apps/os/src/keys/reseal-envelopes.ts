@@ -13,8 +13,9 @@
  * under the current key — wins; a row that does not open (a key the keyring lacks) is reported,
  * never changed.
  */
-import { envelopeKeyId, type Keyring } from "@iterate/contract";
+import { AppError, envelopeKeyId, type Keyring } from "@iterate/contract";
 import { sql } from "drizzle-orm";
+
 import type { Db } from "../db/client.ts";
 import { envVarAad } from "../db/env-vars.ts";
 import { botTokenAad } from "../db/slack-installations.ts";
@@ -79,8 +80,17 @@ export type ResealReport = {
 };
 
 function parseCursor(cursor: string | null | undefined): { column: number; rowid: number } {
-  const match = cursor?.match(/^(\d+):(\d+)$/);
-  return match ? { column: Number(match[1]), rowid: Number(match[2]) } : { column: 0, rowid: 0 };
+  if (cursor === null || cursor === undefined) return { column: 0, rowid: 0 };
+  const match = cursor.match(/^(\d+):(\d+)$/);
+  const column = Number(match?.[1]);
+  // A column past the last would answer "done" (cursor null) with envelopes still unsealed.
+  if (!match || !(column < ENVELOPE_COLUMNS.length)) {
+    throw new AppError(
+      "validation_failed",
+      "cursor: must be a cursor this route returned (or null to start)",
+    );
+  }
+  return { column, rowid: Number(match[2]) };
 }
 
 /**
