@@ -1,149 +1,32 @@
+import { tailAcrossRestart } from "@iterate/streams/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type DaemonProcess,
-  machineEnv,
-  startDaemon,
-  tempHome,
-} from "../platform/support/daemon-process.ts";
-import { type FakePlatform, startFakePlatform } from "../platform/support/fake-platform.ts";
-import type { MachineKey } from "../platform/support/signed-fetch.ts";
-import { type StreamClient, streamClient } from "./support/stream-client.ts";
+import { tempHome } from "../platform/support/daemon-process.ts";
+import { signedStreamClient } from "./support/stream-client.ts";
+import { streamsDaemon } from "./support/streams-daemon.ts";
 
-let platform: FakePlatform | undefined;
-let daemon: DaemonProcess | undefined;
-let stopped = false;
-
-afterEach(async () => {
-  stopped = true;
-  await daemon?.stop();
-  await platform?.close();
-  daemon = undefined;
-  platform = undefined;
-});
-
-async function boot(home: string): Promise<MachineKey> {
-  platform ??= await startFakePlatform();
-  const pings = platform.pings.length;
-  daemon = await startDaemon({
-    home,
-    env: { ...machineEnv(platform.url), ITERATE_LONG_POLL_MS: "1000" },
-  });
-  const ping = (await platform.waitForPings(pings + 1)).at(-1);
-  if (!ping) throw new Error("no ping");
-  return { machineId: ping.body.machineId, secret: ping.body.secret };
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const STREAM = "/agents/sessions/tail";
-
-/**
- * Only the daemon being down is retried: a failed assertion or a garbled body is the test's
- * verdict and must not be swallowed as if the connection had dropped.
- */
-async function retryIfDown(error: unknown): Promise<void> {
-  if (error instanceof Error && (error.name === "AssertionError" || error instanceof SyntaxError)) {
-    throw error;
-  }
-  await pause(50);
-}
-
-/** Long-polls from its last offset until it has `count` messages, retrying while the daemon is down. */
-async function longPollReader(client: StreamClient, count: number, seen: number[]): Promise<void> {
-  let offset = "-1";
-  while (seen.length < count && !stopped) {
-    try {
-      const reply = await client.send("GET", `${STREAM}?offset=${offset}&live=long-poll`);
-      if (reply.status === 200)
-        for (const m of JSON.parse(reply.text) as { n: number }[]) seen.push(m.n);
-      else expect(reply.status).toBe(204);
-      offset = reply.headers.get("stream-next-offset") ?? offset;
-    } catch (error) {
-      await retryIfDown(error);
-    }
-  }
-}
-
-/** Tails with SSE, reconnecting from the last control event's offset. */
-async function sseReader(
-  client: StreamClient,
-  count: number,
-  seen: number[],
-  endings: string[],
-): Promise<void> {
-  let offset = "-1";
-  while (seen.length < count && !stopped) {
-    const controller = new AbortController();
-    try {
-      const response = await client.open(`${STREAM}?offset=${offset}&live=sse`, controller.signal);
-      expect(response.status).toBe(200);
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let pending = "";
-      let last = "";
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        pending += decoder.decode(value, { stream: true });
-        let cut = pending.indexOf("\n\n");
-        while (cut !== -1) {
-          const block = pending.slice(0, cut);
-          pending = pending.slice(cut + 2);
-          const type = /^event: (\w+)/m.exec(block)?.[1] ?? "";
-          const data = [...block.matchAll(/^data:(.*)$/gm)].map((m) => m[1]).join("\n");
-          if (type === "data") for (const m of JSON.parse(data) as { n: number }[]) seen.push(m.n);
-          if (type === "control") offset = JSON.parse(data).streamNextOffset;
-          last = type;
-          cut = pending.indexOf("\n\n");
-        }
-        if (seen.length >= count) controller.abort();
-      }
-      endings.push(last);
-    } catch (error) {
-      await retryIfDown(error);
-    }
-  }
-}
+// The package proves the store's side of this against its own store process; here
+// it is the real daemon: its SIGTERM shutdown, its store under HOME, and long-polls
+// and SSE signed through platformAuth before and after the restart.
+const daemon = streamsDaemon({ ITERATE_LONG_POLL_MS: "1000" });
+afterEach(() => daemon.close());
 
 describe("tailing across a daemon restart", () => {
   it.each(["SIGTERM", "SIGKILL"] as const)(
     "long-poll and SSE readers get every message exactly once, in order, after a %s restart",
     async (signal) => {
-      stopped = false;
       const home = await tempHome();
-      const key = await boot(home);
-      const client = streamClient(() => daemon?.url ?? "", key);
-      const json = { "content-type": "application/json" };
-      expect((await client.send("PUT", STREAM, { headers: json })).status).toBe(201);
-
-      const COUNT = 120;
-      const polled: number[] = [];
-      const streamed: number[] = [];
-      const sseEndings: string[] = [];
-      const readers = Promise.all([
-        longPollReader(client, COUNT, polled),
-        sseReader(client, COUNT, streamed, sseEndings),
-      ]);
-      for (let n = 0; n < COUNT; n++) {
-        if (n === COUNT / 2) {
-          // SIGTERM: long-polls are answered, SSE streams get a last control event.
-          // SIGKILL: connections just drop; readers resume from their offsets.
-          if (signal === "SIGKILL") daemon?.child.kill("SIGKILL");
-          await daemon?.stop();
-          await boot(home);
-        }
-        const reply = await client.send("POST", STREAM, {
-          headers: json,
-          body: JSON.stringify({ n }),
-        });
-        expect(reply.status).toBe(204);
-      }
-      await Promise.race([readers, pause(20_000)]);
-
-      const expected = Array.from({ length: COUNT }, (_, n) => n);
-      expect(polled).toEqual(expected);
-      expect(streamed).toEqual(expected);
-      // The SSE connection ended by a graceful shutdown ended on a control event to resume from.
-      if (signal === "SIGTERM") expect(sseEndings[0]).toBe("control");
+      const key = await daemon.boot(home);
+      await tailAcrossRestart(
+        {
+          client: signedStreamClient(daemon.url, key),
+          async restart(signal) {
+            await (signal === "SIGKILL" ? daemon.kill() : daemon.stop());
+            // The restarted daemon keeps its identity, so the readers' key still signs.
+            expect(await daemon.boot(home)).toEqual(key);
+          },
+        },
+        signal,
+      );
     },
   );
 });

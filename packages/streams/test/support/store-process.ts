@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** A `serve-store.ts` child process. */
@@ -38,6 +41,46 @@ export async function startStoreProcess(dir: string, longPollMs = 1000): Promise
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
+    },
+  };
+}
+
+/** The store process of a test file, restartable on one temp directory per test. */
+export interface StoreProcessHarness {
+  /** A fresh temp directory, removed by `close()`. */
+  tempDir(): Promise<string>;
+  /** Starts a store process on `dir`; it becomes the current one. */
+  start(dir: string): Promise<StoreProcess>;
+  /** The current store process, if any. */
+  current(): StoreProcess | undefined;
+  /** Stops the current process and removes the temp directories; for `afterEach`. */
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const store = storeProcessHarness("streams-kill9-");
+ * afterEach(() => store.close());
+ * await store.start(await store.tempDir());
+ */
+export function storeProcessHarness(prefix: string, longPollMs = 1000): StoreProcessHarness {
+  let current: StoreProcess | undefined;
+  const dirs: string[] = [];
+  return {
+    async tempDir() {
+      const dir = await mkdtemp(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    async start(dir) {
+      current = await startStoreProcess(dir, longPollMs);
+      return current;
+    },
+    current: () => current,
+    async close() {
+      await current?.stop();
+      current = undefined;
+      await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     },
   };
 }

@@ -5,6 +5,22 @@ export interface StreamReply {
   text: string;
 }
 
+/** One request as the client is about to send it, for {@link StreamClientOptions.authorize}. */
+export interface OutgoingRequest {
+  method: string;
+  /** Path and query, as sent. */
+  path: string;
+  body?: string | Uint8Array;
+}
+
+export interface StreamClientOptions {
+  /**
+   * Extra headers per request, e.g. a signed `authorization` for a server behind
+   * the daemon's `platformAuth`; none by default.
+   */
+  authorize?: (request: OutgoingRequest) => Promise<Record<string, string>>;
+}
+
 /**
  * A tiny Durable Streams client for tests; `base()` is re-read per request so
  * a restarted server can move.
@@ -13,7 +29,8 @@ export interface StreamReply {
  * const client = streamClient(() => server.url);
  * await client.send("PUT", "/agents/s", { headers: { "content-type": "application/json" } });
  */
-export function streamClient(base: () => string) {
+export function streamClient(base: () => string, options: StreamClientOptions = {}) {
+  const authorize = options.authorize ?? (async () => ({}));
   return {
     /** Sends one request and reads the whole body. */
     async send(
@@ -21,16 +38,20 @@ export function streamClient(base: () => string) {
       path: string,
       init: { headers?: Record<string, string>; body?: string | Uint8Array } = {},
     ): Promise<StreamReply> {
+      const headers = { ...init.headers, ...(await authorize({ method, path, body: init.body })) };
       const response = await fetch(`${base()}${path}`, {
         method,
-        headers: init.headers,
+        headers,
         body: init.body as BodyInit | undefined,
       });
       return { status: response.status, headers: response.headers, text: await response.text() };
     },
     /** Opens a streaming GET (SSE); the caller reads `body`. */
-    open(path: string, signal: AbortSignal): Promise<Response> {
-      return fetch(`${base()}${path}`, { signal });
+    async open(path: string, signal: AbortSignal): Promise<Response> {
+      return fetch(`${base()}${path}`, {
+        headers: await authorize({ method: "GET", path }),
+        signal,
+      });
     },
     /** Every JSON message of a JSON-mode stream, by catch-up reads to the tail. */
     async readAllJson(path: string): Promise<unknown[]> {

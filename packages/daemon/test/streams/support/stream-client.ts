@@ -1,60 +1,21 @@
 import { signRequest } from "@iterate/contract";
+import { type StreamClient, streamClient } from "@iterate/streams/testing";
 import type { MachineKey } from "../../platform/support/signed-fetch.ts";
 
-/** A response with its body already read. */
-export interface StreamReply {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
 /**
- * A tiny Durable Streams client for tests: every request is signed with the
- * machine key when one is given (the real daemon sits behind `platformAuth`),
- * and `base()` is re-read per request so a restarted daemon can move.
+ * The package's test stream client with every request signed with the machine
+ * key, as the platform signs them: the real daemon serves `/agents` behind
+ * `platformAuth`. `base()` is re-read per request so a restarted daemon can move.
  *
  * @example
- * const client = streamClient(() => daemon.url, key);
+ * const client = signedStreamClient(() => daemon.url(), key);
  * await client.send("PUT", "/agents/s", { headers: { "content-type": "application/json" } });
  */
-export function streamClient(base: () => string, key?: MachineKey) {
-  async function sign(
-    method: string,
-    path: string,
-    body?: string,
-  ): Promise<Record<string, string>> {
-    if (!key) return {};
-    const token = await signRequest({ ...key, method, url: path, body });
-    return { authorization: `Bearer ${token}` };
-  }
-  return {
-    /** Sends one request and reads the whole body. */
-    async send(
-      method: string,
-      path: string,
-      init: { headers?: Record<string, string>; body?: string } = {},
-    ): Promise<StreamReply> {
-      const headers = { ...init.headers, ...(await sign(method, path, init.body)) };
-      const response = await fetch(`${base()}${path}`, { method, headers, body: init.body });
-      return { status: response.status, headers: response.headers, text: await response.text() };
+export function signedStreamClient(base: () => string, key: MachineKey): StreamClient {
+  return streamClient(base, {
+    async authorize({ method, path, body }) {
+      const token = await signRequest({ ...key, method, url: path, body });
+      return { authorization: `Bearer ${token}` };
     },
-    /** Opens a streaming GET (SSE); the caller reads `body`. */
-    async open(path: string, signal: AbortSignal): Promise<Response> {
-      return fetch(`${base()}${path}`, { headers: await sign("GET", path), signal });
-    },
-    /** Every JSON message of a JSON-mode stream, by catch-up reads to the tail. */
-    async readAllJson(path: string): Promise<unknown[]> {
-      const messages: unknown[] = [];
-      let offset = "-1";
-      for (;;) {
-        const reply = await this.send("GET", `${path}?offset=${offset}`);
-        if (reply.status !== 200) throw new Error(`read ${path}: ${reply.status} ${reply.text}`);
-        messages.push(...(JSON.parse(reply.text) as unknown[]));
-        offset = reply.headers.get("stream-next-offset") ?? offset;
-        if (reply.headers.get("stream-up-to-date") === "true") return messages;
-      }
-    },
-  };
+  });
 }
-
-export type StreamClient = ReturnType<typeof streamClient>;
