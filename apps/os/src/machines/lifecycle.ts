@@ -31,24 +31,38 @@ export const sandboxCleanupId = (machineId: string) => `${machineId}-cleanup`;
  * provider that is down during a rebuild does not leave a sandbox running — and billing — for good.
  */
 async function release(env: Bindings, machine: MachineRow): Promise<void> {
-  await revokeMachineTokens(createDb(env.DB), machine.id);
+  // The sandbox goes whatever the revoke does: the machine is no longer live, so machineAuth
+  // refuses its token already, while a sandbox left running costs money.
+  const revoked = revokeMachineTokens(createDb(env.DB), machine.id).then(
+    () => null,
+    (error: unknown) => error,
+  );
   try {
     await deleteSandbox(env, machine);
   } catch (error) {
     console.error(
       `machine ${machine.id}: sandbox not deleted (${(error as Error).message}); retrying in the background`,
     );
-    const params: MachineWorkflowParams = {
-      machineId: machine.id,
-      instanceId: machine.instanceId,
-      purpose: "delete-sandbox",
-    };
-    // A second failure of the same machine finds its cleanup run already there.
-    await env.MACHINE_WORKFLOW.create({ id: sandboxCleanupId(machine.id), params }).catch(
-      (cause: unknown) => {
-        if (!/already exists/i.test((cause as Error).message)) throw cause;
-      },
-    );
+    await scheduleSandboxCleanup(env, machine);
+  }
+  const failure = await revoked;
+  if (failure) throw failure;
+}
+
+/** Starts the machine's cleanup run, unless an earlier failure started it already. */
+async function scheduleSandboxCleanup(env: Bindings, machine: MachineRow): Promise<void> {
+  const id = sandboxCleanupId(machine.id);
+  const params: MachineWorkflowParams = {
+    machineId: machine.id,
+    instanceId: machine.instanceId,
+    purpose: "delete-sandbox",
+  };
+  try {
+    await env.MACHINE_WORKFLOW.create({ id, params });
+  } catch (error) {
+    // Taken: the run exists (a second failure of the same machine). Anything else is real.
+    const existing = await env.MACHINE_WORKFLOW.get(id).catch(() => null);
+    if (!existing) throw error;
   }
 }
 
