@@ -13,8 +13,8 @@ import { callMachine } from "../../machines/machine-json.ts";
 import { type ToolsMachineState, ToolsPage } from "../../ui/pages/tools-page.tsx";
 import { layoutProps } from "./page-context.ts";
 
-/** Servers get this long to start; the daemon bounds each start itself (30 s). */
-const CONNECT_TIMEOUT_MS = 35_000;
+/** The daemon waits at most 15 s for servers still starting (mcp-hub.ts `runWaitMs`); a margin on top. */
+const CONNECT_TIMEOUT_MS = 20_000;
 
 export const toolPages = new Hono<AppEnv>().get("/", async (c) => {
   const layout = layoutProps(c);

@@ -83,9 +83,15 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
   let answered = false;
   let mcp: McpLease | null = null;
 
+  let failed: () => void = () => {};
+  /** Settles at the first failure (a Stop included): waits before the loop starts end with it. */
+  const failedOnce = new Promise<null>((resolve) => {
+    failed = () => resolve(null);
+  });
   const fail = (error: AgentError) => {
     failure ??= error;
     agent?.abort();
+    failed();
   };
 
   const record = (message: AgentMessage) => {
@@ -126,8 +132,15 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
       write({ type: "text_delta", runId, at: at(), text }),
     );
     const toolStarted = new Map<string, number>();
-    // Synced even without servers: a config that dropped them stops them.
-    mcp = (await options.mcp?.open(config.mcpServers)) ?? null;
+    // Synced even without servers: a config that dropped them stops them. A Stop while servers
+    // are still starting ends the run at once; the lease that comes later is given back.
+    const opening = options.mcp?.open(config.mcpServers);
+    mcp = opening ? await Promise.race([opening, failedOnce]) : null;
+    if (opening && !mcp) void opening.then((late) => late.release());
+    if (failure) {
+      record(options.prompt.message);
+      return finish(started);
+    }
     if (mcp && mcp.servers.length > 0) {
       write({ type: "mcp_servers", runId, at: at(), servers: mcp.servers });
     }
