@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { z } from "zod";
+import { listenLocal } from "../../platform/support/http-fake.ts";
 
 /** One request as the HTTP MCP fixture received it. */
 export interface RecordedMcpRequest {
@@ -52,15 +52,11 @@ export async function startHttpMcp(token: string, port = 0): Promise<FakeHttpMcp
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
   });
-  await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
+  const listening = await listenLocal(http, port);
   return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
+    url: `http://127.0.0.1:${listening.port}/mcp`,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }
 
