@@ -12,12 +12,13 @@
  * p99, in ms and as a ratio. Target: overhead p50 < 5 ms. A third path in the same run, a bare
  * pass-through Worker in the same local runtime (llm-passthrough-worker.ts: forward, stream back,
  * nothing else), splits the overhead into what any Worker in front of the upstream costs here
- * (wrangler's dev server, workerd, its outbound fetch) and what the proxy's own work costs.
+ * (workerd, its outbound fetch) and what the proxy's own work costs. Both Workers are timed on
+ * the runtime's own socket, not through wrangler dev's reload proxy (dev-worker.ts).
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { unstable_startWorker } from "wrangler";
+import { startDevWorker } from "../browser/dev-worker.ts";
 import { startPlatform } from "../browser/start-platform.ts";
 import { processEnv, sandboxOf, signUp } from "../e2e/support.ts";
 import { startFakeOpenAI } from "../test-support/fake-openai.ts";
@@ -62,7 +63,7 @@ async function main() {
   const platform = await startPlatform({
     vars: { OPENAI_API_KEY: apiKey, LLM_UPSTREAM_URL: fake.baseUrl },
   });
-  const passthrough = await unstable_startWorker({
+  const passthrough = await startDevWorker({
     // Its own config: without one wrangler would find the platform's wrangler.toml.
     config: path.join(import.meta.dirname, "llm-passthrough.wrangler.toml"),
     envFiles: [],
@@ -83,14 +84,15 @@ async function main() {
     const machine = await user.ready();
     const sandbox = await sandboxOf(platform, machine.id);
     if (!sandbox) throw new Error("no sandbox for the machine");
-    // Exactly what an agent on the machine uses: its base URL and token from the daemon's env.
+    // What an agent on the machine uses: the base URL's path and the token from the daemon's env,
+    // sent to the runtime's own socket (dev-worker.ts: production has no reload proxy in front).
     const env = await processEnv(sandbox.pid);
-    const proxied = `${env.OPENAI_BASE_URL}/chat/completions`;
+    const basePath = new URL(env.OPENAI_BASE_URL as string).pathname;
+    const proxied = new URL(`${basePath}/chat/completions`, platform.worker.runtimeUrl).href;
     const machineToken = env.OPENAI_API_KEY as string;
     const direct = `${fake.baseUrl}/chat/completions`;
 
-    await passthrough.ready;
-    const bare = new URL("/v1/chat/completions", await passthrough.url).href;
+    const bare = new URL("/v1/chat/completions", passthrough.runtimeUrl).href;
 
     const paths = {
       direct: () => ttfb(direct, apiKey),

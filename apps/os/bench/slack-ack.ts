@@ -77,7 +77,8 @@ try {
   const team = uniqueTeam();
   await connectSlack(platform, user, team);
 
-  const eventsUrl = new URL("/edge/slack/events", platform.worker.url);
+  // Timed against the runtime's own socket, as Slack reaches a deployed Worker (dev-worker.ts).
+  const eventsUrl = new URL("/edge/slack/events", platform.worker.runtimeUrl);
   /** A request as Slack sends it, signed now (a burst lasts seconds: well inside the 5 minutes). */
   const signed = (payload: unknown): RequestInit => {
     const body = JSON.stringify(payload);
@@ -109,7 +110,7 @@ try {
       return signed(envelope);
     });
   const healthz = async () => {
-    const res = await fetch(new URL("/healthz", platform.worker.url));
+    const res = await fetch(new URL("/healthz", platform.worker.runtimeUrl));
     if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
     await res.arrayBuffer();
   };

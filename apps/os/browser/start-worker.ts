@@ -1,14 +1,14 @@
 /**
  * Starts the real platform worker for Node-side tests and benchmarks: a fresh temp persist dir,
- * D1 migrations applied with wrangler's own CLI, then `unstable_startWorker` on a free port with a
- * test ENCRYPTION_KEY and PASSWORD_PEPPER (the developer's .dev.vars is deliberately not read).
+ * D1 migrations applied with wrangler's own CLI, then wrangler's dev runtime (dev-worker.ts) on a
+ * free port with a test ENCRYPTION_KEY and PASSWORD_PEPPER (the developer's .dev.vars is deliberately not read).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { unstable_startWorker } from "wrangler";
+import { startDevWorker } from "./dev-worker.ts";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 const wranglerBin = path.join(root, "node_modules/.bin/wrangler");
@@ -19,6 +19,8 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 /** A running worker: its URL, its persist dir (for scanning the D1 file) and a stop function. */
 export type RunningWorker = {
   url: URL;
+  /** The runtime's own socket, without wrangler dev's reload proxy: what benchmarks time. */
+  runtimeUrl: URL;
   persistDir: string;
   encryptionKey: string;
   stop(options?: { keepData?: boolean }): Promise<void>;
@@ -77,7 +79,7 @@ export async function startPlatformWorker(
     );
   }
   const encryptionKey = options.encryptionKey ?? randomBytes(32).toString("base64");
-  const worker = await unstable_startWorker({
+  const worker = await startDevWorker({
     config: configPath,
     envFiles: [],
     bindings: {
@@ -100,11 +102,10 @@ export async function startPlatformWorker(
       logLevel: "warn",
     },
   });
-  await worker.ready;
-  const url = await worker.url;
   let stopped = false;
   return {
-    url,
+    url: worker.url,
+    runtimeUrl: worker.runtimeUrl,
     persistDir,
     encryptionKey,
     async stop({ keepData = false } = {}) {
