@@ -16,6 +16,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { type BodyBudget, createBodyBudget } from "./body-budget.ts";
 import { nodeSigningCrypto } from "./node-crypto.ts";
 import { declaredBody, nodeIncoming, readRequestBody } from "./request-body.ts";
+import { createTurnFlush } from "./turn-flush.ts";
 import { handOnVerifiedBody } from "./verified-body.ts";
 
 declare module "hono" {
@@ -40,7 +41,8 @@ export interface PlatformAuthOptions {
    * Remembers used `jti`s; default one in-memory cache per middleware instance. The daemon
    * passes `openPersistentReplayCache()`, so replays stay refused across restarts. A cache
    * with `flush` (the persistent one batches its writes) is flushed after each accepted
-   * claim, before the request runs.
+   * claim, before the request runs: at once for the first request of an event-loop turn, in
+   * one write for the rest of the turn (turn-flush.ts).
    */
   replayCache?: ReplayCache & { flush?(): void };
   /** Largest body one request may have (413 beyond it); default the largest stream append. */
@@ -83,6 +85,8 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
   );
   const now = options.now ?? Date.now;
   const signingCrypto = options.signingCrypto ?? nodeSigningCrypto;
+  const flush = replayCache.flush?.bind(replayCache);
+  const flushed = flush ? createTurnFlush(flush) : () => undefined;
   return async function platformAuth(c, next) {
     // Node's parsed headers when served by @hono/node-server: asking c.req.header() would
     // build a web Headers object for the whole request first.
@@ -142,7 +146,8 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
       });
       if (!result.ok) return refuse(c, result.code);
       // The jti is on record before the request runs (a failing write fails the request).
-      replayCache.flush?.();
+      const written = flushed();
+      if (written) await written;
       c.set("platformClaims", result.claims);
       if (declared.kind === "body") handOnVerifiedBody(c, read.bytes, incoming);
       await next();
