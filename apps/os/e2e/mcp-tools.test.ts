@@ -54,10 +54,35 @@ describe("the Tools page", () => {
     expect((await user.api("POST", "/machines/rebuild")).status).toBe(202);
     await user.ready(first.id);
 
-    const res = await user.page(`/instances/${user.instanceId}/tools`);
+    const toolsPage = `/instances/${user.instanceId}/tools`;
+    const looked = await user.page(toolsPage);
+    expect(looked.status).toBe(200);
+    const before = await looked.text();
+    expect(before).toMatch(/<a[^>]+href="[^"]+\/tools" aria-current="page"/);
+    // Looking starts nothing: the servers wait for a session or the button.
+    expect(before).toContain('data-mcp-server="fx" data-state="stopped"');
+    expect(before).toContain("data-tools-start");
+    expect(before).not.toContain('data-tool="fx__echo"');
+    // A forged post (no session-bound CSRF token) is refused and starts nothing either.
+    const forged = await user.form(`${toolsPage}/start`, {}, "x".repeat(43));
+    expect(forged.status).toBe(403);
+    expect(await (await user.page(toolsPage)).text()).toContain(
+      'data-mcp-server="fx" data-state="stopped"',
+    );
+
+    const started = await user.form(`${toolsPage}/start`);
+    expect(started.status).toBe(303);
+    expect(started.headers.get("location")).toBe(toolsPage);
+    // The flash for the next page says how it went.
+    // (The cookie value is URL-encoded JSON, encoded once more by setCookie.)
+    const flash = started.headers
+      .getSetCookie()
+      .map((c) => decodeURIComponent(decodeURIComponent(c)))
+      .join();
+    expect(flash).toContain("1 of 2 MCP servers failed to start");
+    const res = await user.page(toolsPage);
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toMatch(/<a[^>]+href="[^"]+\/tools" aria-current="page"/);
     expect(html).toContain('data-mcp-server="fx" data-state="ready"');
     expect(html).toContain('data-tool="fx__echo"');
     expect(html).toContain("Echoes the text back.");

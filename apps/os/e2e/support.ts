@@ -31,6 +31,15 @@ export async function signUp(platform: RunningPlatform, label: string) {
       headers: { cookie, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  /** The `_csrf` field of the session's dashboard pages, read from one as a browser has it. */
+  const pageCsrfToken = async () => {
+    const page = await fetch(new URL(`/instances/${instance.id}/machines`, base), {
+      headers: { cookie },
+    });
+    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+    if (!token) throw new Error(`no _csrf field on the Machines page (${page.status})`);
+    return token;
+  };
   const machines = async () =>
     (await (await api("GET", "/machines")).json()) as {
       current: MachineJson | null;
@@ -42,6 +51,16 @@ export async function signUp(platform: RunningPlatform, label: string) {
     api,
     /** A dashboard page (or any path) fetched with the session cookie. */
     page: (p: string) => fetch(new URL(p, base), { headers: { cookie }, redirect: "manual" }),
+    /** A dashboard form posted as a browser would: with the `_csrf` its pages carry, unless `csrf` is given. */
+    form: async (p: string, fields: Record<string, string> = {}, csrf?: string) => {
+      const token = csrf ?? (await pageCsrfToken());
+      return fetch(new URL(p, base), {
+        method: "POST",
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ ...fields, _csrf: token }),
+        redirect: "manual",
+      });
+    },
     machines,
     /** The current machine once it is `ready` (fails fast if it fails). */
     ready: (notId?: string) =>

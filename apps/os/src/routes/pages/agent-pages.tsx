@@ -25,10 +25,10 @@ import { parseSessionPath, parseStreamOffset, sessionPageUrl } from "../../agent
 import { relaySessionStream } from "../../agents/session-relay.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { readForm } from "../../http/read-input.ts";
-import { MachineNotReadyError } from "../../machines/fetch-for-instance.ts";
 import { setFlash } from "../../middleware/flash.ts";
 import { AgentSessionPage } from "../../ui/pages/agent-session-page.tsx";
 import { type AgentsMachineState, AgentsPage } from "../../ui/pages/agents-page.tsx";
+import { machineUnavailable } from "./machine-unavailable.ts";
 import { layoutProps } from "./page-context.ts";
 
 const messageSchema = z.object({
@@ -40,17 +40,6 @@ function sessionParam(c: Context<AppEnv>): string {
   const path = parseSessionPath(c.req.param("session"));
   if (!path) throw new AppError("not_found", "No such session.");
   return path;
-}
-
-/** Failures a page shows as its state rather than an error page. */
-function machineUnavailable(error: unknown): AgentsMachineState | null {
-  if (error instanceof MachineNotReadyError) {
-    return { ok: false, reason: "not_ready", message: error.message };
-  }
-  if (error instanceof AppError && error.code === "upstream_error") {
-    return { ok: false, reason: "unreachable", message: error.message };
-  }
-  return null;
 }
 
 const wantsJson = (c: Context) => (c.req.header("accept") ?? "").includes("application/json");

@@ -1,10 +1,11 @@
 /**
  * Tools: the MCP servers the workspace's `iterate.config.json` declares, as the machine runs
- * them — each with its state, its latest error in words and the tools the agents get from it.
- * Without a ready machine (or with a config the machine cannot read) the page says so.
+ * them — each with its state, its latest error in words and the tools the agents get from it —
+ * and a button that starts the ones not running. Without a ready machine (or with a config the
+ * machine cannot read) the page says so.
  */
 import type { McpServerState, McpServerStatus } from "@iterate/contract";
-import { EmptyState, MachineUnavailable } from "../components.tsx";
+import { CsrfInput, EmptyState, MachineUnavailable } from "../components.tsx";
 import { WrenchIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
@@ -95,6 +96,29 @@ function ServerCard({ server }: { server: McpServerStatus }) {
   );
 }
 
+/** Asks the machine to start the servers that are not running (the page itself starts nothing). */
+function StartServers({ action, csrfToken }: { action: string; csrfToken: string }) {
+  return (
+    <section class="card" data-tools-start>
+      <div class="card-head">
+        <div>
+          <h2>Not all servers are running</h2>
+          <p>
+            Servers start when an agent session needs them and stop after 10 idle minutes. Start
+            them now to see their tools and any error.
+          </p>
+        </div>
+        <form method="post" action={action}>
+          <CsrfInput token={csrfToken} />
+          <button class="btn small" type="submit">
+            Start servers
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}
+
 /** /instances/:id/tools */
 export function ToolsPage({ machine, ...layout }: Props) {
   const base = `/instances/${layout.instance.id}`;
@@ -125,7 +149,14 @@ export function ToolsPage({ machine, ...layout }: Props) {
           </div>
         </section>
       ) : (
-        machine.servers.map((server) => <ServerCard server={server} />)
+        <>
+          {machine.servers.some((s) => s.state === "stopped" || s.state === "failed") ? (
+            <StartServers action={`${base}/tools/start`} csrfToken={layout.csrfToken} />
+          ) : null}
+          {machine.servers.map((server) => (
+            <ServerCard server={server} />
+          ))}
+        </>
       )}
     </InstanceLayout>
   );
