@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { Browser, createToken, SESSION_COOKIE, signUp } from "./helpers.ts";
 import { readyInstance } from "./machines/support.ts";
 
-// The Tools page starts the machine's MCP servers (GET /platform/config?connect=true): only a
-// member of the instance, signed in with a session cookie, may cause that.
+// The Tools page reads the machine's MCP servers and its Start servers form starts them (GET
+// /platform/config?connect=true): only a member of the instance, signed in with a session
+// cookie, may see the one or post the other.
 
 const browserOf = (cookie: string) => {
   const browser = new Browser();
@@ -27,6 +28,30 @@ describe("the Tools page of another instance", () => {
     const own = await browserOf(owner.cookie).fetch(`/instances/${owner.instance.id}/tools`);
     expect(own.status).toBe(200);
     expect(await own.text()).toContain("data-tools-state");
+  }, 60_000);
+
+  it("starts nothing for a non-member (404) nor for a post without the session's CSRF token (403)", async () => {
+    const { user: owner } = await readyInstance("tools-owner-3");
+    const other = await signUp("tools-other-3");
+    const intruder = browserOf(other.cookie);
+    await intruder.page(`/instances/${other.instance.id}/tools`);
+    const foreign = await intruder.submit(`/instances/${owner.instance.id}/tools/start`, {});
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers.get("location")).toBeNull();
+    // The owner's own session, but the intruder's token (as a forged cross-site form would carry).
+    const forged = await browserOf(owner.cookie).submit(
+      `/instances/${owner.instance.id}/tools/start`,
+      {},
+      await intruder.csrfToken(),
+    );
+    expect(forged.status).toBe(403);
+    // With its own token the owner's post goes through and comes back to the page.
+    const started = await browserOf(owner.cookie).submit(
+      `/instances/${owner.instance.id}/tools/start`,
+      {},
+    );
+    expect(started.status).toBe(303);
+    expect(started.headers.get("location")).toBe(`/instances/${owner.instance.id}/tools`);
   }, 60_000);
 
   it("is not served without a session, nor to another instance's access token", async () => {
