@@ -56,9 +56,9 @@ export interface PersistentReplayCache extends ReplayCache {
  *
  * Durability: each flush is one `write` to the page cache, which a killed or crashed daemon
  * does not lose; a background `fdatasync` once a second bounds what a power loss can. Why
- * claims are batched: pipelined requests are verified together in one turn (see
- * request-body.ts), and next to the stream store's fdatasyncs a `write` on the same disk took
- * ~7 µs, a fifth of a small signed append; one write per turn serves them all.
+ * claims are batched: next to the stream store's fdatasyncs a `write` on the same disk took
+ * ~7 µs, a fifth of a small signed append, so `platformAuth` writes the claims of a turn's
+ * later requests together (turn-flush.ts).
  *
  * @example
  * const replayCache = await openPersistentReplayCache({ dir: join(home, ".iterate", "replay") });

@@ -94,10 +94,15 @@ export async function readRequestBody(
     // headers: a Content-Length body is whole once that many bytes are buffered. (`complete`
     // is set only when the message ends, after a turn of the event loop: ~15–40 µs later.)
     if (!incoming.complete) await Promise.resolve();
-    outcome =
-      incoming.complete || (announced !== undefined && incoming.readableLength >= announced)
-        ? readBuffered(incoming, take)
-        : await withDeadline(options, (late) => readNode(incoming, take, late));
+    if (incoming.complete || (announced !== undefined && incoming.readableLength >= announced)) {
+      outcome = readBuffered(incoming, take);
+      // Nothing more can come for this message; flowing, the stream ends by itself once Node
+      // parses its end. Left paused, it would not, and the server would treat the body as
+      // unread after the response (timers and a drain per request).
+      if (!incoming.complete) incoming.resume();
+    } else {
+      outcome = await withDeadline(options, (late) => readNode(incoming, take, late));
+    }
   } else {
     outcome = await withDeadline(options, (late) => readWeb(c.req.raw, take, late));
   }

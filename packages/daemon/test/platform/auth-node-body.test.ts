@@ -10,6 +10,7 @@ import {
   type PersistentReplayCache,
 } from "../../src/auth/persistent-replay-cache.ts";
 import { platformAuth } from "../../src/auth/platform-auth.ts";
+import { daemonErrorHandler } from "../../src/error-handler.ts";
 import { serveApp } from "../streams/support/serve-app.ts";
 import { tempDir } from "./support/temp.ts";
 
@@ -22,6 +23,13 @@ let replayDir: string;
 let replay: PersistentReplayCache;
 /** Flushes of the replay log that wrote something: one per batch of claims. */
 let batches = 0;
+/** While set, every write of the replay log fails (as a full disk would). */
+let failWrites = false;
+/** jtis claimed and not yet written, and those the log has. */
+let unwritten: string[] = [];
+const written = new Set<string>();
+/** Requests whose handler ran before their jti was in the log (must stay empty). */
+const ranUnlogged: string[] = [];
 
 beforeAll(async () => {
   replayDir = await tempDir("replay-");
@@ -31,18 +39,24 @@ beforeAll(async () => {
     claim: (jti: string, expiresAtMs: number, nowMs: number) => {
       const ok = replay.claim(jti, expiresAtMs, nowMs);
       claimed ||= ok;
+      if (ok) unwritten.push(jti);
       return ok;
     },
     flush: () => {
+      if (failWrites) throw new Error("ENOSPC: no space left on device");
       if (claimed) batches++;
       claimed = false;
       replay.flush();
+      for (const jti of unwritten) written.add(jti);
+      unwritten = [];
     },
     get size() {
       return replay.size;
     },
   };
   const app = new Hono();
+  // As the daemon answers (and quietly: the failing-log test's errors are expected).
+  app.onError(daemonErrorHandler({ log: () => {} }));
   // The adapter's own (lazy) Request of each request, to see that platformAuth keeps it.
   const adapterRequests = new WeakSet<Request>();
   app.use(async (c, next) => {
@@ -52,6 +66,11 @@ beforeAll(async () => {
   app.use(
     platformAuth({ ...key, replayCache: counting, maxBodyBytes: 64, maxInFlightBodyBytes: 100 }),
   );
+  app.use(async (c, next) => {
+    const jti = c.get("platformClaims").jti;
+    if (!written.has(jti)) ranUnlogged.push(jti);
+    await next();
+  });
   app.post("/echo", async (c) =>
     c.json({
       text: await c.req.text(),
@@ -225,6 +244,49 @@ describe("platform auth under @hono/node-server: the body path", () => {
     } finally {
       conn.close();
     }
+  });
+
+  it("runs no handler before its own jti is in the log, over a burst of pipelined connections", async () => {
+    const conns = await Promise.all(
+      Array.from({ length: 6 }, async (_, k) => {
+        const requests = await Promise.all(
+          Array.from({ length: 5 }, (_, i) => rawRequest("/echo", `burst ${k}.${i}`)),
+        );
+        const conn = connection();
+        conn.write(requests.join(""));
+        return conn;
+      }),
+    );
+    try {
+      for (const conn of conns) {
+        for (let i = 0; i < 5; i++) expect((await conn.answer()).status).toBe(200);
+      }
+      expect(ranUnlogged).toEqual([]);
+    } finally {
+      for (const conn of conns) conn.close();
+    }
+  });
+
+  it("fails closed when the log cannot be written: 500 for the turn's first and its batched requests, no handler run", async () => {
+    const requests = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => rawRequest("/echo", `unlogged ${i}`)),
+    );
+    const conn = connection();
+    failWrites = true;
+    try {
+      conn.write(requests.join(""));
+      const answers = [await conn.answer(), await conn.answer(), await conn.answer()];
+      expect(answers.map((a) => a.status)).toEqual([500, 500, 500]);
+      expect(answers.map((a) => JSON.parse(a.body).error.code)).toEqual(
+        Array(3).fill("internal_error"),
+      );
+    } finally {
+      failWrites = false;
+      conn.close();
+    }
+    expect(ranUnlogged).toEqual([]);
+    // The log works again: so does the next request.
+    expect((await exchange(await rawRequest("/echo", "logged again"))).status).toBe(200);
   });
 
   it("hands on a body that came with the headers without waiting for a turn of the event loop", async () => {
