@@ -18,7 +18,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { startDevWorker } from "../browser/dev-worker.ts";
+import { type DevWorker, startDevWorker } from "../browser/dev-worker.ts";
 import { startPlatform } from "../browser/start-platform.ts";
 import { processEnv, sandboxOf, signUp } from "../e2e/support.ts";
 import { startFakeOpenAI } from "../test-support/fake-openai.ts";
@@ -63,23 +63,24 @@ async function main() {
   const platform = await startPlatform({
     vars: { OPENAI_API_KEY: apiKey, LLM_UPSTREAM_URL: fake.baseUrl },
   });
-  const passthrough = await startDevWorker({
-    // Its own config: without one wrangler would find the platform's wrangler.toml.
-    config: path.join(import.meta.dirname, "llm-passthrough.wrangler.toml"),
-    envFiles: [],
-    bindings: {
-      UPSTREAM: { type: "plain_text", value: fake.baseUrl },
-      KEY: { type: "plain_text", value: apiKey },
-    },
-    dev: {
-      server: { hostname: "127.0.0.1", port: 0 },
-      inspector: false,
-      watch: false,
-      liveReload: false,
-      logLevel: "warn",
-    },
-  });
+  let passthrough: DevWorker | undefined;
   try {
+    passthrough = await startDevWorker({
+      // Its own config: without one wrangler would find the platform's wrangler.toml.
+      config: path.join(import.meta.dirname, "llm-passthrough.wrangler.toml"),
+      envFiles: [],
+      bindings: {
+        UPSTREAM: { type: "plain_text", value: fake.baseUrl },
+        KEY: { type: "plain_text", value: apiKey },
+      },
+      dev: {
+        server: { hostname: "127.0.0.1", port: 0 },
+        inspector: false,
+        watch: false,
+        liveReload: false,
+        logLevel: "warn",
+      },
+    });
     const user = await signUp(platform, "bench-llm");
     const machine = await user.ready();
     const sandbox = await sandboxOf(platform, machine.id);
@@ -144,7 +145,7 @@ async function main() {
       `  metered requests today: ${metered.days[0]?.requests ?? 0} (sent ${WARMUP + RUNS})`,
     );
   } finally {
-    await passthrough.dispose();
+    await passthrough?.dispose();
     await platform.stop();
     await fake.close();
   }

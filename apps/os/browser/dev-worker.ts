@@ -28,16 +28,21 @@ export type DevWorker = {
 export async function startDevWorker(options: StartOptions): Promise<DevWorker> {
   const devEnv = new unstable_DevEnv();
   // The runtime's address is only announced on the controllers' bus ("reloadComplete"), and the
-  // public URL is ready before it: listen on the bus, then wait for both.
+  // public URL is ready before it: listen on the bus, then wait for both. A runtime that fails
+  // to load says so on the bus too ("error"; wrangler itself only logs it at debug level).
   let announced!: (url: URL) => void;
-  const runtimeUrl = new Promise<URL>((resolve) => {
+  let failed!: (error: Error) => void;
+  const runtimeUrl = new Promise<URL>((resolve, reject) => {
     announced = resolve;
+    failed = reject;
   });
   const dispatch = devEnv.dispatch.bind(devEnv);
   devEnv.dispatch = (event) => {
     if (event.type === "reloadComplete") {
       const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
       announced(new URL(`${protocol}//${hostname}:${port}`));
+    } else if (event.type === "error" && event.source === "LocalRuntimeController") {
+      failed(new Error(`the Worker's runtime did not start: ${event.reason}`));
     }
     dispatch(event);
   };
@@ -45,21 +50,21 @@ export async function startDevWorker(options: StartOptions): Promise<DevWorker> 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () =>
-        reject(new Error(`the Worker's runtime did not start in ${RUNTIME_START_TIMEOUT_MS} ms`)),
+      () => reject(new Error(`the Worker did not start in ${RUNTIME_START_TIMEOUT_MS} ms`)),
       RUNTIME_START_TIMEOUT_MS,
     );
   });
-  try {
+  const started = (async () => {
     await worker.ready;
-    const url = await worker.url;
-    return {
-      url,
-      runtimeUrl: await Promise.race([runtimeUrl, timeout]),
-      dispose: () => worker.dispose(),
-    };
+    return { url: await worker.url, runtimeUrl: await runtimeUrl };
+  })();
+  // Whichever loses the race below must not become an unhandled rejection.
+  started.catch(() => {});
+  try {
+    return { ...(await Promise.race([started, timeout])), dispose: () => worker.dispose() };
   } catch (error) {
-    await worker.dispose();
+    // Not awaited: should the proxy itself never have started, dispose() would wait on it too.
+    void worker.dispose().catch(() => {});
     throw error;
   } finally {
     clearTimeout(timer);
