@@ -90,7 +90,8 @@ export interface MergeMachineEnvOptions {
 /**
  * The single merge rule used by platform and daemon: base < OS-provided < instance,
  * except reserved names, which always come from `osProvided` (and are absent if it lacks them),
- * and `OPENAI_API_KEY`, which is dropped when the instance sets `OPENAI_BASE_URL` but no key.
+ * and `OPENAI_API_KEY`, which is dropped while it is the machine token and `OPENAI_BASE_URL` is
+ * not on the platform's origin (an instance's own endpoint without a key of its own).
  * @example
  * mergeMachineEnv({ base: process.env, osProvided, instance: { OPENAI_BASE_URL: "https://llm.example" } })
  */
@@ -108,9 +109,28 @@ export function mergeMachineEnv(options: MergeMachineEnvOptions): Record<string,
   }
   // The default OPENAI_API_KEY is the machine token, good only at the platform's proxy: an
   // instance that points OPENAI_BASE_URL elsewhere without a key of its own must not send it there.
-  const ownsBaseUrl = Object.hasOwn(options.instance, "OPENAI_BASE_URL");
-  if (ownsBaseUrl && !Object.hasOwn(options.instance, "OPENAI_API_KEY")) {
+  const token = merged.get("ITERATE_MACHINE_TOKEN");
+  if (
+    token !== undefined &&
+    merged.get("OPENAI_API_KEY") === token &&
+    !onPlatformOrigin(merged.get("OPENAI_BASE_URL"), merged.get("ITERATE_PLATFORM_URL"))
+  ) {
     merged.delete("OPENAI_API_KEY");
   }
   return Object.fromEntries(merged);
+}
+
+/**
+ * Whether `url` is on the platform's origin: the only place the machine token may be sent (the
+ * platform's proxies and routes take it; anywhere else would be handed this machine's
+ * credential). The one rule behind `mergeMachineEnv`'s `OPENAI_API_KEY`, the daemon's Slack
+ * token and its MCP HTTP servers. Anything unparsable is not.
+ * @example onPlatformOrigin(env.SLACK_API_URL, env.ITERATE_PLATFORM_URL) // → send the machine token
+ */
+export function onPlatformOrigin(
+  url: string | undefined,
+  platformUrl: string | undefined,
+): boolean {
+  if (!url || !platformUrl || !URL.canParse(url) || !URL.canParse(platformUrl)) return false;
+  return new URL(url).origin === new URL(platformUrl).origin;
 }

@@ -7,6 +7,7 @@ import {
   envVarValueSchema,
   isReservedEnvName,
   mergeMachineEnv,
+  onPlatformOrigin,
   osProvidedEnv,
   RESERVED_ENV_NAMES,
 } from "../src/index.ts";
@@ -115,6 +116,23 @@ describe("mergeMachineEnv", () => {
     );
   });
 
+  it("keeps the machine token as the key of an OPENAI_BASE_URL the instance points at the platform itself", () => {
+    const platformProxy = { OPENAI_BASE_URL: "https://os.example.com/api/llm/openai/v1/" };
+    expect(mergeMachineEnv({ osProvided: OS, instance: platformProxy }).OPENAI_API_KEY).toBe(
+      OS.OPENAI_API_KEY,
+    );
+    for (const lookalike of [
+      "https://os.example.com.evil.example/v1",
+      "https://os.example.com@evil.example/v1",
+      "http://os.example.com/api/llm/openai/v1",
+      "https://os.example.com:8443/v1",
+      "not a url",
+    ]) {
+      const merged = mergeMachineEnv({ osProvided: OS, instance: { OPENAI_BASE_URL: lookalike } });
+      expect(merged.OPENAI_API_KEY, lookalike).toBeUndefined();
+    }
+  });
+
   it("takes reserved names only from osProvided, whatever base or instance say", () => {
     const hostile = Object.fromEntries(RESERVED_ENV_NAMES.map((name) => [name, "evil"]));
     const merged = mergeMachineEnv({ base: hostile, osProvided: OS, instance: hostile });
@@ -156,5 +174,27 @@ describe("mergeMachineEnv", () => {
     const osProvided = { ...OS };
     mergeMachineEnv({ base, osProvided, instance });
     expect([base, instance, osProvided]).toEqual([{ A: "1" }, { B: "2" }, OS]);
+  });
+});
+
+describe("onPlatformOrigin: where the machine token may go", () => {
+  it("is true only for the platform's exact origin", () => {
+    const platform = "https://os.example.com";
+    expect(onPlatformOrigin("https://os.example.com/api/slack/", platform)).toBe(true);
+    expect(onPlatformOrigin("https://OS.example.com:443/x", platform)).toBe(true);
+    for (const other of [
+      "https://os.example.com.evil.example/",
+      "https://os.example.com@evil.example/",
+      "https://evil.example/?https://os.example.com",
+      "http://os.example.com/",
+      "https://os.example.com:8443/",
+      "wss://os.example.com/",
+      "",
+      "os.example.com",
+    ]) {
+      expect(onPlatformOrigin(other, platform), other).toBe(false);
+    }
+    expect(onPlatformOrigin("https://os.example.com/", undefined)).toBe(false);
+    expect(onPlatformOrigin(undefined, platform)).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import {
   isMcpHttpServer,
   MCP_DEFAULT_TOOL_TIMEOUT_SECONDS,
   type McpServerConfig,
+  onPlatformOrigin,
   substituteEnvReferences,
 } from "@iterate/contract";
 
@@ -99,9 +100,8 @@ export function resolveMcpServer(
       return { error: "url: must not hold user:password@ (send credentials in headers)" };
     }
     const token = env.ITERATE_MACHINE_TOKEN;
-    const platform = env.ITERATE_PLATFORM_URL ? new URL(env.ITERATE_PLATFORM_URL).origin : null;
     const carriesToken = token && [url, ...Object.values(headers)].some((v) => v.includes(token));
-    if (carriesToken && parsed.origin !== platform) {
+    if (carriesToken && !onPlatformOrigin(parsed.href, env.ITERATE_PLATFORM_URL)) {
       return {
         error: `would send the machine token to ${parsed.origin}; it is only ever sent to the platform`,
       };

@@ -1,3 +1,4 @@
+import { onPlatformOrigin } from "@iterate/contract";
 import type { WebClient } from "@slack/web-api";
 
 /** The bot as Slack knows it: whose mentions wake the agent, whose messages are its own. */
@@ -21,20 +22,15 @@ export interface SlackConnector {
 /**
  * The token to call `SLACK_API_URL` with: the machine token when it is the platform's Slack
  * proxy (which swaps in the bot token), else the instance's own `SLACK_BOT_TOKEN` — an instance
- * that points Slack elsewhere must not hand that server the machine token (like the
- * `OPENAI_API_KEY` rule of `mergeMachineEnv`). Null: no Slack to call.
+ * that points Slack elsewhere must not hand that server the machine token (the contract's
+ * `onPlatformOrigin`, as for `OPENAI_API_KEY`). Null: no Slack to call.
  */
 export function slackToken(env: Record<string, string>): string | null {
   if (!env.SLACK_API_URL) return null;
-  if (sameOrigin(env.SLACK_API_URL, env.ITERATE_PLATFORM_URL)) {
+  if (onPlatformOrigin(env.SLACK_API_URL, env.ITERATE_PLATFORM_URL)) {
     return env.ITERATE_MACHINE_TOKEN ?? null;
   }
   return env.SLACK_BOT_TOKEN || null;
-}
-
-function sameOrigin(a: string, b: string | undefined): boolean {
-  if (!b || !URL.canParse(a) || !URL.canParse(b)) return false;
-  return new URL(a).origin === new URL(b).origin;
 }
 
 /**
