@@ -7,6 +7,7 @@ import { realpath } from "node:fs/promises";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { DAEMON_VERSION } from "../version.ts";
+import { mcpFetch } from "./mcp-fetch.ts";
 import type { McpServerSpec } from "./server-spec.ts";
 import type { StderrTail } from "./stderr-tail.ts";
 
@@ -38,6 +39,7 @@ export async function transportFor(spec: McpServerSpec, stderr: StderrTail | nul
     );
     return new StreamableHTTPClientTransport(launch.url, {
       requestInit: { headers: launch.headers },
+      fetch: mcpFetch(),
     });
   }
   // `cwd` is workspace-relative by schema; a symlink on the way must not lead out of it.

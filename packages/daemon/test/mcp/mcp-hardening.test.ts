@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { McpConnection } from "../../src/mcp/mcp-connection.ts";
+import { MAX_MCP_RESPONSE_BYTES } from "../../src/mcp/mcp-fetch.ts";
 import { createMcpAgentTool, offeredNames } from "../../src/mcp/mcp-tools.ts";
 import { resolveMcpServer } from "../../src/mcp/server-spec.ts";
 import { MACHINE_TOKEN, useHubHarness } from "./support/hub-harness.ts";
@@ -123,6 +124,60 @@ describe("errors of HTTP servers", () => {
     expect(lease.servers[0]?.error?.length).toBeLessThanOrEqual(1000);
     expect(Math.max(...h.logs.map((l) => l.length))).toBeLessThanOrEqual(1200);
     lease.release();
+  });
+});
+
+describe("answers of HTTP servers", () => {
+  it("an answer past the cap fails the server in words instead of filling the daemon", async () => {
+    const web = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(`{"jsonrpc":"2.0","id":0,"result":"${"x".repeat(MAX_MCP_RESPONSE_BYTES)}"}`);
+    });
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}/mcp`;
+      const lease = await h.hub.open({ web: { url } });
+      const status = h.statusOf("web");
+      expect(status.state).toBe("failed");
+      expect(status.error).toContain(
+        `the server sent more than ${MAX_MCP_RESPONSE_BYTES} bytes in one answer`,
+      );
+      lease.release();
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+    }
+  });
+});
+
+describe("redirects of HTTP servers", () => {
+  it("a server redirecting to another origin fails, and the secret header goes nowhere else", async () => {
+    const got: (string | undefined)[] = [];
+    const elsewhere = createServer((req, res) => {
+      got.push(req.headers.authorization);
+      res.writeHead(200).end("{}");
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    const elsewhereUrl = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    const web = createServer((_req, res) =>
+      res.writeHead(307, { location: `${elsewhereUrl}/mcp` }).end(),
+    );
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}/mcp`;
+      const lease = await h.hub.open({
+        web: { url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
+      });
+      const status = h.statusOf("web");
+      expect(status.state).toBe("failed");
+      // The SDK's own policy (same origin only), through the daemon's capped fetch.
+      expect(status.error).toContain(`Redirect to ${elsewhereUrl}/mcp not followed`);
+      expect(got).toEqual([]);
+      expect(shown()).not.toContain(SECRET);
+      lease.release();
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
   });
 });
 
