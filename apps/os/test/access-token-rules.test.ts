@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { Browser, call, createToken, expectError, SESSION_COOKIE, signUp } from "./helpers.ts";
+import { Browser, call, createToken, expectError, signUp } from "./helpers.ts";
 import { eventually } from "./machines/support.ts";
 
 const tokensPath = (instanceId: string) => `/api/instances/${instanceId}/access-tokens`;
@@ -58,8 +58,7 @@ describe("the Access tokens page", () => {
     await eventually("the machine token", async () =>
       (await listTokens(user)).find((t) => t.kind === "machine"),
     );
-    const browser = new Browser();
-    browser.cookies.set(SESSION_COOKIE, user.cookie.slice(user.cookie.indexOf("=") + 1));
+    const browser = Browser.signedIn(user.cookie);
     const base = `/instances/${user.instance.id}/access-tokens`;
     expect(await browser.page(base)).not.toContain("machine token");
     const created = await browser.submit(base, { name: "laptop" });
@@ -122,8 +121,7 @@ describe("access token expiry", () => {
 
   it("offers an expiry on the dashboard and shows it, and Expired once past", async () => {
     const user = await signUp("token-expiry-page");
-    const browser = new Browser();
-    browser.cookies.set(SESSION_COOKIE, user.cookie.slice(user.cookie.indexOf("=") + 1));
+    const browser = Browser.signedIn(user.cookie);
     const base = `/instances/${user.instance.id}/access-tokens`;
     expect(await browser.page(base)).toContain('name="expiresInDays"');
     const res = await browser.submit(base, { name: "laptop", expiresInDays: "7" });

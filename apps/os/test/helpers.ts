@@ -104,6 +104,13 @@ export async function expectError(res: Response, status: number, code: string): 
 export class Browser {
   readonly cookies = new Map<string, string>();
 
+  /** A browser already signed in: `cookie` is the `name=value` pair `signUp()` returned. */
+  static signedIn(cookie: string): Browser {
+    const browser = new Browser();
+    browser.cookies.set(SESSION_COOKIE, cookie.slice(cookie.indexOf("=") + 1));
+    return browser;
+  }
+
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookies.size > 0) {

@@ -5,16 +5,14 @@ import { createDb } from "../src/db/client.ts";
 import { decryptInstanceEnv, envVarAad } from "../src/db/env-vars.ts";
 import { isDevelopment } from "../src/development.ts";
 import { keyringFromEnv } from "../src/keyring.ts";
-import { Browser, call, expectError, ORIGIN, SESSION_COOKIE, signUp } from "./helpers.ts";
+import { Browser, call, expectError, ORIGIN, signUp } from "./helpers.ts";
 
 const varPath = (instanceId: string, name: string) =>
   `/api/instances/${instanceId}/env-vars/${encodeURIComponent(name)}`;
 
 /** A browser signed in with the session of `user`. */
 function browserOf(user: { cookie: string }): Browser {
-  const browser = new Browser();
-  browser.cookies.set(SESSION_COOKIE, user.cookie.slice(user.cookie.indexOf("=") + 1));
-  return browser;
+  return Browser.signedIn(user.cookie);
 }
 
 describe("env var values follow the contract (envVarValueSchema)", () => {

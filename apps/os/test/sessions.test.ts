@@ -73,8 +73,7 @@ describe("sessions", () => {
     const user = await signUp("everywhere");
     const other = await signUp("bystander");
     const laptop = await logIn(user);
-    const browser = new Browser();
-    browser.cookies.set(SESSION_COOKIE, cookieValue(user.cookie));
+    const browser = Browser.signedIn(user.cookie);
     const page = await browser.page(`/instances/${user.instance.id}/machines`);
     expect(page).toContain('action="/logout-everywhere"');
     const res = await browser.submit("/logout-everywhere", {});

@@ -1,22 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { Browser, createToken, SESSION_COOKIE, signUp } from "./helpers.ts";
+import { Browser, createToken, signUp } from "./helpers.ts";
 import { readyInstance } from "./machines/support.ts";
 
 // The Tools page reads the machine's MCP servers and its Start servers form starts them (GET
 // /platform/config?connect=true): only a member of the instance, signed in with a session
 // cookie, may see the one or post the other.
 
-const browserOf = (cookie: string) => {
-  const browser = new Browser();
-  browser.cookies.set(SESSION_COOKIE, cookie.slice(SESSION_COOKIE.length + 1));
-  return browser;
-};
-
 describe("the Tools page of another instance", () => {
   it("is 404 for a signed-in non-member, for an unknown id, and never names the instance", async () => {
     const { user: owner } = await readyInstance("tools-owner");
     const other = await signUp("tools-other");
-    const browser = browserOf(other.cookie);
+    const browser = Browser.signedIn(other.cookie);
     for (const id of [owner.instance.id, "ins_doesnotexist", owner.instance.slug]) {
       const res = await browser.fetch(`/instances/${id}/tools`);
       expect(res.status, id).toBe(404);
@@ -25,7 +19,7 @@ describe("the Tools page of another instance", () => {
       expect(html, id).not.toContain("data-tools-state");
     }
     // The owner's own page answers (the machine is ready), so the 404 above is the tenant check.
-    const own = await browserOf(owner.cookie).fetch(`/instances/${owner.instance.id}/tools`);
+    const own = await Browser.signedIn(owner.cookie).fetch(`/instances/${owner.instance.id}/tools`);
     expect(own.status).toBe(200);
     expect(await own.text()).toContain("data-tools-state");
   }, 60_000);
@@ -33,20 +27,20 @@ describe("the Tools page of another instance", () => {
   it("starts nothing for a non-member (404) nor for a post without the session's CSRF token (403)", async () => {
     const { user: owner } = await readyInstance("tools-owner-3");
     const other = await signUp("tools-other-3");
-    const intruder = browserOf(other.cookie);
+    const intruder = Browser.signedIn(other.cookie);
     await intruder.page(`/instances/${other.instance.id}/tools`);
     const foreign = await intruder.submit(`/instances/${owner.instance.id}/tools/start`, {});
     expect(foreign.status).toBe(404);
     expect(foreign.headers.get("location")).toBeNull();
     // The owner's own session, but the intruder's token (as a forged cross-site form would carry).
-    const forged = await browserOf(owner.cookie).submit(
+    const forged = await Browser.signedIn(owner.cookie).submit(
       `/instances/${owner.instance.id}/tools/start`,
       {},
       await intruder.csrfToken(),
     );
     expect(forged.status).toBe(403);
     // With its own token the owner's post goes through and comes back to the page.
-    const started = await browserOf(owner.cookie).submit(
+    const started = await Browser.signedIn(owner.cookie).submit(
       `/instances/${owner.instance.id}/tools/start`,
       {},
     );

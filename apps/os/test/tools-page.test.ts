@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { Browser, SESSION_COOKIE, signUp } from "./helpers.ts";
+import { Browser, signUp } from "./helpers.ts";
 import { currentMachine, machineInStatus } from "./machines/support.ts";
 
 describe("the Tools page without a ready machine", () => {
   it("says the machine is not ready (200, not a 500), and is in the sidebar after Agents", async () => {
     const user = await signUp("tools-not-ready");
     await machineInStatus((await currentMachine(user.instance.id)).id, "starting");
-    const browser = new Browser();
-    browser.cookies.set(SESSION_COOKIE, user.cookie.slice(SESSION_COOKIE.length + 1));
+    const browser = Browser.signedIn(user.cookie);
     const res = await browser.fetch(`/instances/${user.instance.id}/tools`);
     expect(res.status).toBe(200);
     const html = await res.text();

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseSessionPath } from "../../src/agents/session-path.ts";
 import { fetchForInstance } from "../../src/machines/fetch-for-instance.ts";
-import { Browser, SESSION_COOKIE, signUp } from "../helpers.ts";
+import { Browser, signUp } from "../helpers.ts";
 import { currentMachine, eventually, machineInStatus } from "../machines/support.ts";
 import { appendItems, assistantMessage, readyUser, userMessage, webSession } from "./support.ts";
 
@@ -15,12 +15,6 @@ beforeAll(async () => {
     assistantMessage("It says hello."),
   ]);
 }, 60_000);
-
-const browserOf = (cookie: string) => {
-  const browser = new Browser();
-  browser.cookies.set(SESSION_COOKIE, cookie.slice(SESSION_COOKIE.length + 1));
-  return browser;
-};
 
 describe("the Agents page", () => {
   it("is in the sidebar right after Machines", async () => {
@@ -46,7 +40,7 @@ describe("the Agents page", () => {
   it("says the machine is not ready (200, not a 500) while it is starting", async () => {
     const user = await signUp("agents-not-ready");
     await machineInStatus((await currentMachine(user.instance.id)).id, "starting");
-    const browser = browserOf(user.cookie);
+    const browser = Browser.signedIn(user.cookie);
     const res = await browser.fetch(`/instances/${user.instance.id}/agents`);
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -78,7 +72,7 @@ describe("the Agents page", () => {
 
   it("is 404 for another instance's sessions and for sessions the machine does not have", async () => {
     const other = await signUp("agents-other");
-    const browser = browserOf(other.cookie);
+    const browser = Browser.signedIn(other.cookie);
     for (const path of [
       `${ready.base}/agents`,
       `${ready.base}/agents/${encodeURIComponent(listed)}`,

@@ -6,14 +6,13 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { fetchForInstance } from "../../src/machines/fetch-for-instance.ts";
-import { Browser, SESSION_COOKIE } from "../helpers.ts";
+import { Browser } from "../helpers.ts";
 import { readyInstance } from "../machines/support.ts";
 
 /** A signed-up user whose machine is ready, with a cookie-carrying dashboard client. */
 export async function readyUser(label: string) {
   const { user, machine } = await readyInstance(label);
-  const browser = new Browser();
-  browser.cookies.set(SESSION_COOKIE, user.cookie.slice(SESSION_COOKIE.length + 1));
+  const browser = Browser.signedIn(user.cookie);
   const base = `/instances/${user.instance.id}`;
   return { user, machine, browser, base, machineFetch: fetchForInstance(env, user.instance.id) };
 }

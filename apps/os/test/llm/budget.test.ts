@@ -10,7 +10,7 @@ import {
   utcDay,
 } from "../../src/proxies/llm-budget.ts";
 import { llmProxyRoutes } from "../../src/proxies/llm-proxy.ts";
-import { Browser, call, expectError, ORIGIN, SESSION_COOKIE } from "../helpers.ts";
+import { Browser, call, expectError, ORIGIN } from "../helpers.ts";
 import { currentMachine, daemonPing, db } from "../machines/support.ts";
 import {
   chatBody,
@@ -88,8 +88,7 @@ describe("the daily token cap", () => {
     expect(message).toContain("120 of its 100 LLM tokens");
 
     // Raising the cap on the Settings form lets the machine call again.
-    const browser = new Browser();
-    browser.cookies.set(SESSION_COOKIE, user.cookie.split("=")[1] as string);
+    const browser = Browser.signedIn(user.cookie);
     const settings = await browser.page(`/instances/${user.instance.id}/settings`);
     expect(settings).toContain('name="dailyTokenCap"');
     expect(settings).toContain('value="100"');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Browser, call, expectError, SESSION_COOKIE, signUp } from "../helpers.ts";
+import { Browser, call, expectError, signUp } from "../helpers.ts";
 import {
   chatBody,
   fakeMetadata,
@@ -188,8 +188,7 @@ describe("the Usage page", () => {
     ).json();
     await usageAfter(user, 1);
 
-    const browser = new Browser();
-    browser.cookies.set(SESSION_COOKIE, user.cookie.split("=")[1] as string);
+    const browser = Browser.signedIn(user.cookie);
     const html = await browser.page(`/instances/${user.instance.id}/usage`);
     const nav = html.slice(html.indexOf('<nav class="nav"'), html.indexOf("</nav>"));
     expect(nav.indexOf(">Settings")).toBeGreaterThan(-1);
