@@ -1,5 +1,4 @@
 import { readdir, readFile } from "node:fs/promises";
-import net from "node:net";
 import { join } from "node:path";
 import type { HttpBindings } from "@hono/node-server";
 import { generateDaemonSecret, signRequest } from "@iterate/contract";
@@ -11,7 +10,9 @@ import {
 } from "../../src/auth/persistent-replay-cache.ts";
 import { platformAuth } from "../../src/auth/platform-auth.ts";
 import { daemonErrorHandler } from "../../src/error-handler.ts";
+import { eventually } from "../agent/support/eventually.ts";
 import { serveApp } from "../streams/support/serve-app.ts";
+import { rawConnection, rawExchange, signedRawRequest } from "./support/raw-http.ts";
 import { tempDir } from "./support/temp.ts";
 
 // platformAuth as @hono/node-server runs it (the body read from Node's request, not a web
@@ -107,84 +108,12 @@ async function authorization(method: string, path: string, body?: string): Promi
   return `Bearer ${await signRequest({ ...key, method, url: path, body })}`;
 }
 
-/** A signed request as raw HTTP/1.1 bytes, with Content-Length or (`chunks`) chunked. */
-async function rawRequest(
-  path: string,
-  body: string,
-  options: { chunks?: string[]; method?: string; target?: string } = {},
-): Promise<string> {
-  const method = options.method ?? "POST";
-  const head =
-    `${method} ${options.target ?? path} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-    `Authorization: ${await authorization(method, path, body)}\r\nContent-Type: text/plain\r\n`;
-  if (!options.chunks) {
-    return `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-  }
-  const encoded = options.chunks.map((c) => `${Buffer.byteLength(c).toString(16)}\r\n${c}\r\n`);
-  return `${head}Transfer-Encoding: chunked\r\n\r\n${encoded.join("")}0\r\n\r\n`;
-}
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** One keep-alive connection that writes raw bytes and reads Content-Length-framed answers. */
-function connection() {
-  const socket = net.connect(port, "127.0.0.1");
-  let buffered = Buffer.alloc(0);
-  const waiting: ((answer: Answer) => void)[] = [];
-  const ready: Answer[] = [];
-  socket.on("data", (chunk: Buffer) => {
-    buffered = Buffer.concat([buffered, chunk]);
-    for (;;) {
-      const end = buffered.indexOf("\r\n\r\n");
-      if (end === -1) return;
-      const head = buffered.toString("latin1", 0, end);
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-      if (buffered.length < end + 4 + length) return;
-      const answer = {
-        status: Number(head.slice(9, 12)),
-        body: buffered.toString("utf8", end + 4, end + 4 + length),
-      };
-      buffered = buffered.subarray(end + 4 + length);
-      const next = waiting.shift();
-      if (next) next(answer);
-      else ready.push(answer);
-    }
-  });
-  return {
-    write: (bytes: string) => socket.write(bytes),
-    answer: (): Promise<Answer> =>
-      new Promise((resolve) => {
-        const first = ready.shift();
-        if (first) resolve(first);
-        else waiting.push(resolve);
-      }),
-    close: () => socket.destroy(),
-  };
-}
-
-async function exchange(bytes: string): Promise<Answer> {
-  const conn = connection();
-  try {
-    conn.write(bytes);
-    return await conn.answer();
-  } finally {
-    conn.close();
-  }
-}
-
-/** Polls `attempt` until it returns a value, failing after `ms`. */
-async function until<T>(attempt: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+const rawRequest = (path: string, body: string, options?: Parameters<typeof signedRawRequest>[3]) =>
+  signedRawRequest(key, path, body, options);
+const connection = () => rawConnection(port);
+const exchange = (bytes: string) => rawExchange(port, bytes);
+const until = <T>(attempt: () => Promise<T | undefined>) =>
+  eventually(attempt, { timeoutMs: 5000 });
 
 describe("platform auth under @hono/node-server: the body path", () => {
   it("hands handlers the verified bytes: c.req.text(), arrayBuffer() and c.req.raw, whose Request is not rebuilt", async () => {
