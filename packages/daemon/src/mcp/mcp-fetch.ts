@@ -24,7 +24,10 @@ export function mcpFetch(options: { maxBytes?: number; fetch?: Fetch } = {}): Fe
 /** `res` with its body read through the cap: per event for `text/event-stream`, else in total. */
 function capped(res: Response, maxBytes: number): Response {
   if (!res.body) return res;
-  const events = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+  // The media type itself, as the SDK reads it: a parameter that merely mentions event streams
+  // (`application/json; x="text/event-stream"`) must not turn the total cap into a per-event one.
+  const mediaType = (res.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  const events = mediaType === "text/event-stream";
   const tooLarge = () =>
     new Error(`the server sent more than ${maxBytes} bytes in one ${events ? "event" : "answer"}`);
   let held = 0;

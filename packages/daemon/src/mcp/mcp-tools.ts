@@ -66,10 +66,9 @@ export function createMcpAgentTool(
       if (!current) throw new Error(`The MCP server ${server} is no longer configured.`);
       const result = await current.call(tool.name, params as Record<string, unknown>, signal);
       // A server echoing its env or headers must not put the instance's secrets into the
-      // model's context, the session's stream or the thread.
-      const content = toContent(result).map((part) =>
-        part.type === "text" ? { ...part, text: current.spec.scrub(part.text) } : part,
-      );
+      // model's context, the session's stream or the thread: scrubbed before any cut, so a
+      // secret the cut goes through cannot survive in pieces.
+      const content = toContent(result, current.spec.scrub);
       if (result.isError) {
         const text = content.map((part) => (part.type === "text" ? part.text : "")).join("\n");
         throw new Error(text || `The MCP tool ${tool.name} of ${server} failed.`);
@@ -80,13 +79,17 @@ export function createMcpAgentTool(
 }
 
 /** An MCP result as model content: text and images kept, the rest described in words. */
-function toContent(result: CallToolResult): Array<TextContent | ImageContent> {
+function toContent(
+  result: CallToolResult,
+  scrub: (text: string) => string,
+): Array<TextContent | ImageContent> {
   const parts: Array<TextContent | ImageContent> = [];
+  const text = (raw: string) => capOutput(scrub(raw));
   let images = 0;
   for (const item of result.content ?? []) {
     switch (item.type) {
       case "text":
-        parts.push({ type: "text", text: capOutput(item.text) });
+        parts.push({ type: "text", text: text(item.text) });
         break;
       case "image": {
         const bytes = Math.floor((item.data.length * 3) / 4);
@@ -98,7 +101,9 @@ function toContent(result: CallToolResult): Array<TextContent | ImageContent> {
             ? { type: "image", data: item.data, mimeType }
             : {
                 type: "text",
-                text: `[an image (${mimeType}) of ${bytes} bytes, ${bytes > MAX_IMAGE_BYTES ? "too large" : `more than ${MAX_IMAGES} in one result`}]`,
+                text: text(
+                  `[an image (${mimeType}) of ${bytes} bytes, ${bytes > MAX_IMAGE_BYTES ? "too large" : `more than ${MAX_IMAGES} in one result`}]`,
+                ),
               },
         );
         break;
@@ -109,23 +114,23 @@ function toContent(result: CallToolResult): Array<TextContent | ImageContent> {
           type: "text",
           text:
             typeof resource.text === "string"
-              ? capOutput(`[resource ${resource.uri}]\n${resource.text}`)
-              : `[binary resource ${resource.uri} (${resource.mimeType ?? "unknown type"})]`,
+              ? text(`[resource ${resource.uri}]\n${resource.text}`)
+              : text(`[binary resource ${resource.uri} (${resource.mimeType ?? "unknown type"})]`),
         });
         break;
       }
       case "resource_link":
         parts.push({
           type: "text",
-          text: capOutput(`[resource link ${item.uri}${item.name ? ` (${item.name})` : ""}]`),
+          text: text(`[resource link ${item.uri}${item.name ? ` (${item.name})` : ""}]`),
         });
         break;
       default:
-        parts.push({ type: "text", text: `[${item.type} content, not shown]` });
+        parts.push({ type: "text", text: text(`[${item.type} content, not shown]`) });
     }
   }
   if (parts.length === 0 && result.structuredContent !== undefined) {
-    parts.push({ type: "text", text: capOutput(JSON.stringify(result.structuredContent)) });
+    parts.push({ type: "text", text: text(JSON.stringify(result.structuredContent)) });
   }
   if (parts.length === 0) parts.push({ type: "text", text: "(no output)" });
   // Each text is capped, and so is their sum: thousands of small items are one big output.

@@ -62,6 +62,22 @@ describe("mcpFetch: what an MCP server can make the daemon read", () => {
     await expect(big.text()).rejects.toThrow("the server sent more than 4096 bytes in one answer");
   });
 
+  it("takes the media type, not a mention of it: a JSON answer dressed as a stream keeps the total cap", async () => {
+    const web = await serve((req, res) => {
+      const type =
+        req.url === "/dressed" ? 'application/json; x="text/event-stream"' : "TEXT/Event-Stream";
+      res.writeHead(200, { "content-type": type });
+      // Blank lines every 500 bytes: under a per-event count this would never trip the cap.
+      for (let i = 0; i < 40; i++) res.write(`${"[1,".repeat(125)}\n\n`);
+      res.end();
+    });
+    const guarded = mcpFetch({ maxBytes: 1024 });
+    const dressed = await guarded(`${web.url}/dressed`, post());
+    await expect(dressed.text()).rejects.toThrow("more than 1024 bytes in one answer");
+    const upper = await guarded(`${web.url}/upper`, post());
+    expect((await upper.text()).length).toBe(40 * 377);
+  });
+
   it("lets an event stream run past the cap in small events, but not one event past it", async () => {
     const event = (text: string, eol = "\n") => `data: ${text}${eol}${eol}`;
     const web = await serve((req, res) => {
