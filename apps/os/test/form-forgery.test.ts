@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { listMachinesForInstance } from "../src/db/machines.ts";
 import { sessionCsrfToken } from "../src/middleware/csrf.ts";
-import { Browser, call, SESSION_COOKIE, type SignedUp, signUp } from "./helpers.ts";
+import { Browser, call, type SignedUp, signUp } from "./helpers.ts";
 import { db } from "./machines/support.ts";
 
 // Every state-changing dashboard form, attacked as a forging site would: without the token,
@@ -16,8 +16,7 @@ let token: string;
 let attackerToken: string;
 beforeAll(async () => {
   victim = await signUp("forgery-victim");
-  browser = new Browser();
-  browser.cookies.set(SESSION_COOKIE, cookieValue(victim.cookie));
+  browser = Browser.signedIn(victim.cookie);
   token = await sessionCsrfToken(cookieValue(victim.cookie));
   attackerToken = await sessionCsrfToken(cookieValue((await signUp("forgery-attacker")).cookie));
 });
@@ -33,6 +32,7 @@ const FORMS: Array<[string, () => string, Record<string, string>]> = [
   ["create an access token", () => `${base()}/access-tokens`, { name: "forged" }],
   ["rename the instance", () => `${base()}/settings`, { name: "pwned" }],
   ["disconnect Slack", () => `${base()}/slack/disconnect`, {}],
+  ["start the MCP servers", () => `${base()}/tools/start`, {}],
   ["log out everywhere", () => "/logout-everywhere", {}],
   ["log out", () => "/logout", {}],
 ];
