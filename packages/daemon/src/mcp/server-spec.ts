@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
-  envReferences,
   isMcpHttpServer,
   MCP_DEFAULT_TOOL_TIMEOUT_SECONDS,
   type McpServerConfig,
@@ -71,10 +70,6 @@ export function resolveMcpServer(
   const resolve = (value: string) => {
     const result = substituteEnvReferences(value, lookup);
     for (const ref of result.missing) missing.add(ref);
-    for (const ref of envReferences(value)) {
-      const secret = lookup(ref);
-      if (secret !== undefined) secrets.set(secret, `\${${ref}}`);
-    }
     return result.value;
   };
   const toolTimeoutMs = (config.toolTimeoutSeconds ?? MCP_DEFAULT_TOOL_TIMEOUT_SECONDS) * 1000;

@@ -21,9 +21,10 @@ export function statusOfToolCall(name: string, args: unknown): string {
     case "run_command":
       return `running \`${str("command")}\``;
     default: {
-      // An MCP tool: `<server>__<tool>`.
-      const [server, tool] = name.split("__");
-      return tool ? `using ${tool} of ${server}` : `using ${name}`;
+      // An MCP tool: `<server>__<tool>`. A server name never holds `__` (contract
+      // MCP_SERVER_NAME_PATTERN); a tool's own name may.
+      const at = name.indexOf("__");
+      return at > 0 ? `using ${name.slice(at + 2)} of ${name.slice(0, at)}` : `using ${name}`;
     }
   }
 }
