@@ -26,13 +26,20 @@ export function EmptyState(props: { icon: Child; title: string; children: Child 
   );
 }
 
+/** A machine a page could not ask, and why (routes/pages/machine-unavailable.ts makes one). */
+export type MachineUnavailableState = {
+  ok: false;
+  reason: "not_ready" | "unreachable";
+  message: string;
+};
+
 /**
  * A page whose data lives on the machine, when the machine cannot give it: not ready yet, or
  * not answering. `what` finishes the sentence "… shows here once the machine is ready".
  */
 export function MachineUnavailable(props: {
   instanceId: string;
-  reason: "not_ready" | "unreachable";
+  reason: MachineUnavailableState["reason"];
   message: string;
   /** e.g. "Agent sessions live on the machine; they show" */
   what: string;

@@ -5,13 +5,7 @@
  */
 import { AppError } from "@iterate/contract";
 import { MachineNotReadyError } from "../../machines/fetch-for-instance.ts";
-
-/** A machine the page could not ask, and why. */
-export type MachineUnavailableState = {
-  ok: false;
-  reason: "not_ready" | "unreachable";
-  message: string;
-};
+import type { MachineUnavailableState } from "../../ui/components.tsx";
 
 /**
  * @example

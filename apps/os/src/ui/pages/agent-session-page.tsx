@@ -6,16 +6,14 @@
  */
 import type { SessionSummary } from "@iterate/contract";
 import { sessionPageUrl } from "../../agents/session-path.ts";
-import { CsrfInput, MachineUnavailable } from "../components.tsx";
+import { CsrfInput, MachineUnavailable, type MachineUnavailableState } from "../components.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 import { SessionStatusBadge, sessionTitle } from "./agents-page.tsx";
 
 type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
   path: string;
   /** The session as the machine lists it, or why the machine could not be asked. */
-  session:
-    | { ok: true; summary: SessionSummary }
-    | { ok: false; reason: "not_ready" | "unreachable"; message: string };
+  session: { ok: true; summary: SessionSummary } | MachineUnavailableState;
 };
 
 /** /instances/:id/agents/:session */

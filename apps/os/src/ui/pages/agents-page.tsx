@@ -5,7 +5,13 @@
  */
 import type { SessionStatus, SessionSummary } from "@iterate/contract";
 import { sessionPageUrl } from "../../agents/session-path.ts";
-import { CsrfInput, EmptyState, Field, MachineUnavailable } from "../components.tsx";
+import {
+  CsrfInput,
+  EmptyState,
+  Field,
+  MachineUnavailable,
+  type MachineUnavailableState,
+} from "../components.tsx";
 import { BotIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
@@ -34,9 +40,7 @@ export function sessionTitle(title: string): string {
 }
 
 /** What the machine said about its sessions, or why it could not say. */
-export type AgentsMachineState =
-  | { ok: true; sessions: SessionSummary[] }
-  | { ok: false; reason: "not_ready" | "unreachable"; message: string };
+export type AgentsMachineState = { ok: true; sessions: SessionSummary[] } | MachineUnavailableState;
 
 type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
   machine: AgentsMachineState;

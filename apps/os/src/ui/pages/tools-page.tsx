@@ -5,7 +5,12 @@
  * machine cannot read) the page says so.
  */
 import type { McpServerState, McpServerStatus } from "@iterate/contract";
-import { CsrfInput, EmptyState, MachineUnavailable } from "../components.tsx";
+import {
+  CsrfInput,
+  EmptyState,
+  MachineUnavailable,
+  type MachineUnavailableState,
+} from "../components.tsx";
 import { WrenchIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
@@ -17,9 +22,7 @@ const STATE_BADGE: Record<McpServerState, { label: string; tone: string }> = {
 };
 
 /** What the machine said about its MCP servers, or why it could not say. */
-export type ToolsMachineState =
-  | { ok: true; servers: McpServerStatus[] }
-  | { ok: false; reason: "not_ready" | "unreachable"; message: string };
+export type ToolsMachineState = { ok: true; servers: McpServerStatus[] } | MachineUnavailableState;
 
 type Props = Omit<InstanceLayoutProps, "section" | "title" | "children"> & {
   machine: ToolsMachineState;
