@@ -22,6 +22,7 @@ import {
 } from "@iterate/contract";
 import { createMemoryStreamStore } from "@iterate/streams";
 import { createDaemonApp } from "../src/app.ts";
+import { nodeSigningCrypto } from "../src/auth/node-crypto.ts";
 import { openPersistentReplayCache } from "../src/auth/persistent-replay-cache.ts";
 import { platformAuth } from "../src/auth/platform-auth.ts";
 import type { PlatformRoutesOptions } from "../src/platform/platform-routes.ts";
@@ -167,7 +168,8 @@ signedServer.close();
 replayCache.close();
 await rm(replayDir, { recursive: true, force: true });
 
-// The verification alone, without HTTP: what the middleware adds in CPU per request.
+// The verification alone, without HTTP: what the middleware adds in CPU per request, with the
+// crypto platformAuth verifies with (nodeSigningCrypto).
 const verifyTokens = await signTokens(CASES[0] as Case, 5000);
 const cache = createReplayCache();
 const verifyStart = performance.now();
@@ -179,6 +181,7 @@ for (const token of verifyTokens) {
     method: "GET",
     url: PATH,
     replayCache: cache,
+    signingCrypto: nodeSigningCrypto,
   });
   if (!result.ok) throw new Error(result.code);
 }
