@@ -38,23 +38,36 @@ export function daemonDelivery(
 ): Deliver {
   const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   return async function deliverToDaemon(instanceId, event): Promise<DeliveryOutcome> {
+    // Each step fails in its own words: the Slack page shows the last one.
+    let target: Awaited<ReturnType<typeof findDeliveryTarget>>;
+    try {
+      target = await findDeliveryTarget(createDb(env.DB), instanceId, event.teamId);
+    } catch (error) {
+      console.error("slack outbox: delivery target not read", (error as Error).name);
+      return { kind: "retry", error: "The platform could not look up the machine; retrying." };
+    }
+    const { machine, teamInstanceId } = target;
+    if (teamInstanceId === null) {
+      return { kind: "dropped", reason: `team ${event.teamId} is no longer connected` };
+    }
+    if (teamInstanceId !== instanceId) {
+      try {
+        await options.forward(teamInstanceId, event);
+      } catch (error) {
+        console.error("slack outbox: forward failed", (error as Error).name);
+        return {
+          kind: "retry",
+          error: `The event could not be handed on to ${teamInstanceId}, where team ${event.teamId} is connected now; retrying.`,
+        };
+      }
+      return { kind: "dropped", reason: `team ${event.teamId} moved to ${teamInstanceId}` };
+    }
+    if (machine?.status !== "ready") {
+      const waiting = new MachineNotReadyError(instanceId, machine?.status ?? null);
+      return { kind: "retry", error: `Waiting for a ready machine: ${waiting.message}` };
+    }
     let res: Response;
     try {
-      const { machine, teamInstanceId } = await findDeliveryTarget(
-        createDb(env.DB),
-        instanceId,
-        event.teamId,
-      );
-      if (teamInstanceId === null) {
-        return { kind: "dropped", reason: `team ${event.teamId} is no longer connected` };
-      }
-      if (teamInstanceId !== instanceId) {
-        await options.forward(teamInstanceId, event);
-        return { kind: "dropped", reason: `team ${event.teamId} moved to ${teamInstanceId}` };
-      }
-      if (machine?.status !== "ready") {
-        throw new MachineNotReadyError(instanceId, machine?.status ?? null);
-      }
       res = await signedFetch(env, machine)(DAEMON_SLACK_PATH, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -62,9 +75,6 @@ export function daemonDelivery(
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      if (error instanceof MachineNotReadyError) {
-        return { kind: "retry", error: `Waiting for a ready machine: ${error.message}` };
-      }
       if ((error as Error).name === "TimeoutError") {
         return {
           kind: "retry",
