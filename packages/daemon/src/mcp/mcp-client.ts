@@ -95,6 +95,21 @@ export function isTimeout(error: unknown): boolean {
   return (error as { code?: number })?.code === -32001; // ErrorCode.RequestTimeout
 }
 
+/** fetch's own failure (a TypeError, "fetch failed"), or a socket error anywhere in its causes. */
 export function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError || /fetch failed|ECONNREFUSED|ECONNRESET/.test(String(error));
+  for (let at = error, depth = 0; at && depth < 5; depth++) {
+    if (at instanceof TypeError) return true;
+    const { code, cause } = at as { code?: unknown; cause?: unknown };
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+    at = cause;
+  }
+  return false;
 }
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+]);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { AgentTool } from "@mariozechner/pi-agent-core";
 import type { ImageContent, TextContent, TSchema } from "@mariozechner/pi-ai";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import { base64Bytes } from "../agent/loop/tool-result-item.ts";
 import { capOutput, DEFAULT_OUTPUT_CAP_BYTES } from "../agent/tools/output-cap.ts";
 import type { McpConnection } from "./mcp-connection.ts";
 
@@ -92,7 +93,7 @@ function toContent(
         parts.push({ type: "text", text: text(item.text) });
         break;
       case "image": {
-        const bytes = Math.floor((item.data.length * 3) / 4);
+        const bytes = base64Bytes(item.data);
         const mimeType = item.mimeType.slice(0, 100);
         const kept = bytes <= MAX_IMAGE_BYTES && images < MAX_IMAGES;
         if (kept) images++;

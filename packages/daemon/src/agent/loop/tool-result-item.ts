@@ -31,8 +31,13 @@ export function toolResultItem(input: {
       attachments: images.map((image) => ({
         type: "image" as const,
         mimeType: image.mimeType ?? "application/octet-stream",
-        bytes: Math.floor(((image.data ?? "").length * 3) / 4),
+        bytes: base64Bytes(image.data ?? ""),
       })),
     }),
   };
+}
+
+/** How many bytes base64 text decodes to (about: padding aside), without decoding it. */
+export function base64Bytes(data: string): number {
+  return Math.floor((data.length * 3) / 4);
 }
