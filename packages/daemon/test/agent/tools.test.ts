@@ -5,6 +5,7 @@ import { capOutput, createOutputCollector } from "../../src/agent/tools/output-c
 import type { ToolContext } from "../../src/agent/tools/tool-context.ts";
 import { createWorkspaceTools } from "../../src/agent/tools/workspace-tools.ts";
 import { tempDir } from "../platform/support/temp.ts";
+import { processAlive } from "../support/process-alive.ts";
 import { eventually } from "./support/eventually.ts";
 
 let ctx: ToolContext;
@@ -229,14 +230,7 @@ describe("run_command", () => {
     expect(result.text).toContain("output before the time-out:\nwaiting");
     // The command's background child went with it.
     const pid = Number(await readFile(join(ctx.workspaceDir, "bg.pid"), "utf8"));
-    await eventually(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await eventually(() => !processAlive(pid));
   });
 
   it("stops when the run is aborted", async () => {

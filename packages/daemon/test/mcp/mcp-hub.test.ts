@@ -6,6 +6,7 @@ import type { AgentTool } from "@mariozechner/pi-agent-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { McpServersConfig } from "../../src/mcp/mcp-hub.ts";
 import { eventually } from "../agent/support/eventually.ts";
+import { processAlive } from "../support/process-alive.ts";
 import { type FakeHttpMcp, startHttpMcp } from "./support/http-server.ts";
 import { MACHINE_TOKEN, useHubHarness } from "./support/hub-harness.ts";
 
@@ -300,11 +301,10 @@ describe("a Streamable HTTP server", () => {
     const lease = await h.hub.open({
       web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
     });
-    const port = new URL(web.url).port;
-    await web.close();
+    web.setDown(true);
     expect((await call(lease.tools, "web__lookup", { key: "k" })).ok).toBe(false);
     expect(h.statusOf("web").state).toBe("failed");
-    web = await startHttpMcp(SECRET, Number(port));
+    web.setDown(false);
     await eventually(() => h.statusOf("web").state === "ready", { timeoutMs: 10_000 });
     expect(textOf(await call(lease.tools, "web__lookup", { key: "k2" }))).toBe("value-of-k2");
     lease.release();
@@ -353,12 +353,3 @@ describe("reloads", () => {
     next.release();
   });
 });
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

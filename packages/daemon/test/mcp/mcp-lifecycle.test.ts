@@ -5,6 +5,7 @@ import { configResponseSchema } from "@iterate/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentMachine, startAgentMachine } from "../agent/support/agent-machine.ts";
 import { eventually } from "../agent/support/eventually.ts";
+import { processAlive } from "../support/process-alive.ts";
 
 // The real daemon's MCP servers across env pushes and daemon stops: nothing is left running.
 
@@ -37,15 +38,6 @@ async function fixturePids(daemonPid: number): Promise<number[]> {
     .map(([pid]) => Number(pid));
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 async function connect() {
   const res = await m.signed("GET", "/platform/config?connect=true");
   expect(res.status).toBe(200);
@@ -61,7 +53,7 @@ describe("MCP servers and the daemon's life", () => {
     expect(res.status).toBe(200);
     // No request since the push: the restart came from the push itself.
     expect(m.daemon.output()).toContain("mcp: fx: its config or env changed, restarting");
-    await eventually(() => !alive(before as number));
+    await eventually(() => !processAlive(before as number));
     await eventually(async () => (await fixturePids(m.daemon.child.pid ?? 0)).length === 1);
   });
 
@@ -70,13 +62,13 @@ describe("MCP servers and the daemon's life", () => {
     const [running] = await fixturePids(m.daemon.child.pid ?? 0);
     expect(running).toBeGreaterThan(0);
     await m.restart(); // SIGTERM: the daemon stops its servers before it exits
-    expect(alive(running as number)).toBe(false);
+    expect(processAlive(running as number)).toBe(false);
 
     await connect();
     const [orphan] = await fixturePids(m.daemon.child.pid ?? 0);
     expect(orphan).toBeGreaterThan(0);
     await m.restart({ kill: true }); // SIGKILL: the server sees its stdin close and exits
-    await eventually(() => !alive(orphan as number));
+    await eventually(() => !processAlive(orphan as number));
   });
 
   it("a Stop while a server is still starting ends the run at once, not after the wait", async () => {

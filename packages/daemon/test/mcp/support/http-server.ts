@@ -16,17 +16,22 @@ export interface FakeHttpMcp {
   /** `http://127.0.0.1:<port>/mcp` */
   url: string;
   requests: RecordedMcpRequest[];
+  /**
+   * While down, every connection is dropped as it comes (and open ones at once): the client
+   * sees a network error, as from a server that went away, while the port stays this fake's.
+   */
+  setDown(down: boolean): void;
   close(): Promise<void>;
 }
 
 /**
- * Starts the fixture (on `port`, default any free one): stateless Streamable HTTP (a server and transport per request, as the
+ * Starts the fixture on a free port: stateless Streamable HTTP (a server and transport per request, as the
  * SDK's stateless example does), one tool `lookup {key}` → `value-of-<key>`. A request without
  * the right bearer token gets 401 before MCP sees it.
  *
  * @example const web = await startHttpMcp("s3cret"); // config: { url: web.url, headers: { Authorization: "Bearer ${WEB_TOKEN}" } }
  */
-export async function startHttpMcp(token: string, port = 0): Promise<FakeHttpMcp> {
+export async function startHttpMcp(token: string): Promise<FakeHttpMcp> {
   const requests: RecordedMcpRequest[] = [];
   const http = createServer(async (req, res) => {
     const body = await readJson(req);
@@ -52,10 +57,18 @@ export async function startHttpMcp(token: string, port = 0): Promise<FakeHttpMcp
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
   });
-  const listening = await listenLocal(http, port);
+  let down = false;
+  http.on("connection", (socket) => {
+    if (down) socket.destroy();
+  });
+  const listening = await listenLocal(http);
   return {
     url: `http://127.0.0.1:${listening.port}/mcp`,
     requests,
+    setDown(value) {
+      down = value;
+      if (down) http.closeAllConnections();
+    },
     close: listening.close,
   };
 }
