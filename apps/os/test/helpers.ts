@@ -89,6 +89,27 @@ export async function createToken(user: SignedUp, name = "test"): Promise<string
   return ((await res.json()) as { token: string }).token;
 }
 
+/**
+ * A chunked request body of `chunkBytes`-byte chunks (spaces, or `fill`), up to `maxBytes`, and
+ * how much of it was pulled: a route that stops reading at its cap pulls little.
+ * @example const big = endlessBody(); …fetch(url, { body: big.body }); expect(big.pulled()).toBeLessThan(cap * 2);
+ */
+export function endlessBody(
+  options: { chunkBytes?: number; maxBytes?: number; fill?: Uint8Array } = {},
+) {
+  const chunk = options.fill ?? new Uint8Array(options.chunkBytes ?? 1024 * 1024).fill(0x20);
+  const maxBytes = options.maxBytes ?? 128 * 1024 * 1024;
+  let pulled = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulled >= maxBytes) return controller.close();
+      pulled += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return { body, pulled: () => pulled };
+}
+
 /** Asserts an error response's status and code, returning its message. */
 export async function expectError(res: Response, status: number, code: string): Promise<string> {
   const body = (await res.json()) as { error: { code: string; message: string } };

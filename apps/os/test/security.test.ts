@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createAccessToken } from "../src/db/access-tokens.ts";
 import { createDb } from "../src/db/client.ts";
-import { call, createToken, expectError, ORIGIN, signUp } from "./helpers.ts";
+import { call, createToken, endlessBody, expectError, ORIGIN, signUp } from "./helpers.ts";
 
 describe("isolation between instances", () => {
   it("user A cannot read or change B's tokens, env vars or settings with A's session (404)", async () => {
@@ -121,22 +121,15 @@ describe("input validation on the JSON API", () => {
 
   it("stops reading a body without Content-Length once it passes the limit (413)", async () => {
     const a = await signUp();
-    let pulled = 0;
-    const endless = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        // 64 KiB chunks, up to 64 MiB: far more than the limit if nothing stopped reading.
-        if (pulled >= 64 * 1024 * 1024) return controller.close();
-        pulled += 64 * 1024;
-        controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
-      },
-    });
+    // 64 KiB chunks, up to 64 MiB: far more than the limit if nothing stopped reading.
+    const endless = endlessBody({ chunkBytes: 64 * 1024, maxBytes: 64 * 1024 * 1024 });
     const res = await SELF.fetch(`${ORIGIN}/api/instances/${a.instance.id}/env-vars/HUGE`, {
       method: "PUT",
       headers: { "content-type": "application/json", cookie: a.cookie },
-      body: endless,
+      body: endless.body,
     });
     await expectError(res, 413, "payload_too_large");
-    expect(pulled).toBeLessThan(4 * 1024 * 1024);
+    expect(endless.pulled()).toBeLessThan(4 * 1024 * 1024);
   });
 
   it("answers wrong types and missing fields with 400 validation_failed", async () => {

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { call, createToken, expectError, ORIGIN } from "../helpers.ts";
+import { call, createToken, endlessBody, expectError, ORIGIN } from "../helpers.ts";
 import { currentMachine } from "../machines/support.ts";
 import {
   chatBody,
@@ -230,20 +230,13 @@ describe("LLM proxy without a provider key", () => {
 describe("LLM proxy: body size", () => {
   it("refuses a chunked body over 32 MiB with 413 without reading it all", async () => {
     const user = await signUpWithMachine("llm-oversize");
-    let pulled = 0;
-    const endless = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (pulled >= 128 * 1024 * 1024) return controller.close();
-        pulled += 1024 * 1024;
-        controller.enqueue(new Uint8Array(1024 * 1024).fill(0x20));
-      },
-    });
+    const endless = endlessBody();
     const chunked = await SELF.fetch(`${ORIGIN}/api/llm/openai/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${user.machineToken}`, "content-type": "application/json" },
-      body: endless,
+      body: endless.body,
     });
     await expectError(chunked, 413, "payload_too_large");
-    expect(pulled).toBeLessThan(48 * 1024 * 1024);
+    expect(endless.pulled()).toBeLessThan(48 * 1024 * 1024);
   });
 });

@@ -6,7 +6,7 @@ import { machines } from "../../src/db/schema.ts";
 import { findSlackInstallationByTeam, openBotToken } from "../../src/db/slack-installations.ts";
 import { keyringFromEnv } from "../../src/keyring.ts";
 import { SLACK_PROXY_METHODS } from "../../src/proxies/slack-proxy.ts";
-import { call, createToken, expectError, signUp } from "../helpers.ts";
+import { call, createToken, endlessBody, expectError, signUp } from "../helpers.ts";
 import {
   connectSlack,
   db,
@@ -224,6 +224,19 @@ describe("POST /api/slack/:method", () => {
     const [recorded] = await slackCalls({ method: "auth.test", token: await botToken(bTeam) });
     expect(recorded?.team).toBe(bTeam);
     expect(await slackCalls({ team: a.team })).toEqual([]);
+  });
+
+  it("answers 413 for a chunked body over 1 MiB without reading it all, and calls nobody", async () => {
+    const { team, token } = await connectedMachine("slack-proxy-chunked");
+    const endless = endlessBody({ chunkBytes: 64 * 1024, maxBytes: 64 * 1024 * 1024 });
+    const res = await slackProxy("chat.postMessage", {
+      token,
+      body: endless.body,
+      headers: { "content-type": FORM },
+    });
+    await expectError(res, 413, "payload_too_large");
+    expect(endless.pulled()).toBeLessThan(4 * 1024 * 1024);
+    expect(await slackCalls({ team })).toEqual([]);
   });
 
   it("answers 413 for a body over 1 MiB", async () => {
