@@ -54,8 +54,8 @@ export async function recordLlmUsage(
     });
 }
 
-/** What the budget check needs: the instance, its own cap setting, its tokens so far today (read by db/machine-tokens.ts). */
-export type BudgetState = { instanceId: string; instanceCap: number | null; used: number };
+/** What the budget check needs: the instance's own cap setting and its tokens so far today (read by db/machine-tokens.ts). */
+export type BudgetState = { instanceCap: number | null; used: number };
 
 /**
  * The instance's usage per day since `fromDay` (inclusive), newest first; days without any

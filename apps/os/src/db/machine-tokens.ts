@@ -56,9 +56,7 @@ export async function authenticateMachineToken(
   if (token.kind !== "machine" || machine.instanceId !== token.instanceId || !isLive(machine)) {
     return null;
   }
-  const budget = day
-    ? { instanceId: token.instanceId, instanceCap: row.instanceCap, used: Number(row.used) }
-    : null;
+  const budget = day ? { instanceCap: row.instanceCap, used: Number(row.used) } : null;
   return { token, machine, budget };
 }
 

@@ -145,7 +145,11 @@ describe("MCP tools in an agent session", () => {
       // one place they live. Everything else — the workspace, the streams, the config — holds
       // only the references.
       if (path === ".iterate/env.json") continue;
-      const text = await readFile(file, "latin1").catch(() => "");
+      // A file gone since the listing (a temp file renamed) holds nothing; any other error fails.
+      const text = await readFile(file, "latin1").catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return "";
+        throw error;
+      });
       if (text.includes(FX_TOKEN) || text.includes(WEB_TOKEN)) leaks.push(path);
     }
     expect(files.length).toBeGreaterThan(3);
