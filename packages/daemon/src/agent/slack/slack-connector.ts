@@ -58,18 +58,19 @@ export function createSlackConnector(
         `slack: SLACK_API_URL points away from the platform and the instance env has no SLACK_BOT_TOKEN; not calling Slack (the machine token is only sent to the platform)`,
       );
     }
-    return token === null ? null : `${env.SLACK_API_URL}\n${token}`;
+    return token === null ? null : { key: `${env.SLACK_API_URL}\n${token}`, token };
   };
 
   async function client(env: Record<string, string>): Promise<WebClient | null> {
-    const key = keyOf(env);
-    if (!key) return null;
+    const keyed = keyOf(env);
+    if (!keyed) return null;
+    const { key, token } = keyed;
     let found = clients.get(key);
     if (!found) {
       const { LogLevel, WebClient } = await import("@slack/web-api");
       found = clients.get(key);
       if (found) return found;
-      found = new WebClient(slackToken(env) ?? undefined, {
+      found = new WebClient(token, {
         slackApiUrl: env.SLACK_API_URL,
         retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 },
         // A hung call must not hold a session: its next message waits for the run's last post.
@@ -87,7 +88,7 @@ export function createSlackConnector(
   return {
     client,
     identity(env) {
-      const key = keyOf(env);
+      const key = keyOf(env)?.key;
       if (!key) return Promise.resolve(null);
       let found = identities.get(key);
       if (!found) {
