@@ -78,7 +78,8 @@ export interface PlatformAuthOptions {
  * app.get("/platform/ping", (c) => c.json({ jti: c.get("platformClaims").jti }));
  */
 export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
-  const replayCache: ReplayCache & { flush?(): void } = options.replayCache ?? createReplayCache();
+  const replayCache: NonNullable<PlatformAuthOptions["replayCache"]> =
+    options.replayCache ?? createReplayCache();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_APPEND_BYTES;
   const budget: BodyBudget = createBodyBudget(
     options.maxInFlightBodyBytes ?? DEFAULT_MAX_IN_FLIGHT_BODY_BYTES,
