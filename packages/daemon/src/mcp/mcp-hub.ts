@@ -37,8 +37,11 @@ export interface McpHub {
    * resolved values changed restarted. Cheap when nothing changed.
    */
   sync(servers: McpServersConfig | undefined): void;
-  /** For a run: syncs, starts what is not running (in parallel), and lends their tools. */
-  open(servers: McpServersConfig | undefined): Promise<McpLease>;
+  /**
+   * For a run: syncs, starts what is not running (in parallel), and lends their tools. A run
+   * stopped while they start (`signal`) gets an empty lease at once, already given back.
+   */
+  open(servers: McpServersConfig | undefined, signal?: AbortSignal): Promise<McpLease>;
   /** Each configured server, in config order, with its tools as offered. */
   status(): McpServerStatus[];
   /** Re-reads the workspace config and syncs: after the instance env or the workspace changed. */
@@ -122,9 +125,23 @@ export function createMcpHub(options: McpHubOptions): McpHub {
   const connections = () =>
     [...entries.values()].flatMap((e) => ("connection" in e ? [e.connection] : []));
 
+  /** One lease fewer; the last one starts the idle time after which the servers stop. */
+  function giveBack(): void {
+    leases--;
+    if (leases > 0) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      if (leases > 0) return;
+      log("mcp: no session used the servers for a while, stopping them");
+      for (const connection of connections()) void connection.stop();
+    }, idleMs);
+    idleTimer.unref();
+  }
+
   return {
     sync,
-    async open(servers) {
+    async open(servers, signal) {
+      if (signal?.aborted) return EMPTY_LEASE;
       sync(servers);
       leases++;
       clearTimeout(idleTimer);
@@ -132,13 +149,21 @@ export function createMcpHub(options: McpHubOptions): McpHub {
       // A server that hangs in `initialize` must not hold every run's first answer for its full
       // start time-out: past `runWaitMs` the run goes on, that server reported as starting.
       let waited: NodeJS.Timeout | undefined;
+      let onAbort = () => {};
       await Promise.race([
         Promise.all(current.map((e) => ("connection" in e ? e.connection.ensure() : null))),
         new Promise((resolve) => {
           waited = setTimeout(resolve, runWaitMs);
+          onAbort = () => resolve(null);
+          signal?.addEventListener("abort", onAbort, { once: true });
         }),
       ]);
       clearTimeout(waited);
+      signal?.removeEventListener("abort", onAbort);
+      if (signal?.aborted) {
+        giveBack();
+        return EMPTY_LEASE;
+      }
       const tools: AgentTool[] = [];
       const seen: McpRunServers = [];
       for (const entry of current) {
@@ -179,15 +204,7 @@ export function createMcpHub(options: McpHubOptions): McpHub {
         release() {
           if (released) return;
           released = true;
-          leases--;
-          if (leases > 0) return;
-          clearTimeout(idleTimer);
-          idleTimer = setTimeout(() => {
-            if (leases > 0) return;
-            log("mcp: no session used the servers for a while, stopping them");
-            for (const connection of connections()) void connection.stop();
-          }, idleMs);
-          idleTimer.unref();
+          giveBack();
         },
       };
     },
@@ -234,3 +251,6 @@ function problemStatus(name: string, config: McpServerConfig, error: string): Mc
     tools: [],
   };
 }
+
+/** What a run stopped before its servers were up gets: nothing to use, nothing to give back. */
+const EMPTY_LEASE: McpLease = Object.freeze({ tools: [], servers: [], release() {} });

@@ -154,6 +154,19 @@ describe("a stdio server", () => {
     expect(h.statusOf("fx").state).toBe("ready");
     again.release();
   });
+
+  it("ends a run's wait at once when it is stopped, keeping no lease for it", async () => {
+    await h.reopen({ log: () => {}, idleMs: 100, runWaitMs: 60_000 });
+    // Never answers initialize: without the stop the open would wait its full minute.
+    const mute = { command: "node", args: ["-e", "setInterval(() => {}, 1000)"] };
+    const stop = new AbortController();
+    const opening = h.hub.open({ mute }, stop.signal);
+    await eventually(() => h.statusOf("mute").state === "starting");
+    stop.abort();
+    expect(await opening).toMatchObject({ tools: [], servers: [] });
+    // No lease is left: the idle time runs out and the server is stopped.
+    await eventually(() => h.statusOf("mute").state === "stopped", { timeoutMs: 10_000 });
+  });
 });
 
 describe("what a stdio server is given and gives back", () => {

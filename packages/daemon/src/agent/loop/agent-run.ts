@@ -83,15 +83,12 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
   let answered = false;
   let mcp: McpLease | null = null;
 
-  let failed: () => void = () => {};
-  /** Settles at the first failure (a Stop included): waits before the loop starts end with it. */
-  const failedOnce = new Promise<null>((resolve) => {
-    failed = () => resolve(null);
-  });
+  /** Aborted at the first failure (a Stop included): waits before the loop starts end with it. */
+  const stopped = new AbortController();
   const fail = (error: AgentError) => {
     failure ??= error;
     agent?.abort();
-    failed();
+    stopped.abort();
   };
 
   const record = (message: AgentMessage) => {
@@ -133,10 +130,8 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
     );
     const toolStarted = new Map<string, number>();
     // Synced even without servers: a config that dropped them stops them. A Stop while servers
-    // are still starting ends the run at once; the lease that comes later is given back.
-    const opening = options.mcp?.open(config.mcpServers);
-    mcp = opening ? await Promise.race([opening, failedOnce]) : null;
-    if (opening && !mcp) void opening.then((late) => late.release());
+    // are still starting ends the wait at once (the hub keeps no lease for it).
+    mcp = (await options.mcp?.open(config.mcpServers, stopped.signal)) ?? null;
     if (failure) {
       record(options.prompt.message);
       return finish(started);
