@@ -2,13 +2,11 @@ import { createHash } from "node:crypto";
 import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AgentTool } from "@mariozechner/pi-agent-core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { McpServersConfig } from "../../src/mcp/mcp-hub.ts";
 import { eventually } from "../agent/support/eventually.ts";
 import { processAlive } from "../support/process-alive.ts";
-import { type FakeHttpMcp, startHttpMcp } from "./support/http-server.ts";
-import { MACHINE_TOKEN, useHubHarness } from "./support/hub-harness.ts";
+import { call, MACHINE_TOKEN, textOf, useHubHarness } from "./support/hub-harness.ts";
 
 const FIXTURE = fileURLToPath(new URL("./support/stdio-server.mjs", import.meta.url));
 const SECRET = "s3cret-token-from-the-instance-env";
@@ -21,21 +19,6 @@ const fixture = (extra: Record<string, unknown> = {}) => ({
   env: { API_TOKEN: "${SECRET_TOKEN}" },
   ...extra,
 });
-
-/** Calls an offered tool as the agent loop would: its text, or the error the model reads. */
-async function call(tools: AgentTool[], name: string, args: Record<string, unknown> = {}) {
-  const tool = tools.find((t) => t.name === name);
-  if (!tool) throw new Error(`no tool ${name} in ${tools.map((t) => t.name).join(", ")}`);
-  try {
-    const result = await tool.execute("call-1", args as never);
-    return { ok: true, content: result.content };
-  } catch (error) {
-    return { ok: false, text: (error as Error).message };
-  }
-}
-
-const textOf = (r: Awaited<ReturnType<typeof call>>): string =>
-  r.ok ? (r.content ?? []).map((c) => ("text" in c ? c.text : "")).join("") : (r.text ?? "");
 
 describe("a stdio server", () => {
   it("is started on demand, offers <server>__<tool> with its schema, and answers calls", async () => {
@@ -264,62 +247,6 @@ describe("failures stay with their server", () => {
     expect(status.error).toContain("bad token ${SECRET_TOKEN}");
     expect(JSON.stringify(h.hub.status())).not.toContain(SECRET);
     expect(h.logs.join("\n")).not.toContain(SECRET);
-    lease.release();
-  });
-});
-
-describe("a Streamable HTTP server", () => {
-  let web: FakeHttpMcp;
-  beforeEach(async () => {
-    web = await startHttpMcp(SECRET);
-  });
-  afterEach(() => web.close());
-
-  it("is connected with its headers, ${NAME} resolved", async () => {
-    const lease = await h.hub.open({
-      web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
-    });
-    expect(textOf(await call(lease.tools, "web__lookup", { key: "k1" }))).toBe("value-of-k1");
-    expect(web.requests.some((r) => r.method === "tools/call")).toBe(true);
-    expect(h.statusOf("web")).toMatchObject({ transport: "http", target: web.url, state: "ready" });
-    lease.release();
-  });
-
-  it("a wrong token is a failed server in words, not a hang", async () => {
-    h.env.SECRET_TOKEN = "wrong";
-    const lease = await h.hub.open({
-      web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
-    });
-    expect(lease.tools).toEqual([]);
-    expect(h.statusOf("web")).toMatchObject({
-      state: "failed",
-      error: expect.stringMatching(/401/),
-    });
-    lease.release();
-  });
-
-  it("is never sent the machine token: a header resolving to it outside the platform is refused", async () => {
-    const lease = await h.hub.open({
-      web: { url: web.url, headers: { Authorization: "Bearer ${ITERATE_MACHINE_TOKEN}" } },
-    });
-    expect(h.statusOf("web")).toMatchObject({
-      state: "failed",
-      error: `would send the machine token to ${new URL(web.url).origin}; it is only ever sent to the platform`,
-    });
-    expect(web.requests).toEqual([]);
-    lease.release();
-  });
-
-  it("reconnects after the server went away and came back", async () => {
-    const lease = await h.hub.open({
-      web: { url: web.url, headers: { Authorization: "Bearer ${SECRET_TOKEN}" } },
-    });
-    web.setDown(true);
-    expect((await call(lease.tools, "web__lookup", { key: "k" })).ok).toBe(false);
-    expect(h.statusOf("web").state).toBe("failed");
-    web.setDown(false);
-    await eventually(() => h.statusOf("web").state === "ready", { timeoutMs: 10_000 });
-    expect(textOf(await call(lease.tools, "web__lookup", { key: "k2" }))).toBe("value-of-k2");
     lease.release();
   });
 });

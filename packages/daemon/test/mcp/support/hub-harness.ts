@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { McpServerStatus } from "@iterate/contract";
+import type { AgentTool } from "@mariozechner/pi-agent-core";
 import { afterEach, beforeEach } from "vitest";
 import { createMcpHub, type McpHub, type McpHubOptions } from "../../../src/mcp/mcp-hub.ts";
 import { tempDir } from "../../platform/support/temp.ts";
@@ -68,3 +69,18 @@ export function useHubHarness(
   afterEach(() => h.hub.close());
   return h;
 }
+
+/** Calls an offered tool as the agent loop would: its text, or the error the model reads. */
+export async function call(tools: AgentTool[], name: string, args: Record<string, unknown> = {}) {
+  const tool = tools.find((t) => t.name === name);
+  if (!tool) throw new Error(`no tool ${name} in ${tools.map((t) => t.name).join(", ")}`);
+  try {
+    const result = await tool.execute("call-1", args as never);
+    return { ok: true, content: result.content };
+  } catch (error) {
+    return { ok: false, text: (error as Error).message };
+  }
+}
+
+export const textOf = (r: Awaited<ReturnType<typeof call>>): string =>
+  r.ok ? (r.content ?? []).map((c) => ("text" in c ? c.text : "")).join("") : (r.text ?? "");
