@@ -21,8 +21,7 @@
  * BENCH_SSE_BURST, BENCH_SSE_WINDOW.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,8 +33,10 @@ import {
   type TailSession,
   tailSession,
 } from "./support/load.ts";
+import { cpuMicrosOf, rssOf } from "./support/proc-stats.ts";
 import { platformSigner, type Signer, unsigned } from "./support/signer.ts";
 import { sseFanout } from "./support/sse-fanout.ts";
+import { printTable } from "./support/table.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const RT = { warmup: env("BENCH_RT_WARMUP", 100), samples: env("BENCH_RT_SAMPLES", 1000) };
@@ -80,21 +81,6 @@ const signers: Record<TargetId, Signer> = {
   "ref-memory": unsigned,
   "ref-file": unsigned,
 };
-
-/** CPU time (user + system, all threads) a process has used so far, in µs (Linux). */
-function cpuMicrosOf(pid: number | undefined): number {
-  // Fields 14 and 15 of /proc/<pid>/stat, counted after the ")" that ends the command name.
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS_PER_SECOND);
-}
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** Resident set size of a process in MB (Linux). */
-async function rssOf(pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
 
 async function startTarget(
   id: TargetId,
@@ -285,12 +271,7 @@ const table = rows.map((row) => [
   ratio(get("ours-unsigned")[row.key], get("ref-memory")[row.key], row.higherIsBetter),
   ratio(get("ours-signed")[row.key], get("ref-file")[row.key], row.higherIsBetter),
 ]);
-const widths = header.map((h, i) =>
-  Math.max(h.length, ...table.map((r) => (r[i] as string).length)),
-);
-const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join("  ");
-console.log(line(header));
-for (const row of table) console.log(line(row));
+printTable(header, table);
 console.log(
   "\nratios: >1× means ours is better (lower latency, higher throughput, less memory). " +
     "Every server runs under the tsx loader (~48 MB of its RSS).",
