@@ -11,6 +11,7 @@ export * from "./ids.ts";
 export * from "./mcp.ts";
 export * from "./messages.ts";
 export * from "./replay-cache.ts";
+export * from "./request-claims.ts";
 export * from "./sha256.ts";
 export * from "./signing.ts";
 export * from "./signing-crypto.ts";
