@@ -20,6 +20,7 @@ import { createDb } from "../db/client.ts";
 import { findLiveMachine, findMachine } from "../db/machines.ts";
 import type { MachineRow, MachineStatus } from "../db/schema.ts";
 import { keyringFromEnv } from "../keyring.ts";
+import { createOpenedCache } from "../keys/opened-cache.ts";
 
 /** A `fetch` bound to one instance's machine. */
 export type MachineFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -49,16 +50,12 @@ export const daemonSecretAad = (machineId: string) => `machines.daemon_secret:${
 export const providerHeadersAad = (machineId: string) => `machines.provider_headers:${machineId}`;
 
 type Credentials = { secret: string; headers: Record<string, string> };
-type CacheEntry = { key: string; credentials: Promise<Credentials> };
 /** Per isolate, per machine; keyed by the envelopes so a re-sealed or replaced secret is re-read. */
-const credentialCache = new Map<string, CacheEntry>();
-const CREDENTIAL_CACHE_MAX = 1000;
+const credentialCache = createOpenedCache<Credentials>(1000);
 
 function credentialsFor(env: Bindings, machine: MachineRow, secretEnvelope: string) {
   const key = `${secretEnvelope}\n${machine.providerHeadersEncrypted ?? ""}`;
-  const cached = credentialCache.get(machine.id);
-  if (cached?.key === key) return cached.credentials;
-  const credentials = (async (): Promise<Credentials> => {
+  return credentialCache.get(machine.id, key, async () => {
     const keyring = await keyringFromEnv(env);
     const secret = await keyring.decrypt(secretEnvelope, daemonSecretAad(machine.id));
     const headers = machine.providerHeadersEncrypted
@@ -67,11 +64,7 @@ function credentialsFor(env: Bindings, machine: MachineRow, secretEnvelope: stri
         ) as Record<string, string>)
       : {};
     return { secret, headers };
-  })();
-  credentials.catch(() => credentialCache.delete(machine.id));
-  if (credentialCache.size >= CREDENTIAL_CACHE_MAX) credentialCache.clear();
-  credentialCache.set(machine.id, { key, credentials });
-  return credentials;
+  });
 }
 
 /**

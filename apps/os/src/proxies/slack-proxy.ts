@@ -22,6 +22,7 @@ import type { SlackInstallationRow } from "../db/schema.ts";
 import { findSlackInstallationForInstance, openBotToken } from "../db/slack-installations.ts";
 import { readRawBody } from "../http/raw-body.ts";
 import { keyringFromEnv } from "../keyring.ts";
+import { createOpenedCache } from "../keys/opened-cache.ts";
 import { machineAuth } from "../middleware/machine-auth.ts";
 import { slackApiUrl } from "../slack/slack-config.ts";
 
@@ -54,25 +55,16 @@ const RESPONSE_HEADERS = [
 ];
 
 /**
- * Decrypted bot tokens per isolate, keyed by team and checked against the stored envelope: the
- * installation is still read on every call (a disconnect takes effect at once); only the AES-GCM
- * decrypt of an unchanged envelope is skipped. A reinstall seals a new envelope, so it is re-read.
+ * Decrypted bot tokens per isolate, by team and envelope: the installation is still read on every
+ * call (a disconnect takes effect at once); only the decrypt of an unchanged envelope is skipped.
+ * A reinstall seals a new envelope, so it is opened again.
  */
-const botTokens = new Map<string, { envelope: string; token: Promise<string> }>();
-const BOT_TOKENS_MAX = 1000;
+const botTokens = createOpenedCache<string>(1000);
 
 function botTokenOf(env: AppEnv["Bindings"], installation: SlackInstallationRow): Promise<string> {
-  const cached = botTokens.get(installation.teamId);
-  if (cached?.envelope === installation.botTokenEncrypted) return cached.token;
-  const token = keyringFromEnv(env).then((keyring) => openBotToken(keyring, installation));
-  // A failed decrypt (a rotated-away key) is not kept: fixing the key takes effect at once. Only
-  // this entry: a newer one for the team (a reinstall meanwhile) stays.
-  token.catch(() => {
-    if (botTokens.get(installation.teamId)?.token === token) botTokens.delete(installation.teamId);
-  });
-  if (botTokens.size >= BOT_TOKENS_MAX) botTokens.clear();
-  botTokens.set(installation.teamId, { envelope: installation.botTokenEncrypted, token });
-  return token;
+  return botTokens.get(installation.teamId, installation.botTokenEncrypted, async () =>
+    openBotToken(await keyringFromEnv(env), installation),
+  );
 }
 
 function isAllowed(method: string): method is SlackProxyMethod {
