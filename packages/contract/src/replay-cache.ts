@@ -1,5 +1,3 @@
-import { createMinHeap } from "./min-heap.ts";
-
 /** Default bound of a replay cache: ~60 s of tokens at over 800 requests per second. */
 export const REPLAY_CACHE_DEFAULT_MAX_ENTRIES = 50_000;
 
@@ -10,7 +8,8 @@ export const REPLAY_CACHE_DEFAULT_MAX_ENTRIES = 50_000;
 export interface ReplayCache {
   /**
    * Records `jti` as used until `expiresAtMs`. Returns true the first time, false when the
-   * jti was already seen — or when it might have been evicted under pressure (fail closed).
+   * jti was already seen with an expiry in the same second — or when it might have been
+   * evicted under pressure (fail closed).
    */
   claim(jti: string, expiresAtMs: number, nowMs: number): boolean;
   /** Entries currently held (expired ones are dropped lazily, on the next claim). */
@@ -22,20 +21,26 @@ export interface ReplayCacheOptions {
   maxEntries?: number;
 }
 
+/** A second whose ids were dropped at capacity: every id expiring in it is refused. */
+const EVICTED = "evicted";
+
 /**
  * Creates a bounded, in-memory jti cache. One per verifier process; verifyRequest uses a
  * module-wide default when none is passed.
  *
- * Cost: O(log n) per claim (a min-heap by expiry beside the jti map); each entry is pushed
- * once and popped once, either when it expires or when it is evicted.
+ * Ids are kept in one set per second in which their memory ends (the ceiling of
+ * `expiresAtMs / 1000`), and a replay is looked for only in its own second: a token's jti and
+ * exp are signed together, so a replay carries both (verifyRequest passes `exp + skew`, whole
+ * seconds). Why buckets: a claim is one Map and one Set operation, and a whole second is
+ * forgotten at once when it passes. The min-heap by expiry this replaced cost two O(log n)
+ * sifts per claim at capacity, a fifth of a signed append's verification in the daemon.
  *
  * At capacity (only under more than `maxEntries` live tokens, e.g. > 555 requests/s with the
- * 90 s window): the held entry that expires soonest is evicted, so the cache keeps the ids that
- * stay dangerous longest. The whole second in which the evicted entry expires is remembered
- * until it passes, and an unseen jti expiring in such a second is refused as a possible replay
- * of it (fail closed). Any other unseen jti is accepted, however full of long-lived entries the
- * cache is. Tokens expiring in the same second as an evicted one are the only collateral; at
- * steady load they are older than everything new, so new tokens are not refused.
+ * 90 s window): the ids of the soonest second still held are dropped, and that second is
+ * remembered until it passes: an unseen jti expiring in it is refused as a possible replay
+ * of one of them (fail closed). Any other unseen jti is accepted, however full of long-lived
+ * entries the cache is. Tokens expiring in that second are the only collateral; at steady
+ * load they are older than everything new, so new tokens are not refused.
  * @example
  * const replayCache = createReplayCache({ maxEntries: 10_000 });
  * await verifyRequest({ token, secret, machineId, method, url, body, replayCache });
@@ -45,48 +50,62 @@ export function createReplayCache(options: ReplayCacheOptions = {}): ReplayCache
     1,
     Math.floor(options.maxEntries ?? REPLAY_CACHE_DEFAULT_MAX_ENTRIES),
   );
-  // Live entries only (expired ones are popped first), exactly those in `byExpiry`: an entry
-  // enters both at once and leaves both at once, so no stale heap nodes need skipping.
-  const entries = new Map<string, number>();
-  const byExpiry = createMinHeap<string>();
-  // Seconds (ceil of the expiry) in which a live entry was evicted, each kept until it passes:
-  // at most one per second still ahead, so ≤ 121 for verifyRequest's tokens (exp + 30 s is at
-  // most 120 s away), however many entries were evicted.
-  const evictedSeconds = new Set<number>();
-  const evictedByTime = createMinHeap<number>();
+  const buckets = new Map<number, Set<string> | typeof EVICTED>();
+  // The keys of `buckets`, ascending: ≤ 121 for verifyRequest's tokens (exp + 30 s is at most
+  // 120 s away), so the rare insert of a new second out of order is a short splice.
+  const seconds: number[] = [];
+  let size = 0;
 
   function dropExpired(nowMs: number): void {
-    while (byExpiry.peekPriority() <= nowMs) entries.delete(byExpiry.pop() as string);
-    while (evictedByTime.peekPriority() <= nowMs) {
-      evictedSeconds.delete(evictedByTime.pop() as number);
+    while (seconds.length > 0 && (seconds[0] as number) * 1000 <= nowMs) {
+      const second = seconds.shift() as number;
+      const bucket = buckets.get(second);
+      if (bucket !== EVICTED && bucket) size -= bucket.size;
+      buckets.delete(second);
     }
   }
 
   function evictSoonest(): void {
-    const second = Math.ceil(byExpiry.peekPriority() / 1000);
-    entries.delete(byExpiry.pop() as string);
-    if (!evictedSeconds.has(second)) {
-      evictedSeconds.add(second);
-      evictedByTime.push(second * 1000, second);
+    for (const second of seconds) {
+      const bucket = buckets.get(second);
+      if (bucket === EVICTED || !bucket) continue;
+      size -= bucket.size;
+      buckets.set(second, EVICTED);
+      return;
     }
+  }
+
+  function newBucket(second: number): Set<string> {
+    const bucket = new Set<string>();
+    buckets.set(second, bucket);
+    let at = seconds.length;
+    while (at > 0 && (seconds[at - 1] as number) > second) at--;
+    seconds.splice(at, 0, second);
+    return bucket;
   }
 
   return {
     claim(jti, expiresAtMs, nowMs) {
       // A NaN or infinite expiry could never be ordered or forgotten: refused, fail closed.
       if (!Number.isFinite(expiresAtMs)) return false;
-      dropExpired(nowMs);
-      if (entries.has(jti)) return false;
-      if (evictedSeconds.has(Math.ceil(expiresAtMs / 1000))) return false;
       // Already past its lifetime by the caller's clock: nothing left to protect or remember.
       if (expiresAtMs <= nowMs) return true;
-      if (entries.size >= maxEntries) evictSoonest();
-      entries.set(jti, expiresAtMs);
-      byExpiry.push(expiresAtMs, jti);
+      dropExpired(nowMs);
+      const second = Math.ceil(expiresAtMs / 1000);
+      let bucket = buckets.get(second);
+      if (bucket === EVICTED || bucket?.has(jti)) return false;
+      if (size >= maxEntries) {
+        evictSoonest();
+        bucket = buckets.get(second);
+        // Its own second was the one dropped: that second's mark already refuses a replay.
+        if (bucket === EVICTED) return true;
+      }
+      (bucket ?? newBucket(second)).add(jti);
+      size++;
       return true;
     },
     get size() {
-      return entries.size;
+      return size;
     },
   };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { createReplayCache } from "../src/index.ts";
-import { createMinHeap } from "../src/min-heap.ts";
 import { fixtureToken, T0, T0_MS, verifyFixture } from "./signing-fixture.ts";
 import { seededRandom } from "./support.ts";
 
@@ -35,6 +34,38 @@ describe("replay cache", () => {
     for (let i = 0; i < 100; i++)
       expect(cache.claim(`j${i}`, 60_000 + i * 1_000, 1_000)).toBe(true);
     expect(cache.size).toBe(10);
+  });
+
+  it("looks for a replay in its own expiry second: the same id with another exp is another token", () => {
+    // A token's jti and exp are signed together: a replay carries both.
+    const cache = createReplayCache();
+    expect(cache.claim("a", 10_000, 0)).toBe(true);
+    expect(cache.claim("a", 9_001, 0)).toBe(false); // same second (ceil 10)
+    expect(cache.claim("a", 11_000, 0)).toBe(true);
+    expect(cache.size).toBe(2);
+  });
+
+  it("keeps an id until the end of its expiry second, then forgets the whole second", () => {
+    const cache = createReplayCache();
+    expect(cache.claim("a", 9_200, 0)).toBe(true);
+    expect(cache.claim("b", 9_900, 0)).toBe(true);
+    expect(cache.claim("a", 9_200, 9_100)).toBe(false);
+    cache.claim("later", 20_000, 10_000);
+    expect(cache.size).toBe(1);
+  });
+
+  it("orders seconds claimed out of order, and forgets each as it passes", () => {
+    const cache = createReplayCache();
+    for (const s of [50, 10, 30, 20, 40]) expect(cache.claim(`s${s}`, s * 1_000, 0)).toBe(true);
+    for (const [now, held] of [
+      [15_000, 4],
+      [35_000, 2],
+      [45_000, 1],
+    ] as const) {
+      cache.claim(`probe-${now}`, now + 1, now);
+      expect(cache.size, `at ${now}`).toBe(held + 1);
+    }
+    expect(cache.claim("s50", 50_000, 45_000)).toBe(false);
   });
 
   it("records nothing for a jti already past its expiry, and refuses a NaN expiry", () => {
@@ -96,11 +127,34 @@ describe("replay cache at capacity: the soonest-expiring entry is evicted", () =
     for (let t = 1; t <= 1_000; t++) {
       expect(cache.claim(`short-${t}`, (t + 31) * 1_000, t * 1_000), `short-${t}`).toBe(true);
     }
-    expect(cache.size).toBe(100);
-    // Only one long-lived entry made room; the other 99 are still refused.
+    // Making room dropped the long-lived ones' whole second at once, and it is remembered:
+    // every one of them is still refused.
+    expect(cache.size).toBeLessThanOrEqual(100);
     let refused = 0;
     for (let i = 0; i < 100; i++) if (!cache.claim(`long-${i}`, 3_600_000, 1_000_000)) refused++;
     expect(refused).toBe(100);
+  });
+
+  it("drops the soonest second's ids together, refusing that second until it passes", () => {
+    const cache = createReplayCache({ maxEntries: 3 });
+    expect(cache.claim("a", 10_000, 0)).toBe(true);
+    expect(cache.claim("b", 10_000, 0)).toBe(true);
+    expect(cache.claim("c", 20_000, 0)).toBe(true);
+    expect(cache.claim("d", 30_000, 0)).toBe(true); // drops a and b
+    expect(cache.size).toBe(2);
+    for (const jti of ["a", "b", "unseen"]) expect(cache.claim(jti, 10_000, 1)).toBe(false);
+    expect(cache.claim("e", 30_000, 1)).toBe(true); // room left: nothing dropped
+    expect(cache.claim("c", 20_000, 1)).toBe(false);
+    expect(cache.claim("unseen", 10_000, 10_001)).toBe(true); // that second has passed
+  });
+
+  it("accepts an id whose own second is the one dropped, and refuses its replay", () => {
+    const cache = createReplayCache({ maxEntries: 2 });
+    expect(cache.claim("a", 10_000, 0)).toBe(true);
+    expect(cache.claim("b", 10_000, 0)).toBe(true);
+    expect(cache.claim("c", 10_000, 0)).toBe(true);
+    expect(cache.claim("c", 10_000, 0)).toBe(false);
+    expect(cache.size).toBe(0);
   });
 
   it("never accepts a replay of a live accepted jti, over 5 000 random claims", () => {
@@ -123,27 +177,5 @@ describe("replay cache at capacity: the soonest-expiring entry is evicted", () =
       for (const [id, exp] of accepted) if (exp <= now) accepted.delete(id);
       expect(cache.size).toBeLessThanOrEqual(50);
     }
-  });
-});
-
-describe("min-heap (the replay cache's expiry order)", () => {
-  it("pops values in priority order for random pushes and interleaved pops", () => {
-    const rand = seededRandom(9);
-    const heap = createMinHeap<number>();
-    const model: number[] = [];
-    for (let i = 0; i < 5_000; i++) {
-      if (rand() < 0.6 || model.length === 0) {
-        const p = Math.floor(rand() * 1_000);
-        heap.push(p, p);
-        model.push(p);
-      } else {
-        model.sort((a, b) => a - b);
-        expect(heap.peekPriority()).toBe(model[0]);
-        expect(heap.pop()).toBe(model.shift());
-      }
-      expect(heap.size).toBe(model.length);
-    }
-    expect(createMinHeap().pop()).toBeUndefined();
-    expect(createMinHeap().peekPriority()).toBe(Number.POSITIVE_INFINITY);
   });
 });
