@@ -1,7 +1,7 @@
 import { base64urlEncode, fromUtf8, utf8 } from "./encoding.ts";
 import { AppError } from "./errors.ts";
 import { portableSigningCrypto, type SigningCrypto } from "./signing-crypto.ts";
-import { timingSafeEqual } from "./tokens.ts";
+import { timingSafeEqualText } from "./tokens.ts";
 
 /**
  * Minimal compact-JWS HS256 (RFC 7515/7518) framing: sign and verify with a per-secret cached
@@ -72,24 +72,33 @@ export type Hs256Result =
 /**
  * Checks the signature of a compact JWT, then its header, and returns its payload object.
  * The MAC is checked before any JSON is parsed, so an unauthenticated sender reaches only the
- * split, the base64url decode of the signature and one HMAC: `malformed` before the MAC means
- * "not three parts, or a signature that is not base64url"; anything else unsigned is
- * `bad_signature`. Accepts any header with `alg: "HS256"` (typ, kid optional); `crit` is
- * refused as we understand no extensions (RFC 7515 §4.1.11).
+ * split, one HMAC and a comparison: `malformed` before the MAC means "not three parts, or a
+ * signature that is not base64url"; anything else unsigned is `bad_signature`. Accepts any
+ * header with `alg: "HS256"` (typ, kid optional); `crit` is refused as we understand no
+ * extensions (RFC 7515 §4.1.11).
+ *
+ * The signature is compared as text with the expected MAC's canonical base64url, so exactly one
+ * spelling passes; only a refused one is decoded, to tell `malformed` from `bad_signature`.
+ * (Decoding every signature to compare bytes cost more than the comparison.)
  */
 export function verifyHs256(key: Hs256Key, token: string): Hs256Result {
-  const parts = token.split(".");
-  if (parts.length !== 3) return { ok: false, code: "malformed" };
-  const [headerText, payloadText, signatureText] = parts as [string, string, string];
-  const signature = key.crypto.base64urlDecode(signatureText);
-  if (!signature) return { ok: false, code: "malformed" };
-  const expected = key.mac(token.slice(0, headerText.length + 1 + payloadText.length));
-  if (!timingSafeEqual(expected, signature)) return { ok: false, code: "bad_signature" };
+  const headerEnd = token.indexOf(".");
+  const payloadEnd = headerEnd === -1 ? -1 : token.indexOf(".", headerEnd + 1);
+  if (payloadEnd === -1 || token.includes(".", payloadEnd + 1)) {
+    return { ok: false, code: "malformed" };
+  }
+  const signatureText = token.slice(payloadEnd + 1);
+  const expected = key.crypto.base64urlEncode(key.mac(token.slice(0, payloadEnd)));
+  if (!timingSafeEqualText(expected, signatureText)) {
+    const wellFormed = key.crypto.base64urlDecode(signatureText) !== null;
+    return { ok: false, code: wellFormed ? "bad_signature" : "malformed" };
+  }
   // Authentic from here on: whatever fails below was signed with our key (a signer bug).
   // The header every signer of ours writes needs no decoding; any other is read in full.
+  const headerText = token.slice(0, headerEnd);
   const header =
     headerText === ENCODED_HEADER ? STANDARD_HEADER : decodeJsonObject(headerText, key.crypto);
-  const payload = decodeJsonObject(payloadText, key.crypto);
+  const payload = decodeJsonObject(token.slice(headerEnd + 1, payloadEnd), key.crypto);
   if (!header || !payload || header.crit !== undefined) return { ok: false, code: "malformed" };
   // Anything but HS256 (incl. "none") cannot be checked with this key: treated as forged.
   if (header.alg !== "HS256") return { ok: false, code: "bad_signature" };

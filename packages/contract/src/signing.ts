@@ -151,7 +151,7 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<Veri
  * const result = await verifyRequestBody(header.claims, body, { replayCache });
  */
 export function verifyRequestHeader(options: VerifyRequestHeaderOptions): VerifyRequestResult {
-  const token = (options.token ?? "").trim().replace(/^Bearer(\s+|$)/i, "");
+  const token = tokenOf(options.token);
   if (!token) return { ok: false, code: "missing" };
   const key = hs256KeyForSecret(options.secret, options.signingCrypto);
   const checked = verifyHs256(key, token);
@@ -159,8 +159,12 @@ export function verifyRequestHeader(options: VerifyRequestHeaderOptions): Verify
   const claims = readClaims(checked.payload);
   if (!claims) return { ok: false, code: "malformed" };
 
-  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.includes(options.machineId)) return { ok: false, code: "wrong_audience" };
+  const audience = claims.aud;
+  if (
+    Array.isArray(audience) ? !audience.includes(options.machineId) : audience !== options.machineId
+  ) {
+    return { ok: false, code: "wrong_audience" };
+  }
 
   const nowSec = Math.floor((options.now ?? Date.now)() / 1000);
   if (isExpired(claims, nowSec)) return { ok: false, code: "expired" };
@@ -169,7 +173,7 @@ export function verifyRequestHeader(options: VerifyRequestHeaderOptions): Verify
     return { ok: false, code: "not_yet_valid" };
   }
 
-  if (claims.htm.toUpperCase() !== options.method.toUpperCase()) {
+  if (claims.htm !== options.method && claims.htm.toUpperCase() !== options.method.toUpperCase()) {
     return { ok: false, code: "method_mismatch" };
   }
   if (claims.htu !== requestTarget(options.url)) return { ok: false, code: "path_mismatch" };
@@ -207,6 +211,27 @@ export async function verifyRequestBody(
     return { ok: false, code: "replayed" };
   }
   return { ok: true, claims };
+}
+
+/**
+ * The token of an Authorization value: trimmed, a leading `Bearer` (any case, then space or the
+ * end) dropped. The usual `Bearer <token>` is taken without a regular expression.
+ */
+function tokenOf(authorization: string | null | undefined): string {
+  const value = authorization ?? "";
+  if (
+    value.startsWith("Bearer ") &&
+    visible(value.charCodeAt(7)) &&
+    visible(value.charCodeAt(value.length - 1))
+  ) {
+    return value.slice(7);
+  }
+  return value.trim().replace(/^Bearer(\s+|$)/i, "");
+}
+
+/** Printable ASCII, so neither an ASCII nor a Unicode space that trim() would drop. */
+function visible(code: number): boolean {
+  return code > 32 && code < 127;
 }
 
 function isExpired(claims: RequestClaims, nowSec: number): boolean {

@@ -76,6 +76,18 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/**
+ * Compares two strings in time independent of where they differ (by UTF-16 unit), for texts
+ * derived from a secret, such as a MAC's base64url. Length is not hidden.
+ * @example timingSafeEqualText(expectedSignature, presentedSignature)
+ */
+export function timingSafeEqualText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 /** Matches a daemon secret: base64url of 32 bytes (43 characters, last one canonical). */
 export const DAEMON_SECRET_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 

@@ -14,6 +14,8 @@ import {
 } from "./signing-fixture.ts";
 import { refBase64url, refSha256, refSignJwt, refSignParts, sequentialBytes } from "./support.ts";
 
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 /**
  * Signed requests refused: malformed, forged, each claim, skew, replay, against one signing backend: run by
  * signing-tamper.test.ts for the contract's portable crypto and by the daemon for its Node adapter.
@@ -37,8 +39,18 @@ export function signingTamperSuite({
         await expectCode(token as string, "missing");
     });
 
-    it("tolerates a leading Bearer prefix", async () => {
-      expect((await verifyFixture(`Bearer ${await fixtureToken()}`)).ok).toBe(true);
+    it("tolerates a leading Bearer prefix, in any case and with any spacing", async () => {
+      for (const wrap of [
+        (t: string) => `Bearer ${t}`,
+        (t: string) => `bearer ${t}`,
+        (t: string) => `Bearer  ${t}`,
+        (t: string) => ` Bearer\t${t} `,
+        (t: string) => `Bearer \u00a0${t}\u00a0`,
+        (t: string) => t,
+      ]) {
+        const header = wrap(await fixtureToken());
+        expect((await verifyFixture(header)).ok, JSON.stringify(header)).toBe(true);
+      }
     });
 
     it("answers malformed for tokens that are not three parts or whose signature is not base64url", async () => {
@@ -50,6 +62,8 @@ export function signingTamperSuite({
         `${valid}.x`,
         `${h}.${p}.${s}=`,
         `${h}.${p}.${s}!`,
+        // The same MAC bytes spelled with a non-zero leftover bit: one token, one spelling.
+        `${h}.${p}.${s.slice(0, -1)}${BASE64URL[BASE64URL.indexOf(s.at(-1) as string) + 1]}`,
       ]) {
         await expectCode(token, "malformed");
       }

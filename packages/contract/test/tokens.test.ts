@@ -6,6 +6,7 @@ import {
   mintAccessToken,
   parseAccessToken,
   timingSafeEqual,
+  timingSafeEqualText,
   verifySecret,
 } from "../src/index.ts";
 import { refFromBase64url, refSha256 } from "./support.ts";
@@ -85,6 +86,17 @@ describe("timingSafeEqual", () => {
     expect(timingSafeEqual(a, new Uint8Array([0, 2, 3]))).toBe(false);
     expect(timingSafeEqual(a, new Uint8Array([1, 2]))).toBe(false);
     expect(timingSafeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+  });
+});
+
+describe("timingSafeEqualText", () => {
+  it("is true only for equal texts of equal length, wherever they differ", () => {
+    expect(timingSafeEqualText("abc", "abc")).toBe(true);
+    for (const other of ["abd", "xbc", "aXc", "ab", "abcd", "ABC"])
+      expect(timingSafeEqualText("abc", other), other).toBe(false);
+    expect(timingSafeEqualText("", "")).toBe(true);
+    // By UTF-16 unit: one that differs only in its high byte is still different.
+    expect(timingSafeEqualText("a\u0161", "a\u0061")).toBe(false);
   });
 });
 
