@@ -8,3 +8,12 @@ export function buildDaemonBundle(): Promise<string>;
 export function isDaemonBundleStale(): Promise<boolean>;
 /** The bundle's path, built first when stale. */
 export function ensureDaemonBundle(): Promise<string>;
+/**
+ * The esbuild options of a daemon bundle; the benchmarks build their servers with them.
+ * `external`: packages left to Node's resolution at run time.
+ */
+export function bundleOptions(options: {
+  entry: string;
+  outfile: string;
+  external?: string[];
+}): import("esbuild").BuildOptions;

@@ -70,6 +70,35 @@ const onlyOpenAiCompletions = {
 };
 
 /**
+ * The esbuild options of a daemon bundle: what machines run (`buildDaemonBundle`), and what the
+ * benchmarks build their servers with, so that they time the code production runs (not the tsx
+ * loader's per-file transform, which also wraps every closure it creates in a naming helper).
+ *
+ * @example await build(bundleOptions({ entry: "bench/support/serve-target.ts", outfile: "dist/bench/serve-target.mjs" }));
+ * @param {{ entry: string, outfile: string, external?: string[] }} options `external`: packages
+ *   left to Node's resolution at run time (e.g. one with a native addon)
+ * @returns {import("esbuild").BuildOptions}
+ */
+export function bundleOptions({ entry, outfile, external = [] }) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    banner: { js: BANNER },
+    plugins: [onlyOpenAiCompletions],
+    external,
+    // Linked, without sources: stack traces map back to src/ under `node --enable-source-maps`.
+    sourcemap: "linked",
+    sourcesContent: false,
+    legalComments: "none",
+    logLevel: "warning",
+  };
+}
+
+/**
  * Builds the bundle unconditionally and returns its absolute path. The file is written to a
  * temporary name and renamed, so concurrent builds (parallel test files) never expose a torn
  * bundle to a process starting it.
@@ -80,19 +109,7 @@ const onlyOpenAiCompletions = {
  */
 export async function buildDaemonBundle() {
   const result = await build({
-    entryPoints: [join(packageDir, "src/cli.ts")],
-    outfile: DAEMON_BUNDLE_PATH,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    banner: { js: BANNER },
-    plugins: [onlyOpenAiCompletions],
-    // Linked, without sources: stack traces map back to src/ under `node --enable-source-maps`.
-    sourcemap: "linked",
-    sourcesContent: false,
-    legalComments: "none",
-    logLevel: "warning",
+    ...bundleOptions({ entry: join(packageDir, "src/cli.ts"), outfile: DAEMON_BUNDLE_PATH }),
     write: false,
   });
   await mkdir(dirname(DAEMON_BUNDLE_PATH), { recursive: true });

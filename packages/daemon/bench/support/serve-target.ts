@@ -2,7 +2,8 @@
  * One benchmark target in its own process (so client and server do not share
  * an event loop): prints `READY <url>` once listening, stops on SIGTERM.
  *
- * Usage: `tsx bench/support/serve-target.ts <kind> <dir>` with kind one of
+ * Usage: `node dist/bench/serve-target.mjs <kind> <dir>` (bench/streams.bench.ts bundles it as
+ * build.mjs bundles the daemon) with kind one of
  * - `ours-signed`: `@iterate/streams` on the file store (fsync) behind the
  *   daemon's `platformAuth` with its persistent replay cache — the production
  *   path: the body is read once by the auth and handed to the streams app
