@@ -20,10 +20,10 @@ const ENCODED_HEADER = base64urlEncode(utf8(JSON.stringify(STANDARD_HEADER)));
 const HMAC_KEY_BYTES = 32;
 const KEY_CACHE_MAX = 256;
 
-/** A prepared HS256 key: the MAC of a message, and the primitives it was prepared with. */
+/** A prepared HS256 key: the signature of a message, and the primitives it was prepared with. */
 export interface Hs256Key {
-  /** The 32-byte HMAC-SHA256 of the UTF-8 message. */
-  mac(message: string): Uint8Array;
+  /** The base64url of the HMAC-SHA256 of the UTF-8 message: a JWS signature. */
+  signature(message: string): string;
   crypto: SigningCrypto;
 }
 
@@ -50,18 +50,24 @@ export function hs256KeyForSecret(
   if (!bytes || bytes.length !== HMAC_KEY_BYTES) {
     throw new AppError("internal_error", "Daemon secret must be base64url of 32 bytes", 500);
   }
-  const key: Hs256Key = { mac: crypto.createHmacSha256(bytes), crypto };
+  const key: Hs256Key = { signature: signatureFunction(crypto, bytes), crypto };
   bytes.fill(0);
   if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
   keyCache.set(secret, key);
   return key;
 }
 
+function signatureFunction(crypto: SigningCrypto, key: Uint8Array): (message: string) => string {
+  if (crypto.createHmacSha256Base64url) return crypto.createHmacSha256Base64url(key);
+  const mac = crypto.createHmacSha256(key);
+  return (message) => crypto.base64urlEncode(mac(message));
+}
+
 /** Signs `payload` as a compact HS256 JWT with header `{"alg":"HS256","typ":"JWT"}`. */
 export function signHs256(key: Hs256Key, payload: object): string {
   const { base64urlEncode: encode } = key.crypto;
   const signingInput = `${ENCODED_HEADER}.${encode(utf8(JSON.stringify(payload)))}`;
-  return `${signingInput}.${encode(key.mac(signingInput))}`;
+  return `${signingInput}.${key.signature(signingInput)}`;
 }
 
 /** Outcome of checking a compact HS256 JWT's structure and signature. */
@@ -88,7 +94,7 @@ export function verifyHs256(key: Hs256Key, token: string): Hs256Result {
     return { ok: false, code: "malformed" };
   }
   const signatureText = token.slice(payloadEnd + 1);
-  const expected = key.crypto.base64urlEncode(key.mac(token.slice(0, payloadEnd)));
+  const expected = key.signature(token.slice(0, payloadEnd));
   if (!timingSafeEqualText(expected, signatureText)) {
     const wellFormed = key.crypto.base64urlDecode(signatureText) !== null;
     return { ok: false, code: wellFormed ? "bad_signature" : "malformed" };

@@ -32,6 +32,13 @@ export interface SigningCrypto {
    * bytes, not its `.buffer`.
    */
   base64urlDecode(text: string): Uint8Array | null;
+  /**
+   * Optional: `base64urlEncode(createHmacSha256(key)(message))` in one step, for a backend that
+   * makes the text natively (a JWS signature is only ever used as text).
+   */
+  createHmacSha256Base64url?(key: Uint8Array): (message: string) => string;
+  /** Optional: `base64urlEncode(sha256(data))` in one step (a body hash is only used as text). */
+  sha256Base64url?(data: Uint8Array): string;
 }
 
 /**

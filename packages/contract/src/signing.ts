@@ -273,9 +273,10 @@ function bodyHash(
   body: Uint8Array<ArrayBuffer>,
   signingCrypto: SigningCrypto,
 ): Promise<string> | string {
-  return body.length <= SYNC_BODY_HASH_MAX_BYTES
-    ? signingCrypto.base64urlEncode(signingCrypto.sha256(body))
-    : sha256Base64url(body);
+  if (body.length > SYNC_BODY_HASH_MAX_BYTES) return sha256Base64url(body);
+  return signingCrypto.sha256Base64url
+    ? signingCrypto.sha256Base64url(body)
+    : signingCrypto.base64urlEncode(signingCrypto.sha256(body));
 }
 
 function bodyBytes(body: RequestBody): Uint8Array<ArrayBuffer> {

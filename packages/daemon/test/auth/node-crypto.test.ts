@@ -50,6 +50,26 @@ describe("node:crypto and portable signing crypto agree", () => {
     }
   });
 
+  it("on the signature and body hash texts, at every length around the block size", () => {
+    const { createHmacSha256Base64url, sha256Base64url } = nodeSigningCrypto;
+    if (!createHmacSha256Base64url || !sha256Base64url) throw new Error("node has both");
+    const encode = portableSigningCrypto.base64urlEncode;
+    for (const keyLength of [0, 1, 32, 64, 65, 200]) {
+      const key = Uint8Array.from({ length: keyLength }, (_, i) => (i * 13 + 5) & 0xff);
+      const text = createHmacSha256Base64url(key);
+      const bytes = portableSigningCrypto.createHmacSha256(key);
+      for (const length of [0, 1, 55, 56, 63, 64, 65, 1023, 1024, 1025, 5000]) {
+        // Non-ASCII too: the message is MACed as its UTF-8 bytes.
+        const message = "é🙂x".repeat(length).slice(0, length);
+        expect(text(message), `key ${keyLength}, message ${length}`).toBe(encode(bytes(message)));
+      }
+    }
+    for (const length of [0, 1, 55, 56, 64, 65, 4096]) {
+      const data = Uint8Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff);
+      expect(sha256Base64url(data)).toBe(encode(portableSigningCrypto.sha256(data)));
+    }
+  });
+
   it("tokens signed by one verify with the other", async () => {
     const node = signingBackend(nodeSigningCrypto);
     const portable = signingBackend(portableSigningCrypto);
