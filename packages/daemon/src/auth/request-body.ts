@@ -6,7 +6,7 @@ import type { BodyBudget } from "./body-budget.ts";
 /** What {@link readRequestBody} read, or why it stopped. */
 export type BodyRead =
   /** `reserved` bytes stay taken from the budget until the caller releases them. */
-  | { ok: true; bytes: Uint8Array<ArrayBuffer>; reserved: number }
+  | { ok: true; bytes: Uint8Array; reserved: number }
   /**
    * `too_large`: over `limit`; `busy`: over the shared budget; `aborted`: the client left;
    * `late`: still unfinished at `deadlineMs`.
@@ -196,19 +196,13 @@ async function readWeb(request: Request, take: Take, late: AbortSignal): Promise
   }
 }
 
-/** One exactly-sized buffer with its own ArrayBuffer (never a slice of Node's shared pool). */
-function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  const single = chunks[0];
-  if (
-    chunks.length === 1 &&
-    single &&
-    single.byteOffset === 0 &&
-    single.buffer instanceof ArrayBuffer &&
-    single.buffer.byteLength === size
-  ) {
-    return single as Uint8Array<ArrayBuffer>;
-  }
-  const body = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+/**
+ * The body in one buffer: a lone chunk as it came (under Node a buffer of its own, copied out
+ * of the socket's read by the parser), more than one copied together.
+ */
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const body = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
     body.set(chunk, offset);

@@ -3,34 +3,32 @@ import type { Context } from "hono";
 
 /**
  * Hands the verified bytes of a request to the handlers after `platformAuth`, without copying
- * them: Hono's body cache serves `c.req.arrayBuffer()/text()/json()` (and the stream routes,
- * `bodyReadByMiddleware`), and `c.req.raw` reads the same bytes.
+ * them (Node's parser gives a body chunk a buffer of its own, which is what they usually are):
  *
- * For `c.req.raw` under `@hono/node-server` (`incoming` given), the bytes go to
- * `incoming.rawBody`: the adapter's lazy Request serves its body from there when set (what it
- * does for hosts that read bodies before the app, e.g. Cloud Functions), so nothing is built
- * unless a handler asks. Building a new web Request with a stream body instead cost 40–70 µs
- * per request (bench/streams.bench.ts). Without Node (`app.request()`), `c.req.raw` is replaced
- * by a Request over the same buffer.
+ * - Hono's body cache gets them: `c.req.arrayBuffer()/text()/json()` are served from there.
+ * - Under `@hono/node-server` (`incoming` given) they are also `incoming.rawBody`, the
+ *   adapter's place for a body read before the app (it serves Cloud Functions so): its lazy
+ *   Request serves `c.req.raw`'s body from there, and the stream routes
+ *   (`bodyReadByMiddleware`) take them from there directly, without a promise of Hono's.
+ *   (A new web Request with a stream body cost 40–70 µs per request; bench/streams.bench.ts.)
+ * - Without Node (`app.request()`), `c.req.raw` is replaced by a Request over the same bytes.
  *
  * @example handOnVerifiedBody(c, read.bytes, nodeIncoming(c));
  */
 export function handOnVerifiedBody(
   c: Context,
-  bytes: Uint8Array<ArrayBuffer>,
+  bytes: Uint8Array,
   incoming: IncomingMessage | undefined,
 ): void {
   // Hono's cache holds the promise each body reader returned (its `Partial<Body>` type says
   // otherwise); `text()`/`json()` are derived from whichever entry is cached.
   (c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(
-    bytes.buffer,
+    ownBuffer(bytes).buffer,
   );
   if (incoming) {
-    (incoming as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.from(
-      bytes.buffer,
-      bytes.byteOffset,
-      bytes.byteLength,
-    );
+    (incoming as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return;
   }
   const raw = c.req.raw;
@@ -49,4 +47,13 @@ export function handOnVerifiedBody(
     signal: raw.signal,
     duplex: "half",
   } as RequestInit);
+}
+
+/** `bytes` over an ArrayBuffer of exactly its size (a copy unless it already is). */
+function ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.byteOffset === 0 &&
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.buffer.byteLength === bytes.byteLength
+    ? (bytes as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(bytes);
 }

@@ -39,11 +39,12 @@ export interface AgentsAppOptions {
   shutdownSignal?: AbortSignal;
   /**
    * Set when a middleware in front of this app reads every request body first
-   * and hands the bytes on through Hono's body cache (`c.req.arrayBuffer()`),
-   * as the daemon's `platformAuth` does to verify the body hash: the routes
-   * then take the body from there. Otherwise (default) they read it straight
-   * from Node's request under `@hono/node-server`. Getting this wrong fails
-   * loudly, never as an empty body.
+   * and hands the bytes on, as the daemon's `platformAuth` does to verify the
+   * body hash: under `@hono/node-server` as `incoming.rawBody` (a Buffer, the
+   * adapter's place for a body read before the app), else through Hono's body
+   * cache (`c.req.arrayBuffer()`). The routes then take the body from there.
+   * Otherwise (default) they read it straight from Node's request. Getting this
+   * wrong fails loudly, never as an empty body.
    */
   bodyReadByMiddleware?: boolean;
 }

@@ -12,9 +12,9 @@ import { errorResponse } from "./responses.ts";
  *
  * When a middleware in front of the app has already read the body (the
  * daemon's `platformAuth` reads it once to verify its hash and hands the bytes
- * on through Hono's body cache), the app says so explicitly
- * (`bodyReadByMiddleware`) and the body is taken from that cache: the same
- * bytes, not another copy.
+ * on as `incoming.rawBody`, or through Hono's body cache without Node), the
+ * app says so explicitly (`bodyReadByMiddleware`) and the body is taken from
+ * there: the same bytes, not another copy.
  */
 export interface RequestAccess {
   url: string;
@@ -55,7 +55,7 @@ export function requestAccess(
       return Array.isArray(value) ? value.join(", ") : value;
     },
     body: options.bodyReadByMiddleware
-      ? (max) => cachedBody(c, headers["content-length"], max)
+      ? (max) => preReadBody(c, incoming, max)
       : (max) => nodeBody(incoming, max),
     watchClient(listener) {
       outgoing.once("close", listener);
@@ -75,6 +75,18 @@ async function cachedBody(
   if (Number(length ?? 0) > max) return tooLarge(max);
   const body = Buffer.from(await c.req.arrayBuffer());
   return body.length > max ? tooLarge(max) : body;
+}
+
+// A body a middleware read under @hono/node-server: `incoming.rawBody`, the adapter's place for
+// a body read before the app, is those bytes themselves; otherwise Hono's body cache.
+async function preReadBody(
+  c: Context,
+  incoming: IncomingMessage,
+  max: number,
+): Promise<Buffer | Response> {
+  const raw = (incoming as IncomingMessage & { rawBody?: unknown }).rawBody;
+  if (!Buffer.isBuffer(raw)) return cachedBody(c, incoming.headers["content-length"], max);
+  return raw.length > max ? tooLarge(max) : raw;
 }
 
 // Handlers start while Node is still parsing the request's first packet; one
