@@ -49,10 +49,7 @@ export function requestAccess(
   }
   const headers = incoming.headers;
   return {
-    // Only a create asks: the adapter builds the URL string on each read of it.
-    get url() {
-      return request.url;
-    },
+    url: request.url,
     header(name) {
       const value = headers[lowerCase(name)];
       return Array.isArray(value) ? value.join(", ") : value;
