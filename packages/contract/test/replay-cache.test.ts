@@ -148,6 +148,17 @@ describe("replay cache at capacity: the soonest-expiring entry is evicted", () =
     expect(cache.claim("unseen", 10_000, 10_001)).toBe(true); // that second has passed
   });
 
+  it("refuses a replay at capacity without dropping anything for it", () => {
+    const cache = createReplayCache({ maxEntries: 2 });
+    expect(cache.claim("a", 10_000, 0)).toBe(true);
+    expect(cache.claim("b", 20_000, 0)).toBe(true);
+    // "a" is held in the soonest second: making room first would drop it and let it in.
+    expect(cache.claim("a", 10_000, 0)).toBe(false);
+    expect(cache.claim("b", 20_000, 0)).toBe(false);
+    expect(cache.size).toBe(2);
+    expect(cache.claim("unseen", 10_000, 0)).toBe(true); // nothing was marked
+  });
+
   it("accepts an id whose own second is the one dropped, and refuses its replay", () => {
     const cache = createReplayCache({ maxEntries: 2 });
     expect(cache.claim("a", 10_000, 0)).toBe(true);
