@@ -88,10 +88,11 @@ export function createReplayCache(options: ReplayCacheOptions = {}): ReplayCache
     claim(jti, expiresAtMs, nowMs) {
       // A NaN or infinite expiry could never be ordered or forgotten: refused, fail closed.
       if (!Number.isFinite(expiresAtMs)) return false;
-      // Already past its lifetime by the caller's clock: nothing left to protect or remember.
-      if (expiresAtMs <= nowMs) return true;
-      dropExpired(nowMs);
+      // Remembered to the end of its second: a fractional exp + skew still verifies until then
+      // (the expiry check reads whole seconds), so that is when nothing is left to protect.
       const second = Math.ceil(expiresAtMs / 1000);
+      if (second * 1000 <= nowMs) return true;
+      dropExpired(nowMs);
       let bucket = buckets.get(second);
       if (bucket === EVICTED || bucket?.has(jti)) return false;
       if (size >= maxEntries) {

@@ -68,6 +68,13 @@ describe("replay cache", () => {
     expect(cache.claim("s50", 50_000, 45_000)).toBe(false);
   });
 
+  it("refuses a replay to the end of its expiry second, also once the exact expiry has passed", () => {
+    const cache = createReplayCache();
+    expect(cache.claim("a", 9_500, 9_600)).toBe(true);
+    expect(cache.claim("a", 9_500, 9_999)).toBe(false);
+    expect(cache.claim("a", 9_500, 10_000)).toBe(true); // its second is over
+  });
+
   it("records nothing for a jti already past its expiry, and refuses a NaN expiry", () => {
     const cache = createReplayCache();
     expect(cache.claim("late", 1_000, 2_000)).toBe(true);

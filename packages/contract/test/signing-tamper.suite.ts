@@ -44,6 +44,7 @@ export function signingTamperSuite({
         (t: string) => `Bearer ${t}`,
         (t: string) => `bearer ${t}`,
         (t: string) => `Bearer  ${t}`,
+        (t: string) => `Bearer ${t} `,
         (t: string) => ` Bearer\t${t} `,
         (t: string) => `Bearer \u00a0${t}\u00a0`,
         (t: string) => t,
@@ -256,6 +257,17 @@ export function signingTamperSuite({
         true,
       );
       expect(replayCache.size).toBe(1);
+    });
+
+    it("refuses the replay of a token with a fractional exp through its last valid second", async () => {
+      // exp + 30 s ends mid-second; the expiry check reads whole seconds, so the token still
+      // verifies until the end of that second, and so long its jti must be remembered.
+      const replayCache = createReplayCache();
+      const token = await fixtureToken({ exp: T0 + 59.5 });
+      const lastSecond = () => T0_MS + 89_700;
+      expect((await verifyFixture(token, { replayCache, now: lastSecond })).ok).toBe(true);
+      await expectCode(token, "replayed", { replayCache, now: lastSecond });
+      await expectCode(token, "expired", { replayCache, now: () => T0_MS + 90_000 });
     });
 
     it("does not burn the jti of a refused request", async () => {

@@ -72,6 +72,19 @@ describe("persistent replay cache", () => {
     second.close();
   });
 
+  it("keeps, after a reopen, an id whose exact expiry passed but whose second has not", async () => {
+    const dir = join(await tempHome(), "replay");
+    const first = await openPersistentReplayCache({ dir, now: () => now });
+    expect(first.claim("fractional", now + 60_500, now)).toBe(true);
+    first.close();
+    // Past now + 60.5 s, still in its second: a token with a fractional exp verifies until
+    // the second ends, so its id is still remembered.
+    const later = now + 60_700;
+    const second = await openPersistentReplayCache({ dir, now: () => later });
+    expect(second.claim("fractional", now + 60_500, later)).toBe(false);
+    second.close();
+  });
+
   it("writes the ids claimed since the last flush in one line each, as JSON a jti cannot forge", async () => {
     const dir = join(await tempHome(), "replay");
     const cache = await openPersistentReplayCache({ dir, now: () => now });
