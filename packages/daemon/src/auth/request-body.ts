@@ -196,10 +196,7 @@ async function readWeb(request: Request, take: Take, late: AbortSignal): Promise
   }
 }
 
-/**
- * The body in one buffer: a lone chunk as it came (under Node a buffer of its own, copied out
- * of the socket's read by the parser), more than one copied together.
- */
+/** The body in one buffer: a lone chunk as it came, more than one copied together. */
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const body = new Uint8Array(size);

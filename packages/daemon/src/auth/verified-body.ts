@@ -2,8 +2,8 @@ import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 
 /**
- * Hands the verified bytes of a request to the handlers after `platformAuth`, without copying
- * them (Node's parser gives a body chunk a buffer of its own, which is what they usually are):
+ * Hands the verified bytes of a request to the handlers after `platformAuth`, in a buffer of
+ * their own (Node's parser gives each body chunk one, so usually without a copy):
  *
  * - Hono's body cache gets them: `c.req.arrayBuffer()/text()/json()` are served from there.
  * - Under `@hono/node-server` (`incoming` given) they are also `incoming.rawBody`, the
@@ -20,15 +20,16 @@ export function handOnVerifiedBody(
   bytes: Uint8Array,
   incoming: IncomingMessage | undefined,
 ): void {
+  const own = ownBuffer(bytes);
   // Hono's cache holds the promise each body reader returned (its `Partial<Body>` type says
   // otherwise); `text()`/`json()` are derived from whichever entry is cached.
   (c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(
-    ownBuffer(bytes).buffer,
+    own.buffer,
   );
   if (incoming) {
-    (incoming as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    (incoming as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.isBuffer(own)
+      ? own
+      : Buffer.from(own.buffer, 0, own.byteLength);
     return;
   }
   const raw = c.req.raw;
@@ -49,7 +50,11 @@ export function handOnVerifiedBody(
   } as RequestInit);
 }
 
-/** `bytes` over an ArrayBuffer of exactly its size (a copy unless it already is). */
+/**
+ * `bytes` over an ArrayBuffer of exactly its size: a copy unless it already is. A body read
+ * from Node in one go after arriving in pieces is a slice of Node's shared pool, next to other
+ * data (anything reading its `.buffer` would see that), and would keep the whole slab alive.
+ */
 function ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.byteOffset === 0 &&
     bytes.buffer instanceof ArrayBuffer &&

@@ -1,4 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
 import type { HttpBindings } from "@hono/node-server";
 import { generateDaemonSecret, signRequest } from "@iterate/contract";
@@ -31,6 +32,8 @@ let unwritten: string[] = [];
 const written = new Set<string>();
 /** Requests whose handler ran before their jti was in the log (must stay empty). */
 const ranUnlogged: string[] = [];
+/** The request held before platformAuth on `/gated-echo`, and how to let it on. */
+const gate: { incoming?: IncomingMessage; open?: () => void } = {};
 
 beforeAll(async () => {
   replayDir = await tempDir("replay-");
@@ -64,6 +67,15 @@ beforeAll(async () => {
     adapterRequests.add(c.req.raw);
     await next();
   });
+  // Holds its requests before platformAuth until the test opens the gate: their bodies are
+  // then buffered in Node's request, in as many chunks as they arrived in.
+  app.use("/gated-echo", async (c, next) => {
+    gate.incoming = (c.env as HttpBindings).incoming;
+    await new Promise<void>((resolve) => {
+      gate.open = resolve;
+    });
+    await next();
+  });
   app.use(
     platformAuth({ ...key, replayCache: counting, maxBodyBytes: 64, maxInFlightBodyBytes: 100 }),
   );
@@ -93,6 +105,13 @@ beforeAll(async () => {
     const files = await readdir(replayDir);
     const log = (await Promise.all(files.map((f) => readFile(join(replayDir, f), "utf8")))).join();
     return c.json({ logged: log.includes(JSON.stringify(jti)) });
+  });
+  app.post("/gated-echo", (c) => {
+    const raw = ((c.env as HttpBindings).incoming as { rawBody?: Buffer }).rawBody as Buffer;
+    return c.json({
+      text: raw.toString(),
+      ownBuffer: raw.byteOffset === 0 && raw.buffer.byteLength === raw.length,
+    });
   });
   app.post("/early", (c) => c.json({ ended: (c.env as HttpBindings).incoming.complete }));
   app.get("/a/b", (c) => c.text("routed"));
@@ -234,6 +253,27 @@ describe("platform auth under @hono/node-server: the body path", () => {
     expect(JSON.parse(answer.body).error.code).toBe("path_mismatch");
     const plain = `GET /a/b HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${await authorization("GET", "/a/b")}\r\n\r\n`;
     expect(await exchange(plain)).toEqual({ status: 200, body: "routed" });
+  });
+});
+
+describe("platform auth under @hono/node-server: the handed-on bytes", () => {
+  it("hands on a body that arrived in pieces in a buffer of its own, not a slice of Node's pool", async () => {
+    const body = "p".repeat(40);
+    const [head] = (await rawRequest("/gated-echo", body)).split("\r\n\r\n");
+    const conn = connection();
+    try {
+      conn.write(`${head}\r\n\r\n${body.slice(0, 20)}`);
+      await until(async () => ((gate.incoming?.readableLength ?? 0) >= 20 ? true : undefined));
+      conn.write(body.slice(20));
+      await until(async () => (gate.incoming?.readableLength === 40 ? true : undefined));
+      // Two chunks buffered: Node joins them in its shared pool when they are read at once.
+      gate.open?.();
+      const answer = await conn.answer();
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual({ text: body, ownBuffer: true });
+    } finally {
+      conn.close();
+    }
   });
 });
 
