@@ -45,7 +45,9 @@ export interface SignRequestOptions {
 }
 
 /**
- * Signs one platform → daemon request: a fresh HS256 JWT for `Authorization: Bearer …`.
+ * Signs one platform → daemon request: a fresh HS256 JWT for `Authorization: Bearer …`, with a
+ * jti of its own. (The daemon refuses a token sent twice: a jti seen before with the same exp
+ * second. A retry must be signed anew, which is what calling this again does.)
  * @example
  * const jwt = await signRequest({ secret, machineId, method: "POST", url: "/platform/bootstrap", body });
  * await fetch(new URL("/platform/bootstrap", daemonUrl), { method: "POST", body, headers: { authorization: `Bearer ${jwt}` } });
