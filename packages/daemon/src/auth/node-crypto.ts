@@ -65,9 +65,10 @@ const BLOCK_BYTES = 64;
 
 /**
  * HMAC-SHA256 per RFC 2104 — H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)) — returned as the digest's text
- * in `encoding`, computed as two one-shot native `crypto.hash` calls over pad blocks prepared once per key. Why not `createHmac`: it builds a
- * stream object and re-keys OpenSSL on every call (an Hmac cannot be reset); in the daemon
- * under load that was ~3.5 µs and a share of the GC per signed request, against ~1 µs here.
+ * in `encoding`, computed as two one-shot native `crypto.hash` calls over pad blocks prepared
+ * once per key. Why not `createHmac`: it builds a stream object and re-keys OpenSSL on every
+ * call (an Hmac cannot be reset); in the daemon under load that was ~3.5 µs and a share of the
+ * GC per signed request, against ~1 µs here.
  * The hashing stays OpenSSL's; RFC 4231 and WebCrypto cross-checks run on this in the tests.
  * Scratch buffers are reused: each call runs to completion synchronously.
  */
