@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Browser tests: a Node project that starts the real worker (wrangler `unstable_startWorker`,
+ * Browser tests: a Node project that starts the real worker (wrangler's dev runtime, browser/start-worker.ts,
  * temp persist dir) and drives Debian's Chromium through playwright-core.
  */
 export default defineConfig({

@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * End-to-end: the real platform worker (`unstable_startWorker`), a real local-sandbox and real
+ * End-to-end: the real platform worker (wrangler's dev runtime, browser/start-worker.ts), a real local-sandbox and real
  * daemon processes that ping the platform for real (browser/start-platform.ts).
  */
 export default defineConfig({

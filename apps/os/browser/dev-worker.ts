@@ -6,6 +6,9 @@
  * runtime's own socket; `url` (the port the caller chose) is what daemons and browsers are given.
  * Measured here: the proxy hop roughly doubles `/healthz` (0.9 → 1.8 ms alone, 9 → 19 ms p50 at
  * concurrency 20).
+ *
+ * The runtime's address comes from wrangler internals (`unstable_DevEnv`, its controllers'
+ * "reloadComplete" event), as wrangler 4.86.0 (pinned) has them; a wrangler upgrade must check it.
  */
 import { unstable_DevEnv } from "wrangler";
 

@@ -1,7 +1,7 @@
 /**
  * The whole product for Node-side tests and benchmarks, as `pnpm dev` runs it: a real
  * local-sandbox (real daemon processes from the real bundle) and the real platform worker
- * (`unstable_startWorker`) with `MACHINE_PROVIDER=local`, whose `PLATFORM_URL` is the worker's own
+ * (start-worker.ts) with `MACHINE_PROVIDER=local`, whose `PLATFORM_URL` is the worker's own
  * address — so daemons ping the platform for real and the whole handshake runs end to end.
  */
 import { randomBytes } from "node:crypto";

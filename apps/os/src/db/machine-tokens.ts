@@ -56,7 +56,8 @@ export async function authenticateMachineToken(
   if (token.kind !== "machine" || machine.instanceId !== token.instanceId || !isLive(machine)) {
     return null;
   }
-  const budget = day ? { instanceCap: row.instanceCap, used: Number(row.used) } : null;
+  const budget =
+    day !== undefined ? { instanceCap: row.instanceCap, used: Number(row.used) } : null;
   return { token, machine, budget };
 }
 

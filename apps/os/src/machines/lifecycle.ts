@@ -26,7 +26,7 @@ export async function deleteSandbox(env: Bindings, machine: MachineRow): Promise
 export const sandboxCleanupId = (machineId: string) => `${machineId}-cleanup`;
 
 /**
- * Revokes the token, then deletes the sandbox. When the provider fails, the deletion is handed
+ * Revokes the token and deletes the sandbox, both at once. When the provider fails, the deletion is handed
  * to a cleanup run of `MachineWorkflow` (`delete-sandbox`, retried with backoff for hours), so a
  * provider that is down during a rebuild does not leave a sandbox running — and billing — for good.
  */
