@@ -12,6 +12,8 @@ import {
   transportFor,
   withTimeout,
 } from "./mcp-client.ts";
+import { scrubTools } from "./mcp-scrub.ts";
+import { MAX_DESCRIPTION } from "./mcp-tools.ts";
 import type { McpServerSpec } from "./server-spec.ts";
 import { stderrTail } from "./stderr-tail.ts";
 
@@ -134,7 +136,7 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
       next = await openClient({
         onToolsChanged: (listed) => {
           if (client !== next) return;
-          tools = scrubTools(listed.slice(0, MAX_TOOLS_PER_SERVER), spec.scrub);
+          tools = scrubTools(listed.slice(0, MAX_TOOLS_PER_SERVER), spec.scrub, MAX_DESCRIPTION);
           say(`tool list changed: ${tools.length} tools`);
           options.onToolsChanged?.();
         },
@@ -149,7 +151,11 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
       await withTimeout(
         (async () => {
           await opened.connect(connecting, { timeout: startTimeoutMs });
-          tools = scrubTools(await listAllTools(opened, startTimeoutMs), spec.scrub);
+          tools = scrubTools(
+            await listAllTools(opened, startTimeoutMs),
+            spec.scrub,
+            MAX_DESCRIPTION,
+          );
         })(),
         startTimeoutMs,
         `did not answer initialize and tools/list within ${Math.round(startTimeoutMs / 1000)} s`,
@@ -242,16 +248,4 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
 /** `text` cut to {@link MAX_ERROR_CHARS} (a server's error body can be megabytes). */
 function shorten(text: string): string {
   return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS - 1)}…`;
-}
-
-/**
- * A server's tool list with the instance's secrets scrubbed from what people and the model read
- * (titles and descriptions): a stdio server sees the whole env and may echo it there.
- */
-function scrubTools(listed: Tool[], scrub: (text: string) => string): Tool[] {
-  return listed.map((tool) => ({
-    ...tool,
-    ...(tool.title === undefined ? {} : { title: scrub(tool.title) }),
-    ...(tool.description === undefined ? {} : { description: scrub(tool.description) }),
-  }));
 }

@@ -5,6 +5,7 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { base64Bytes } from "../agent/loop/tool-result-item.ts";
 import { capOutput, DEFAULT_OUTPUT_CAP_BYTES } from "../agent/tools/output-cap.ts";
 import type { McpConnection } from "./mcp-connection.ts";
+import { scrubAndCap } from "./mcp-scrub.ts";
 
 /** Providers accept tool names of `[A-Za-z0-9_-]{1,64}`. */
 const MAX_TOOL_NAME = 64;
@@ -85,7 +86,7 @@ function toContent(
   scrub: (text: string) => string,
 ): Array<TextContent | ImageContent> {
   const parts: Array<TextContent | ImageContent> = [];
-  const text = (raw: string) => capOutput(scrub(raw));
+  const text = (raw: string) => scrubAndCap(raw, scrub);
   let images = 0;
   for (const item of result.content ?? []) {
     switch (item.type) {

@@ -10,7 +10,12 @@ export const DEFAULT_OUTPUT_CAP_BYTES = 16 * 1024;
  * capOutput("x".repeat(100_000), 16_384);
  * // "xxx…\n[… 83616 bytes omitted: output capped at 16384 bytes …]\n…xxx"
  */
-export function capOutput(text: string, capBytes = DEFAULT_OUTPUT_CAP_BYTES): string {
+export function capOutput(
+  text: string,
+  capBytes = DEFAULT_OUTPUT_CAP_BYTES,
+  /** Bytes cut from the middle of `text` already (counted in what it says was omitted). */
+  droppedBytes = 0,
+): string {
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes <= capBytes) return text;
   const buffer = Buffer.from(text, "utf8");
@@ -24,7 +29,7 @@ export function capOutput(text: string, capBytes = DEFAULT_OUTPUT_CAP_BYTES): st
     .subarray(bytes - half)
     .toString("utf8")
     .replace(/^\uFFFD+/, "");
-  const omitted = bytes - Buffer.byteLength(head) - Buffer.byteLength(tail);
+  const omitted = bytes - Buffer.byteLength(head) - Buffer.byteLength(tail) + droppedBytes;
   return `${head}\n[… ${omitted} bytes omitted: output capped at ${capBytes} bytes …]\n${tail}`;
 }
 
