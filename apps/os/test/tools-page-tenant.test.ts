@@ -24,7 +24,7 @@ describe("the Tools page of another instance", () => {
     expect(await own.text()).toContain("data-tools-state");
   }, 60_000);
 
-  it("starts nothing for a non-member (404) nor for a post without the session's CSRF token (403)", async () => {
+  it("refuses a non-member's post (404) and one without the session's CSRF token (403); the owner's goes through", async () => {
     const { user: owner } = await readyInstance("tools-owner-3");
     const other = await signUp("tools-other-3");
     const intruder = Browser.signedIn(other.cookie);
@@ -33,6 +33,7 @@ describe("the Tools page of another instance", () => {
     expect(foreign.status).toBe(404);
     expect(foreign.headers.get("location")).toBeNull();
     // The owner's own session, but the intruder's token (as a forged cross-site form would carry).
+    // (That a refused post starts no server is shown end to end in e2e/mcp-tools.test.ts.)
     const forged = await Browser.signedIn(owner.cookie).submit(
       `/instances/${owner.instance.id}/tools/start`,
       {},

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { configResponseSchema } from "@iterate/contract";
@@ -72,26 +72,40 @@ describe("MCP servers and the daemon's life", () => {
   });
 
   it("a Stop while a server is still starting ends the run at once, not after the wait", async () => {
-    await writeFile(
-      join(m.workspace, "iterate.config.json"),
-      JSON.stringify({
-        // Never answers initialize: the run would wait its 15 s for it.
-        mcpServers: { mute: { command: "node", args: ["-e", "setInterval(() => {}, 1000)"] } },
-      }),
-    );
-    const res = await m.signed("POST", "/agents-api/web-sessions", { text: "use the tools" });
-    expect(res.status).toBeLessThan(300);
-    const { session } = (await res.json()) as { session: { path: string } };
-    const stopAt = performance.now();
-    const stop = await m.signed("POST", `/agents-api/sessions/${session.path}/stop`);
-    expect(await stop.json()).toEqual({ stopped: true });
-    const finished = await eventually(async () =>
-      (await m.items(session.path)).find((i) => i.type === "run_finished"),
-    );
-    expect(performance.now() - stopAt).toBeLessThan(5000);
-    expect(finished).toMatchObject({ outcome: "stopped" });
-    // The user's message is kept in the session, and the model was never asked.
-    const messages = (await m.items(session.path)).filter((i) => i.type === "message");
-    expect(messages).toHaveLength(1);
+    const config = join(m.workspace, "iterate.config.json");
+    const original = await readFile(config, "utf8");
+    try {
+      await writeFile(
+        config,
+        JSON.stringify({
+          // Never answers initialize: the run would wait its 15 s for it.
+          mcpServers: { mute: { command: "node", args: ["-e", "setInterval(() => {}, 1000)"] } },
+        }),
+      );
+      const asked = m.llm.requests.length;
+      const res = await m.signed("POST", "/agents-api/web-sessions", { text: "use the tools" });
+      expect(res.status).toBeLessThan(300);
+      const { session } = (await res.json()) as { session: { path: string } };
+      // The run has started the server and waits for it (a plain read starts nothing).
+      await eventually(async () => {
+        const status = await m.signed("GET", "/platform/config");
+        const { mcpServers } = configResponseSchema.parse(await status.json());
+        return mcpServers.find((server) => server.name === "mute")?.state === "starting";
+      });
+      const stopAt = performance.now();
+      const stop = await m.signed("POST", `/agents-api/sessions/${session.path}/stop`);
+      expect(await stop.json()).toEqual({ stopped: true });
+      const finished = await eventually(async () =>
+        (await m.items(session.path)).find((i) => i.type === "run_finished"),
+      );
+      expect(performance.now() - stopAt).toBeLessThan(5000);
+      expect(finished).toMatchObject({ outcome: "stopped" });
+      // The user's message is kept in the session, and the model was never asked.
+      const messages = (await m.items(session.path)).filter((i) => i.type === "message");
+      expect(messages).toHaveLength(1);
+      expect(m.llm.requests.length).toBe(asked);
+    } finally {
+      await writeFile(config, original);
+    }
   });
 });

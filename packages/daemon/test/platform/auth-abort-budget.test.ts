@@ -44,13 +44,22 @@ describe("a client that leaves mid-body gives its budget back", () => {
   for (const mode of ["destroy", "end"] as const) {
     it(`after ${mode}`, async () => {
       const full = "x".repeat(64);
+      const body = "y".repeat(40);
+      // While one such sender stays, its 64 bytes are held: a 40-byte request does not fit.
+      const stalled = net.connect(port, "127.0.0.1");
+      stalled.write((await head("/echo", full, 64)) + full.slice(0, 10));
+      await eventually(
+        async () => (await send((await head("/echo", body, 40)) + body, "keep")).includes(" 503 "),
+        { timeoutMs: 5000 },
+      );
+      if (mode === "end") stalled.end();
+      else stalled.destroy();
       // Each announces 64 bytes of the 100-byte shared budget, sends 10, leaves at once.
       for (let i = 0; i < 21; i++) {
         await send((await head("/echo", full, 64)) + full.slice(0, 10), mode);
       }
       // A 40-byte request fits only once every abandoned reservation is released: well before
       // the tokens' deadlines (a minute), which is when a leaked one would go.
-      const body = "y".repeat(40);
       const status = await eventually(
         async () => {
           const answer = await send((await head("/echo", body, 40)) + body, "keep");
