@@ -47,8 +47,8 @@ export function createDaemonApp(options: DaemonAppOptions = {}) {
   if (options.auth) app.use(options.auth);
   if (options.platform) app.route("/platform", createPlatformRoutes(options.platform));
   if (options.agents) {
-    // platformAuth reads the body once (to check its hash) and hands it on through Hono's body
-    // cache: the streams app must take it from there instead of the consumed Node stream.
+    // platformAuth reads the body once (to check its hash) and hands it on (`incoming.rawBody`,
+    // Hono's body cache): the streams app must take it from there, not the consumed Node stream.
     const bodyReadByMiddleware = options.auth !== undefined;
     app.route("/agents", createAgentsApp({ ...options.agents, bodyReadByMiddleware }));
   }

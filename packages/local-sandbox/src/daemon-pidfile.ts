@@ -102,7 +102,9 @@ export function isAlive(pid: number): boolean {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
-    return true; // no /proc (macOS): kill(pid, 0) is all there is
+    // On Linux the entry went between the two calls: gone. Elsewhere (no /proc, macOS)
+    // kill(pid, 0) is all there is.
+    return process.platform !== "linux";
   }
 }
 

@@ -5,7 +5,9 @@ import { readFile } from "node:fs/promises";
 /** CPU time (user + system, all threads) a process has used so far, in µs (Linux). */
 export function cpuMicrosOf(pid: number | undefined): number {
   // Fields 14 and 15 of /proc/<pid>/stat, counted after the ")" that ends the command name.
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // "pid (comm) S …": comm may hold ") ", so the fields start after the last ")".
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS_PER_SECOND);
 }
 const CLOCK_TICKS_PER_SECOND = 100;

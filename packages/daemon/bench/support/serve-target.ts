@@ -14,7 +14,6 @@
 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { DurableStreamTestServer } from "@durable-streams/server";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { errorBody } from "@iterate/contract";
 import { createAgentsApp, createFileStreamStore } from "@iterate/streams";
@@ -81,6 +80,8 @@ if (signed || kind === "ours-unsigned") {
     replay?.close();
   };
 } else if (kind === "ref-memory" || kind === "ref-file") {
+  // Loaded only here: it brings a native addon (lmdb) our servers must not carry in their RSS.
+  const { DurableStreamTestServer } = await import("@durable-streams/server");
   const server = new DurableStreamTestServer({
     port: 0,
     host: "127.0.0.1",

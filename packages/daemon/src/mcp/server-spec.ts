@@ -116,7 +116,7 @@ export function resolveMcpServer(
       workspaceDir: context.workspaceDir,
     };
   }
-  // Built last: every value resolved above is a secret to scrub.
+  // Every env value (bar the few that are no secret) is scrubbed, referenced here or not.
   const scrub = scrubber(secrets);
   const fingerprint = createHash("sha256")
     .update(JSON.stringify({ launch, toolTimeoutMs }))

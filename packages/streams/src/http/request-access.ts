@@ -51,7 +51,7 @@ export function requestAccess(
   return {
     url: request.url,
     header(name) {
-      const value = headers[lowerCase(name)];
+      const value = headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(", ") : value;
     },
     body: options.bodyReadByMiddleware
@@ -75,18 +75,6 @@ async function cachedBody(
   if (Number(length ?? 0) > max) return tooLarge(max);
   const body = Buffer.from(await c.req.arrayBuffer());
   return body.length > max ? tooLarge(max) : body;
-}
-
-// Node's header names are lower case; the routes ask by the protocol's spelling
-// (`Stream-Seq`), a handful of names, each lowered once rather than per request.
-const lowered = new Map<string, string>();
-function lowerCase(name: string): string {
-  let lower = lowered.get(name);
-  if (lower === undefined) {
-    lower = name.toLowerCase();
-    if (lowered.size < 64) lowered.set(name, lower);
-  }
-  return lower;
 }
 
 // A body a middleware read under @hono/node-server: `incoming.rawBody`, the adapter's place for
