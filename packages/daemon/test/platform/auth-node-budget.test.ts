@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { platformAuth } from "../../src/auth/platform-auth.ts";
 import { eventually } from "../agent/support/eventually.ts";
 import { serveApp } from "../streams/support/serve-app.ts";
+import { rawConnection, rawExchange, signedRawRequest } from "./support/raw-http.ts";
 
 const key = { secret: generateDaemonSecret(), machineId: "mch_abort_budget" };
 let server: { url: string; close(): Promise<void> };
@@ -17,6 +18,15 @@ beforeAll(async () => {
   port = Number(new URL(server.url).port);
 });
 afterAll(() => server.close());
+
+// platformAuth's budget under @hono/node-server: 64 bytes per body, 100 bytes held at once
+// across requests, however the bodies come and go.
+const rawRequest = (path: string, body: string, options?: Parameters<typeof signedRawRequest>[3]) =>
+  signedRawRequest(key, path, body, options);
+const connection = () => rawConnection(port);
+const exchange = (bytes: string) => rawExchange(port, bytes);
+const until = <T>(attempt: () => Promise<T | undefined>) =>
+  eventually(attempt, { timeoutMs: 5000 });
 
 async function head(path: string, body: string, length: number) {
   const token = await signRequest({ ...key, method: "POST", url: path, body });
@@ -70,4 +80,54 @@ describe("a client that leaves mid-body gives its budget back", () => {
       expect(status).toBe("200");
     });
   }
+});
+
+describe("platform auth under @hono/node-server: bodies held at once across requests", () => {
+  it("counts a streamed chunked body chunk by chunk: 503 for others while it holds the budget, 413 past the cap", async () => {
+    const slow = connection();
+    try {
+      const body = "y".repeat(60);
+      const head = (await rawRequest("/echo", body, { chunks: [body] })).split("\r\n\r\n")[0];
+      // Headers and 60 of the 64 allowed bytes, then a pause: the rest is still to come.
+      slow.write(`${head}\r\n\r\n3c\r\n${body}\r\n`);
+      // Another 60-byte body no longer fits in the 100 bytes held at once.
+      const refused = await until(async () => {
+        const answer = await exchange(await rawRequest("/echo", "z".repeat(60)));
+        return answer.status === 503 ? answer : undefined;
+      });
+      expect(JSON.parse(refused.body).error.code).toBe("limit_exceeded");
+      // 60 + 8 bytes is over the 64-byte cap: answered 413 while still streaming.
+      slow.write("8\r\nyyyyyyyy\r\n0\r\n\r\n");
+      const answer = await slow.answer();
+      expect(answer.status).toBe(413);
+    } finally {
+      slow.close();
+    }
+    // The budget is back once the stalled body is refused.
+    const later = await exchange(await rawRequest("/echo", "z".repeat(60)));
+    expect(later.status).toBe(200);
+  });
+
+  it("reserves an announced Content-Length before its first byte, and serves again once it is done", async () => {
+    const stalled = connection();
+    try {
+      const body = "s".repeat(64);
+      const request = await rawRequest("/echo", body);
+      const [head] = request.split("\r\n\r\n");
+      stalled.write(`${head}\r\n\r\n`);
+      const refused = await until(async () => {
+        const answer = await exchange(await rawRequest("/echo", "t".repeat(40)));
+        return answer.status === 503 ? answer : undefined;
+      });
+      expect(JSON.parse(refused.body).error.code).toBe("limit_exceeded");
+      stalled.write(body);
+      const done = await stalled.answer();
+      expect(done.status).toBe(200);
+      expect(done.body).toBe(body);
+    } finally {
+      stalled.close();
+    }
+    const later = await exchange(await rawRequest("/echo", "t".repeat(40)));
+    expect(later.status).toBe(200);
+  });
 });
