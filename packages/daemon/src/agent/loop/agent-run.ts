@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AgentError, AgentItem, MessageOrigin } from "@iterate/contract";
-import { Agent, type AgentEvent, type AgentMessage } from "@mariozechner/pi-agent-core";
-import type { AssistantMessage, UserMessage } from "@mariozechner/pi-ai";
+import { Agent, type AgentMessage } from "@mariozechner/pi-agent-core";
+import type { UserMessage } from "@mariozechner/pi-ai";
 import type { McpHub, McpLease } from "../../mcp/mcp-hub.ts";
 import type { SessionWriter } from "../session/session-writer.ts";
 import { createWorkspaceTools } from "../tools/workspace-tools.ts";
@@ -9,11 +9,10 @@ import { createDeltaBatcher } from "./delta-batcher.ts";
 import { runModel, runStreamFn } from "./model.ts";
 import { loadRunConfig } from "./run-config.ts";
 import { describeModelFailure, internalFailure } from "./run-errors.ts";
+import { createRunEventHandler } from "./run-events.ts";
 import type { RunObserver, RunResult } from "./run-types.ts";
-import { statusOfToolCall } from "./status-text.ts";
 import { buildSystemPrompt } from "./system-prompt.ts";
 import { withDeadline } from "./tool-deadline.ts";
-import { toolResultItem } from "./tool-result-item.ts";
 
 /** Text deltas are recorded at most this often (one item per ~100 ms, not one per token). */
 const DEFAULT_DELTA_FLUSH_MS = 100;
@@ -128,7 +127,6 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
     const deltas = createDeltaBatcher(options.deltaFlushMs ?? DEFAULT_DELTA_FLUSH_MS, (text) =>
       write({ type: "text_delta", runId, at: at(), text }),
     );
-    const toolStarted = new Map<string, number>();
     // Synced even without servers: a config that dropped them stops them. A Stop while servers
     // are still starting ends the wait at once (the hub keeps no lease for it).
     mcp = (await options.mcp?.open(config.mcpServers, stopped.signal)) ?? null;
@@ -174,6 +172,18 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
       },
     });
     for (const message of unread) agent.steer(message);
+    const onEvent = createRunEventHandler({
+      runId,
+      at,
+      now,
+      write,
+      record,
+      deltas,
+      observer: options.observer,
+      answered: () => {
+        answered = true;
+      },
+    });
     agent.subscribe((event) => {
       try {
         onEvent(event);
@@ -182,73 +192,6 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
         fail(internalFailure(error));
       }
     });
-
-    function onEvent(event: AgentEvent) {
-      switch (event.type) {
-        case "message_update":
-          if (event.assistantMessageEvent.type === "text_delta") {
-            deltas.add(event.assistantMessageEvent.delta);
-          }
-          return;
-        case "message_end": {
-          deltas.flush();
-          const message = event.message;
-          record(message);
-          if (message.role !== "assistant") return;
-          const { usage } = message;
-          write({
-            type: "usage",
-            runId,
-            at: at(),
-            model: message.model,
-            input: usage.input,
-            output: usage.output,
-            cacheRead: usage.cacheRead,
-            cacheWrite: usage.cacheWrite,
-            totalTokens: usage.totalTokens,
-          });
-          const text = textOf(message);
-          if ((message.stopReason === "stop" || message.stopReason === "length") && text.trim()) {
-            answered = true;
-            options.observer.answer(text);
-          }
-          return;
-        }
-        case "tool_execution_start": {
-          deltas.flush();
-          toolStarted.set(event.toolCallId, now());
-          write({
-            type: "tool_call",
-            runId,
-            at: at(),
-            toolCallId: event.toolCallId,
-            name: event.toolName,
-            args: event.args,
-          });
-          const status = statusOfToolCall(event.toolName, event.args);
-          write({ type: "status", runId, at: at(), text: status });
-          options.observer.status(status);
-          return;
-        }
-        case "tool_execution_end": {
-          const startedAt = toolStarted.get(event.toolCallId) ?? now();
-          write(
-            toolResultItem({
-              runId,
-              at: at(),
-              toolCallId: event.toolCallId,
-              name: event.toolName,
-              isError: event.isError,
-              content: event.result?.content ?? [],
-              durationMs: now() - startedAt,
-            }),
-          );
-          return;
-        }
-        default:
-          return;
-      }
-    }
 
     await agent.prompt(options.prompt.message);
     // A message steered in after the loop last looked would sit unread: run on for it. The
@@ -337,12 +280,4 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
     },
     done,
   };
-}
-
-/** The text parts of an assistant message, joined. */
-function textOf(message: AssistantMessage): string {
-  return message.content
-    .filter((part) => part.type === "text")
-    .map((part) => (part as { text: string }).text)
-    .join("");
 }
