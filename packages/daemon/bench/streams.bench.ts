@@ -117,6 +117,9 @@ async function startTarget(
 
 interface Samples {
   rt: number[];
+  /** Round-trip p50 of each slice, and appends/s of each round: the spread behind the table. */
+  rtSliceP50s: number[];
+  roundAppendRates: number[];
   appends: number;
   appendSeconds: number;
   /** Server CPU µs spent while the appends ran. */
@@ -142,6 +145,8 @@ const samples = new Map<TargetId, Samples>(
     t.id,
     {
       rt: [],
+      rtSliceP50s: [],
+      roundAppendRates: [],
       appends: 0,
       appendSeconds: 0,
       appendCpu: 0,
@@ -168,7 +173,9 @@ try {
         warmup: slice === 0 ? RT.warmup : 10,
         samples: Math.ceil(RT.samples / RT_SLICES),
       });
-      (samples.get(target.id) as Samples).rt.push(...rt);
+      const into = samples.get(target.id) as Samples;
+      into.rt.push(...rt);
+      into.rtSliceP50s.push(percentile(rt, 50));
     }
   }
   for (const target of targets)
@@ -190,6 +197,7 @@ try {
       into.appendCpu += cpuMicrosOf(target.child.pid) - cpuAtStart;
       into.appends += tp.appends;
       into.appendSeconds += tp.appends / tp.perSecond;
+      into.roundAppendRates.push(tp.perSecond);
     }
   }
   for (const target of targets)
@@ -288,6 +296,26 @@ printTable(header, table);
 console.log(
   "\nratios: >1× means ours is better (lower latency, higher throughput, less memory). " +
     "Every server runs from an esbuild bundle under plain node, as the daemon does.",
+);
+
+// The signed/reference ratio per slice (round trips) and per round (appends): a pooled ratio
+// within this spread is within the machine's noise.
+const signedRuns = samples.get("ours-signed") as Samples;
+const referenceRuns = samples.get("ref-memory") as Samples;
+const spread = (ratios: number[]) => {
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const at = (i: number) => `${(sorted[i] as number).toFixed(2)}×`;
+  return `${at(0)}–${at(sorted.length - 1)} (median ${at(Math.floor(sorted.length / 2))})`;
+};
+const rtRatios = signedRuns.rtSliceP50s.map(
+  (ours, i) => (referenceRuns.rtSliceP50s[i] as number) / ours,
+);
+const tpRatios = signedRuns.roundAppendRates.map(
+  (ours, i) => ours / (referenceRuns.roundAppendRates[i] as number),
+);
+console.log(
+  `signed vs ref-mem per slice: round trip p50 ${spread(rtRatios)} over ${rtRatios.length} slices; ` +
+    `appends ${spread(tpRatios)} over ${tpRatios.length} rounds`,
 );
 
 const signedRt = get("ours-signed").rtP50 <= get("ref-memory").rtP50;
