@@ -115,8 +115,17 @@ export function signedFetch(env: Bindings, machine: MachineRow): MachineFetch {
  * Refuses a relative path that URL parsing would rewrite: `.`/`..` segments (also as `%2e`) and
  * backslashes. Otherwise `/agents/${name}` with a name of `..` would sign a request for
  * `/platform/env` — the signature covers the normalized path, which is not what the caller meant.
+ * Any URL with a control character or surrounding spaces is refused too: parsing drops tabs and
+ * newlines anywhere (`/agents/.\t./platform/env` is `/agents/../platform/env`) and C0 controls
+ * and spaces at either end (` ../platform/env`), after the checks below would have looked.
  */
 function assertPlainPath(input: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point.
+  if (/[\u0000-\u001f\u007f]/.test(input) || input.trim() !== input) {
+    throw new TypeError(
+      `fetchForInstance refuses a URL with control characters or surrounding spaces: ${JSON.stringify(input)}`,
+    );
+  }
   // Absolute and protocol-relative URLs are checked by origin instead.
   if (/^[a-z][a-z0-9+.-]*:/i.test(input) || input.startsWith("//")) return;
   const path = input.split(/[?#]/, 1)[0] ?? "";

@@ -104,6 +104,19 @@ describe("fetchForInstance", () => {
     ]) {
       await expect(fetch(path), path).rejects.toThrow(/dot segments or backslashes/);
     }
+    // URL parsing drops tabs and newlines anywhere, and controls and spaces at the ends, so
+    // each of these would be signed and sent as /echo/platform/env (or /platform/env).
+    for (const path of [
+      "/echo/agents/.\t./platform/env",
+      "/echo/agents/.\n./platform/env",
+      "/echo/agents/\r../platform/env",
+      " ../platform/env",
+      "\u0000/echo/x",
+      "/echo/x\u007f",
+      "https://machine.example/echo/agents/.\t./platform/env",
+    ]) {
+      await expect(fetch(path), JSON.stringify(path)).rejects.toThrow(/control characters/);
+    }
     // Dots inside a segment are fine.
     const res = await fetch("/echo/agents/v1.2/..hidden");
     expect(((await res.json()) as Echo).path).toBe("/echo/agents/v1.2/..hidden");
