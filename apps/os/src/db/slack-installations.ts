@@ -74,6 +74,10 @@ export function openBotToken(keyring: Keyring, row: SlackInstallationRow): Promi
   return keyring.decrypt(row.botTokenEncrypted, botTokenAad(row.teamId));
 }
 
+const TEAM_TAKEN = "This Slack workspace is already connected to another instance.";
+const INSTANCE_TAKEN =
+  "This instance is already connected to another Slack workspace; disconnect it first.";
+
 /**
  * Connects a team to an instance (or refreshes the token of the same pair). Throws `conflict`
  * when the team already belongs to another instance, or the instance to another team.
@@ -95,16 +99,10 @@ export async function saveSlackInstallation(
     findSlackInstallationForInstance(db, input.instanceId),
   ]);
   if (byTeam && byTeam.instanceId !== input.instanceId) {
-    throw new AppError(
-      "conflict",
-      "This Slack workspace is already connected to another instance.",
-    );
+    throw new AppError("conflict", TEAM_TAKEN);
   }
   if (byInstance && byInstance.teamId !== input.teamId) {
-    throw new AppError(
-      "conflict",
-      "This instance is already connected to another Slack workspace; disconnect it first.",
-    );
+    throw new AppError("conflict", INSTANCE_TAKEN);
   }
   const now = new Date();
   const row = {
@@ -117,8 +115,10 @@ export async function saveSlackInstallation(
     createdAt: byTeam?.createdAt ?? now,
     updatedAt: now,
   };
-  // The unique indexes (team, instance) decide a race between two installs; the loser errors.
-  await db
+  // The checks above ran apart from this write, so the write decides a race between two
+  // installs: the team's row is updated only if it is this instance's (an instance already on
+  // another team fails the unique index), and the loser gets the same conflict.
+  const written = await db
     .insert(slackInstallations)
     .values(row)
     .onConflictDoUpdate({
@@ -130,7 +130,19 @@ export async function saveSlackInstallation(
         installedBy: row.installedBy,
         updatedAt: now,
       },
+      setWhere: eq(slackInstallations.instanceId, input.instanceId),
+    })
+    .returning({ teamId: slackInstallations.teamId })
+    .catch((error: unknown) => {
+      // The instance took another team in the meantime (its unique index; D1's error is the
+      // cause of drizzle's).
+      const cause = (error as { cause?: { message?: unknown } })?.cause;
+      if (!String(cause?.message).includes("UNIQUE constraint failed")) throw error;
+      throw new AppError("conflict", INSTANCE_TAKEN);
     });
+  if (written.length === 0) {
+    throw new AppError("conflict", TEAM_TAKEN);
+  }
   return row;
 }
 

@@ -12,6 +12,7 @@ import {
   botTokenAad,
   findSlackInstallationByTeam,
   openBotToken,
+  saveSlackInstallation,
 } from "../../src/db/slack-installations.ts";
 import { keyringFromEnv } from "../../src/keyring.ts";
 import { SLACK_BOT_SCOPES } from "../../src/slack/slack-config.ts";
@@ -241,5 +242,46 @@ describe("GET /slack/oauth/callback", () => {
     expect(page).toContain("already connected to another instance");
     expect(page).toContain("Add to Slack");
     expect((await findSlackInstallationByTeam(db(), team))?.instanceId).toBe(first.instance.id);
+  });
+
+  it("lets only one of two installs racing for a team (or for an instance) win: the other is a conflict", async () => {
+    const keyring = await keyringFromEnv(env);
+    const install = (instanceId: string, teamId: string, botToken: string) =>
+      saveSlackInstallation(db(), keyring, {
+        teamId,
+        teamName: null,
+        instanceId,
+        botToken,
+        botUserId: "UBOT",
+        installedBy: null,
+      });
+    const outcomes = (results: PromiseSettledResult<unknown>[]) =>
+      results.map((r) => (r.status === "fulfilled" ? "won" : (r.reason as { code?: string }).code));
+
+    // Two instances, one team: both pass the checks before either writes.
+    const [a, b] = [await signUp("slack-race-a"), await signUp("slack-race-b")];
+    const team = uniqueTeam();
+    const results = await Promise.allSettled([
+      install(a.instance.id, team, "xoxb-a"),
+      install(b.instance.id, team, "xoxb-b"),
+    ]);
+    expect(outcomes(results).sort()).toEqual(["conflict", "won"]);
+    // The row is the winner's alone: its instance and its token, not one with the other's.
+    const winner = results[0]?.status === "fulfilled" ? "a" : "b";
+    const row = await findSlackInstallationByTeam(db(), team);
+    expect(row?.instanceId).toBe((winner === "a" ? a : b).instance.id);
+    expect(await openBotToken(keyring, row as NonNullable<typeof row>)).toBe(`xoxb-${winner}`);
+
+    // One instance, two teams.
+    const c = await signUp("slack-race-c");
+    const [t1, t2] = [uniqueTeam(), uniqueTeam()];
+    expect(
+      outcomes(
+        await Promise.allSettled([
+          install(c.instance.id, t1, "xoxb-1"),
+          install(c.instance.id, t2, "xoxb-2"),
+        ]),
+      ).sort(),
+    ).toEqual(["conflict", "won"]);
   });
 });
