@@ -1,4 +1,5 @@
 import { GitError } from "./git.ts";
+import { refNameProblem } from "./ref-name.ts";
 
 /** Runs git with args in `cwd`, resolving with trimmed stdout (see `runGit`). */
 export type Git = (args: string[], cwd?: string) => Promise<string>;
@@ -53,6 +54,15 @@ export async function updateWorkspace(
       /^origin\//,
       "",
     );
+    // Checked as a ref given by the platform is: whoever sets the remote's default branch could
+    // otherwise name it `--force`, and `git checkout --force` discards the agent's local work.
+    const problem = refNameProblem(ref);
+    if (problem) {
+      throw new GitError(
+        `the remote's default branch ${JSON.stringify(ref)} cannot be checked out: it ${problem}; name a ref instead`,
+        "symbolic-ref",
+      );
+    }
   }
   const target = await resolveRef(git, dir, ref);
   await local(async () => {

@@ -209,6 +209,25 @@ describe("workspace bootstrap keeps local work", () => {
     expect(await readFile(join(dir, "notes.txt"), "utf8")).toBe("draft\n");
   });
 
+  it("refuses a remote default branch named like an option (--force) and keeps uncommitted work", async () => {
+    const repo = await createBareRepo();
+    // Whoever controls the remote points its HEAD at a branch called --force; a clone follows it.
+    await git(["update-ref", "refs/heads/--force", "main"], repo.dir);
+    await git(["symbolic-ref", "HEAD", "refs/heads/--force"], repo.dir);
+    const { dir, workspace } = await bootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    await git(["checkout", "--quiet", "-b", "agent-work"], dir);
+    await writeFile(join(dir, "README.md"), "agent's draft\n");
+    const error = await workspace.bootstrap({ url: repo.url }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkspaceError);
+    expect((error as WorkspaceError).message).toMatch(
+      /default branch "--force".*must not start with -/,
+    );
+    // `git checkout --quiet --force` would have thrown the draft away.
+    expect(await readFile(join(dir, "README.md"), "utf8")).toBe("agent's draft\n");
+    expect(await git(["symbolic-ref", "--short", "HEAD"], dir)).toBe("agent-work");
+  });
+
   it("refuses to move a diverged branch (conflict) and keeps the local commit", async () => {
     const repo = await createBareRepo();
     const { dir, workspace } = await bootstrapper();
