@@ -93,12 +93,14 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
     // build a web Headers object for the whole request first.
     const incoming = nodeIncoming(c);
     const authorization = incoming ? incoming.headers.authorization : c.req.header("authorization");
+    const target = requestTargetAsSent(c, incoming);
+    if (target === null) return refuse(c, "path_mismatch");
     const header = verifyRequestHeader({
       token: authorization,
       secret: options.secret,
       machineId: options.machineId,
       method: c.req.method,
-      url: requestTargetAsSent(c, incoming),
+      url: target,
       now,
       signingCrypto,
     });
@@ -165,13 +167,24 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
  * a host) goes through the URL. The platform sends what it signed, so only a target that
  * differs from the signed one in its bytes is refused here where parsing would have let it
  * pass (e.g. `/a/../b` for a token signed for `/b`).
+ *
+ * null for a target the router would read as another path (a `.`/`..` segment, also as `%2e`,
+ * or a backslash) or with a fragment: even signed as sent it would run another route than the
+ * one signed. The platform never signs such a path (`fetchForInstance` refuses it); this is the
+ * second line, not trust in one signer.
  */
-function requestTargetAsSent(c: Context, incoming: IncomingMessage | undefined): string {
+function requestTargetAsSent(c: Context, incoming: IncomingMessage | undefined): string | null {
   const target = incoming?.url;
-  return target !== undefined && target.charCodeAt(0) === 47 && target.charCodeAt(1) !== 47
-    ? target
-    : c.req.url;
+  if (target === undefined || target.charCodeAt(0) !== 47 || target.charCodeAt(1) === 47) {
+    return c.req.url;
+  }
+  const query = target.indexOf("?");
+  const path = query === -1 ? target : target.slice(0, query);
+  return REWRITTEN_PATH.test(path) || target.includes("#") ? null : target;
 }
+
+/** A `.` or `..` segment (any spelling of its dots) or a backslash, each read as a path step. */
+const REWRITTEN_PATH = /\\|\/(?:\.|%2e){1,2}(?:\/|$)/i;
 
 function refuse(c: Context, code: VerifyFailureCode) {
   return c.json(errorBody(code, VERIFY_FAILURE_MESSAGES[code]), 401);

@@ -97,6 +97,18 @@ describe("platform auth under Node, as an attacker", () => {
     expect(ran).toBe(before);
   });
 
+  it("refuses a target the router reads as another path, even with a token signed for it as sent", async () => {
+    const before = ran;
+    // The adapter resolves dot segments (and %2e ones) before routing: each of these reaches
+    // /a/b. A signer that signed them as sent (not the platform's) must not reach it.
+    for (const target of ["/x/../a/b", "/x/%2e%2e/a/b", "/a/./b", "/a/b/.", "/a/b#x"]) {
+      const signedFor = target.replace(/#.*/, "");
+      const answer = await exchange(request("GET", target, await sign("GET", signedFor)));
+      expect([statuses(answer), codeOf(answer)], target).toEqual([["401"], "path_mismatch"]);
+    }
+    expect(ran).toBe(before);
+  });
+
   it("refuses a query reordered from the signed one", async () => {
     const before = ran;
     const answer = await exchange(
