@@ -185,4 +185,36 @@ describe("a thread's memory", () => {
     });
     expect(items.filter((i) => i.type === "message" && i.restored === true)).toHaveLength(2);
   });
+
+  it("after a rebuild, a failed read of the thread or of the bot's identity does not make the thread someone else's", async () => {
+    slack = await startFakeSlack();
+    const root = slack.say({ channel: "C0000RFL", user: "U0000ALICE", text: `${MENTION} hi` });
+    slack.sayAsBot({ channel: "C0000RFL", thread_ts: root.ts, text: "Hello." });
+    const m = await startAgentMachine({ slack });
+    machines.push(m);
+    m.llm.respond(() => ({ text: "Answered now." }));
+    const reply = (text: string) =>
+      (slack as FakeSlack).say({
+        channel: "C0000RFL",
+        user: "U0000ALICE",
+        text,
+        thread_ts: root.ts,
+      });
+    const historyReads = () =>
+      (slack as FakeSlack).calls.filter((c) => c.method === "conversations.replies").length;
+
+    // Slack cannot say who the bot is, then cannot give the thread: neither reply is taken,
+    // and neither makes the thread another's for five minutes — each next reply asks again.
+    slack.failNext("auth.test", "internal_error", 2); // the handler asks, then the history read
+    await m.deliver(reply("are you there?"), "message");
+    await slack.waitFor(() => historyReads() === 1);
+    slack.failNext("conversations.replies", "internal_error");
+    await m.deliver(reply("hello?"), "message");
+    await slack.waitFor(() => historyReads() === 2);
+    const third = reply("anyone?");
+    await m.deliver(third, "message");
+    await slack.waitForReaction(third);
+    expect(historyReads()).toBe(3);
+    expect(lastUserText(nth(m.llm.requests, -1))).toContain("anyone?");
+  });
 });

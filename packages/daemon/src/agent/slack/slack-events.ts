@@ -69,7 +69,13 @@ export function createSlackEventHandler(deps: SlackEventDeps) {
         if ((notOurs.get(event.stream) ?? 0) > deps.now()) return;
         history = await readHistory(item);
         if (!history?.botWasHere) {
-          notOurs.set(event.stream, deps.now() + UNKNOWN_THREAD_TTL_MS);
+          // Only Slack's answer is remembered: a failed read, or a bot Slack could not name,
+          // says nothing about the thread (the next reply there asks again).
+          if (history && bot) notOurs.set(event.stream, deps.now() + UNKNOWN_THREAD_TTL_MS);
+          else
+            deps.log(
+              `slack: ${item.ts} in ${event.stream} not taken: could not tell whether the bot is in the thread`,
+            );
           return;
         }
       } else if (!decision.take) {

@@ -44,6 +44,8 @@ export interface FakeSlack {
   }): FakeMessage;
   /** The thread's messages after `thread_ts`, oldest first. */
   replies(channel: string, threadTs: string): FakeMessage[];
+  /** The next `times` calls of `method` answer `{ ok: false, error }`, as Slack does when it fails. */
+  failNext(method: string, error: string, times?: number): void;
   /** Resolves once `predicate` holds (checked after every call); rejects after `timeoutMs`. */
   waitFor<T>(predicate: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Resolves with the reaction `name` (default ✅, a finished run) once it is on `message`. */
@@ -87,6 +89,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   };
   const find = (channel: unknown, ts: unknown) =>
     messages.find((m) => m.channel === channel && m.ts === ts);
+  const failures = new Map<string, { error: string; times: number }>();
 
   const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
     "auth.test": () => ({
@@ -165,7 +168,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const args = parseArgs(req.headers["content-type"] ?? "", raw);
       calls.push({ method, args, authorization: req.headers.authorization, at: performance.now() });
       const handler = methods[method];
-      const body = handler ? handler(args) : { ok: false, error: "unknown_method" };
+      const failure = failures.get(method);
+      if (failure && --failure.times === 0) failures.delete(method);
+      const body = failure
+        ? { ok: false, error: failure.error }
+        : handler
+          ? handler(args)
+          : { ok: false, error: "unknown_method" };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
       wake();
     });
@@ -186,6 +195,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     say: (input) => add({ ...input }),
     sayAsBot: (input) => add({ ...input, user: FAKE_BOT.userId, bot_id: FAKE_BOT.botId }),
     replies,
+    failNext: (method, error, times = 1) => failures.set(method, { error, times }),
     waitFor,
     waitForReaction: (message, name = "white_check_mark", timeoutMs = 15_000) =>
       waitFor(() => reactions.find((r) => r.ts === message.ts && r.name === name), timeoutMs),
