@@ -162,6 +162,25 @@ describe("runs that go wrong end in words, never in silence", () => {
     expect(m.llm.requests.length - before).toBe(4);
   });
 
+  it("an answer Slack refuses to post: ❌ and the status says so, not ✅ Done", async () => {
+    m.llm.respond(async () => {
+      // The status line is up; the next chat.postMessage is the answer, and Slack fails it.
+      await m.slack.waitFor(() =>
+        m.slack.messages.some(
+          (msg) =>
+            msg.channel === "C0000FPOST" && msg.metadata?.event_type === "iterate_agent_status",
+        ),
+      );
+      m.slack.failNext("chat.postMessage", "internal_error");
+      return { text: "Here is the answer." };
+    });
+    const { status, reaction } = await ask("C0000FPOST", "tell me");
+    expect(reaction).toBe("x");
+    expect(status).toMatch(
+      /^:x: I finished, but Slack refused a part of my answer; the session has all of it · <.*\|View session>$/,
+    );
+  });
+
   it("a long answer is split into several thread messages under Slack's limit", async () => {
     const paragraph = `${"word ".repeat(150).trim()}.`;
     const long = Array.from({ length: 8 }, (_, i) => `Paragraph ${i + 1}: ${paragraph}`).join(

@@ -25,7 +25,9 @@ export interface SlackRunObserverOptions {
  * Shows a run in its Slack thread: one status message edited as the agent works (with the
  * View session link), each answer posted as mrkdwn in as many messages as Slack's limit needs,
  * then ✅ on every message the run took — or ❌, with the error in words in the status message.
- * Slack failures are logged, never thrown: the run and its record do not depend on Slack.
+ * Slack failures are logged, never thrown: the run and its record do not depend on Slack. But a
+ * run whose answer did not all reach the thread does not end in ✅: the status says so (the
+ * session has the whole answer), and the reaction is ❌.
  *
  * @example
  * const observer = createSlackRunObserver({ slack, channel, threadTs, link, onPost, log });
@@ -59,6 +61,8 @@ export function createSlackRunObserver(options: SlackRunObserverOptions): RunObs
     },
   });
   let answers: Promise<void> = Promise.resolve();
+  /** Answer parts Slack refused (after the client's own retry). */
+  let unposted = 0;
   const line = (text: string) => `:hourglass_flowing_sand: ${text} · ${viewLink}`;
 
   return {
@@ -83,6 +87,7 @@ export function createSlackRunObserver(options: SlackRunObserverOptions): RunObs
             })
             .catch(complain("chat.postMessage"));
           if (posted?.ts) options.onPost("answer", posted.ts);
+          else unposted++;
         }
       });
     },
@@ -90,9 +95,11 @@ export function createSlackRunObserver(options: SlackRunObserverOptions): RunObs
       await answers;
       const seconds = `${(result.durationMs / 1000).toFixed(1)} s`;
       const steps = `${result.toolCalls} tool call${result.toolCalls === 1 ? "" : "s"}`;
-      const final =
-        result.outcome === "done"
-          ? `:white_check_mark: Done · ${steps} · ${seconds} · ${viewLink}`
+      const done = result.outcome === "done" && unposted === 0;
+      const final = done
+        ? `:white_check_mark: Done · ${steps} · ${seconds} · ${viewLink}`
+        : result.outcome === "done"
+          ? `:x: I finished, but Slack refused ${unposted === 1 ? "a part" : `${unposted} parts`} of my answer; the session has all of it · ${viewLink}`
           : `:x: ${result.error?.message ?? "The run failed."} · ${viewLink}`;
       if (result.outcome === "done" && !result.answered) {
         await slack.chat
@@ -104,7 +111,7 @@ export function createSlackRunObserver(options: SlackRunObserverOptions): RunObs
           .catch(complain("chat.postMessage"));
       }
       await status.finish(final);
-      const reaction = result.outcome === "done" ? "white_check_mark" : "x";
+      const reaction = done ? "white_check_mark" : "x";
       for (const origin of result.origins) {
         if (origin.kind !== "slack" || origin.channel !== channel) continue;
         await addReaction(slack, channel, origin.ts, reaction).catch(
