@@ -25,9 +25,9 @@ import { budgetExceeded, effectiveDailyTokenCap, utcDay } from "./llm-budget.ts"
 import {
   LLM_PROXY_ROUTES,
   MAX_LLM_REQUEST_BYTES,
+  meteredBody,
   proxyResponseHeaders,
   upstreamRequest,
-  withUsageReporting,
 } from "./llm-upstream.ts";
 import { type MeterFormat, meterUsage } from "./llm-usage-meter.ts";
 
@@ -113,6 +113,7 @@ export function llmProxyRoutes(options: LlmProxyOptions = {}) {
         }
 
         const body = await readBody(c.req.raw);
+        const forwarded = body && meteredBody(path, body);
         let upstream: Response;
         try {
           upstream = await doFetch(
@@ -122,7 +123,7 @@ export function llmProxyRoutes(options: LlmProxyOptions = {}) {
               path,
               method,
               caller: c.req.raw.headers,
-              body: body && withUsageReporting(path, body),
+              body: forwarded,
             }),
           );
         } catch {

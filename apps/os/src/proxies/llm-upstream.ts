@@ -1,3 +1,5 @@
+import { AppError } from "@iterate/contract";
+
 /**
  * What the LLM proxy sends upstream and hands back: the allowlist of OpenAI paths, a request
  * built from scratch around the real key (nothing of the caller's but its body, content type and
@@ -19,24 +21,33 @@ export const PASSED_RESPONSE_HEADERS = ["content-type", "retry-after", "x-reques
 export const MAX_LLM_REQUEST_BYTES = 32 * 1024 * 1024;
 
 /**
- * For a streamed chat completion, the body with `stream_options.include_usage: true` set, so
- * the upstream always sends the final usage chunk the meter reads — without it a caller could
- * stream tokens unmetered. The caller sees one extra last chunk with `choices: []` and `usage`,
- * which OpenAI documents and its SDKs handle. Any other body (not streamed, not a JSON object,
- * already asking for usage) is returned as it came, byte for byte.
- * @example const bytes = withUsageReporting("chat/completions", await req.arrayBuffer());
+ * The body the proxy forwards, checked and adjusted for the meter (parsed once):
+ *
+ * - Refused (`400 validation_failed`, nothing forwarded): what the meter cannot count, which
+ *   would let a machine spend past its daily cap — a background response (it finishes after the
+ *   answer, whose usage is empty), or a hosted tool (web search, file search, code interpreter,
+ *   image generation…: billed per call, not in the token usage). Function and custom tools,
+ *   which run on the machine, pass.
+ * - A streamed chat completion gets `stream_options.include_usage: true`, so the upstream always
+ *   sends the final usage chunk the meter reads — without it a caller could stream tokens
+ *   unmetered. The caller sees one extra last chunk with `choices: []` and `usage`, which OpenAI
+ *   documents and its SDKs handle.
+ *
+ * Anything else (a body that is not a JSON object included: the upstream answers that with a
+ * 400) is returned as it came, byte for byte.
+ * @example const bytes = meteredBody("chat/completions", new Uint8Array(await req.arrayBuffer()));
  */
-export function withUsageReporting(path: string, body: Uint8Array): Uint8Array {
-  if (path !== "chat/completions" || body.byteLength === 0) return body;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    return body; // not ours to fix: the upstream answers it with a 400
+export function meteredBody(path: string, body: Uint8Array): Uint8Array {
+  const request = jsonObject(body);
+  if (!request) return body;
+  const unmeterable = unmeterableFeature(request);
+  if (unmeterable) {
+    throw new AppError(
+      "validation_failed",
+      `The LLM proxy does not forward ${unmeterable}: their cost is not in the token usage the daily cap counts.`,
+    );
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return body;
-  const request = parsed as { stream?: unknown; stream_options?: unknown };
-  if (request.stream !== true) return body;
+  if (path !== "chat/completions" || request.stream !== true) return body;
   const options =
     typeof request.stream_options === "object" && request.stream_options !== null
       ? (request.stream_options as Record<string, unknown>)
@@ -45,6 +56,32 @@ export function withUsageReporting(path: string, body: Uint8Array): Uint8Array {
   return new TextEncoder().encode(
     JSON.stringify({ ...request, stream_options: { ...options, include_usage: true } }),
   );
+}
+
+function unmeterableFeature(request: Record<string, unknown>): string | null {
+  if (request.background !== undefined && request.background !== false) {
+    return "background responses";
+  }
+  if (request.web_search_options !== undefined) return "web search (web_search_options)";
+  if (Array.isArray(request.tools)) {
+    for (const tool of request.tools as unknown[]) {
+      const type = (tool as { type?: unknown } | null)?.type;
+      if (type !== "function" && type !== "custom") return `hosted tools (${String(type)})`;
+    }
+  }
+  return null;
+}
+
+function jsonObject(body: Uint8Array): Record<string, unknown> | null {
+  if (body.byteLength === 0) return null;
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

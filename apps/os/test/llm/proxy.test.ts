@@ -150,6 +150,27 @@ describe("LLM proxy: what it forwards", () => {
     expect(recorded.requests.map((r) => r.path)).not.toContain("/v1/embeddings");
   });
 
+  it("refuses (400) what the daily cap could not count, forwarding nothing: background responses, hosted tools", async () => {
+    const user = await signUpWithMachine("llm-unmeterable");
+    for (const [path, extra] of [
+      ["responses", { background: true }],
+      ["responses", { tools: [{ type: "web_search" }] }],
+      ["chat/completions", { web_search_options: {} }],
+    ] as const) {
+      const id = testId();
+      const res = await llm(user.machineToken, path, chatBody(id, extra));
+      await expectError(res, 400, "validation_failed");
+      expect(await fakeRequests(id), `${path} ${JSON.stringify(extra)}`).toEqual([]);
+    }
+    // Function tools run on the machine, and their tokens are metered: forwarded.
+    const id = testId();
+    const tools = [{ type: "function", function: { name: "read_file", parameters: {} } }];
+    const res = await llm(user.machineToken, "chat/completions", chatBody(id, { tools }));
+    expect(res.status).toBe(200);
+    await res.text();
+    expect((await fakeRequest(id)).body).toMatchObject({ tools });
+  });
+
   it("answers a wrong method on an allowed path with 405", async () => {
     const user = await signUpWithMachine("llm-method");
     const res = await llm(user.machineToken, "chat/completions");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withUsageReporting } from "../../src/proxies/llm-upstream.ts";
+import { meteredBody } from "../../src/proxies/llm-upstream.ts";
 import { MAX_METERED_BYTES, meterUsage } from "../../src/proxies/llm-usage-meter.ts";
 
 /** A body that arrives in exactly these pieces (bytes may split characters and lines). */
@@ -102,12 +102,12 @@ describe("meterUsage", () => {
   });
 });
 
-describe("withUsageReporting", () => {
+describe("meteredBody", () => {
   const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
   const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 
   it("asks for usage on streamed chat completions, keeping other stream options", () => {
-    const out = withUsageReporting(
+    const out = meteredBody(
       "chat/completions",
       enc({ stream: true, stream_options: { include_usage: false, x: 1 } }),
     );
@@ -121,9 +121,27 @@ describe("withUsageReporting", () => {
       ["responses", { stream: true }],
     ] as const) {
       const input = enc(value);
-      expect(withUsageReporting(path, input)).toBe(input);
+      expect(meteredBody(path, input)).toBe(input);
     }
     const notJson = new TextEncoder().encode("{oops");
-    expect(withUsageReporting("chat/completions", notJson)).toBe(notJson);
+    expect(meteredBody("chat/completions", notJson)).toBe(notJson);
+    const functionTools = enc({ tools: [{ type: "function", function: { name: "f" } }] });
+    expect(meteredBody("chat/completions", functionTools)).toBe(functionTools);
+  });
+
+  it("refuses what the meter cannot count: background responses, hosted tools, web search", () => {
+    for (const [path, value] of [
+      ["responses", { model: "o3-pro", background: true }],
+      ["responses", { background: "yes" }],
+      ["responses", { tools: [{ type: "function", name: "f" }, { type: "web_search" }] }],
+      ["responses", { tools: [{ type: "code_interpreter", container: { type: "auto" } }] }],
+      ["responses", { tools: [{ type: "image_generation" }] }],
+      ["responses", { tools: [null] }],
+      ["chat/completions", { model: "gpt-4o-search-preview", web_search_options: {} }],
+    ] as const) {
+      expect(() => meteredBody(path, enc(value)), JSON.stringify(value)).toThrow(
+        expect.objectContaining({ code: "validation_failed", status: 400 }),
+      );
+    }
   });
 });
