@@ -68,7 +68,9 @@ export interface PlatformAuthOptions {
  *    (`413 payload_too_large`) and across requests (`503 limit_exceeded`), is checked against
  *    `bh` and the jti is recorded (contract `verifyRequestBody`: a refused request burns
  *    nothing) and flushed to the replay log before the request runs. A jti seen before is
- *    refused only here: the cache can be asked only by claiming.
+ *    refused only here (the cache can be asked only by claiming) — except a second copy
+ *    arriving while the first is still in flight: that one is `replayed` at once, before it
+ *    can reserve any body bytes.
  *
  * Handlers read the verified bytes as usual (`c.req.json()`, `c.req.arrayBuffer()`,
  * `c.req.raw`), without another copy (verified-body.ts).
@@ -88,6 +90,8 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
   const signingCrypto = options.signingCrypto ?? nodeSigningCrypto;
   const flush = replayCache.flush?.bind(replayCache);
   const flushed = flush ? createTurnFlush(flush) : () => undefined;
+  /** The jtis of requests between their header check and their end. */
+  const inFlight = new Set<string>();
   return async function platformAuth(c, next) {
     // Node's parsed headers when served by @hono/node-server: asking c.req.header() would
     // build a web Headers object for the whole request first.
@@ -106,56 +110,67 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
     });
     if (!header.ok) return refuse(c, header.code);
     const claims = header.claims;
-
-    const declared = declaredBody(c);
-    // No bh means "signed without a body": any byte is a mismatch, so none needs reading.
-    if (claims.bh === undefined && declared.kind === "body" && declared.length !== undefined) {
-      return refuse(c, "body_mismatch");
-    }
-    const read = await readRequestBody(c, {
-      declared,
-      limit: claims.bh === undefined ? 0 : maxBodyBytes,
-      budget,
-      // Past this the token cannot verify anyway (contract: exp + the allowed skew).
-      deadlineMs: (claims.exp + CLOCK_SKEW_SECONDS) * 1000,
-      now,
-    });
-    if (!read.ok) {
-      if (read.reason === "too_large" && claims.bh === undefined) return refuse(c, "body_mismatch");
-      if (read.reason === "too_large") {
-        return c.json(
-          errorBody("payload_too_large", `Request bodies are limited to ${maxBodyBytes} bytes`),
-          413,
-        );
-      }
-      if (read.reason === "busy") {
-        c.header("retry-after", "1");
-        return c.json(
-          errorBody(
-            "limit_exceeded",
-            `The daemon is already holding ${budget.max} bytes of request bodies; retry shortly`,
-          ),
-          503,
-        );
-      }
-      if (read.reason === "late") return refuse(c, "expired");
-      return c.json(errorBody("bad_request", "The request body ended early"), 400);
-    }
+    const { jti } = claims;
+    // One copy of a token at a time: a second one while the first still reads its body is a
+    // replay whatever comes of the first, refused before it can reserve body bytes (else one
+    // captured token on many connections, each announcing a large body, holds the budget).
+    if (inFlight.has(jti)) return refuse(c, "replayed");
+    inFlight.add(jti);
     try {
-      const result = await verifyRequestBody(claims, read.bytes, {
-        replayCache,
+      const declared = declaredBody(c);
+      // No bh means "signed without a body": any byte is a mismatch, so none needs reading.
+      if (claims.bh === undefined && declared.kind === "body" && declared.length !== undefined) {
+        return refuse(c, "body_mismatch");
+      }
+      const read = await readRequestBody(c, {
+        declared,
+        limit: claims.bh === undefined ? 0 : maxBodyBytes,
+        budget,
+        // Past this the token cannot verify anyway (contract: exp + the allowed skew).
+        deadlineMs: (claims.exp + CLOCK_SKEW_SECONDS) * 1000,
         now,
-        signingCrypto,
       });
-      if (!result.ok) return refuse(c, result.code);
-      // The jti is on record before the request runs (a failing write fails the request).
-      const written = flushed();
-      if (written) await written;
-      c.set("platformClaims", result.claims);
-      if (declared.kind === "body") handOnVerifiedBody(c, read.bytes, incoming);
-      await next();
+      if (!read.ok) {
+        if (read.reason === "too_large" && claims.bh === undefined) {
+          return refuse(c, "body_mismatch");
+        }
+        if (read.reason === "too_large") {
+          return c.json(
+            errorBody("payload_too_large", `Request bodies are limited to ${maxBodyBytes} bytes`),
+            413,
+          );
+        }
+        if (read.reason === "busy") {
+          c.header("retry-after", "1");
+          return c.json(
+            errorBody(
+              "limit_exceeded",
+              `The daemon is already holding ${budget.max} bytes of request bodies; retry shortly`,
+            ),
+            503,
+          );
+        }
+        if (read.reason === "late") return refuse(c, "expired");
+        return c.json(errorBody("bad_request", "The request body ended early"), 400);
+      }
+      try {
+        const result = await verifyRequestBody(claims, read.bytes, {
+          replayCache,
+          now,
+          signingCrypto,
+        });
+        if (!result.ok) return refuse(c, result.code);
+        // The jti is on record before the request runs (a failing write fails the request).
+        const written = flushed();
+        if (written) await written;
+        c.set("platformClaims", result.claims);
+        if (declared.kind === "body") handOnVerifiedBody(c, read.bytes, incoming);
+        await next();
+      } finally {
+        budget.release(read.reserved);
+      }
     } finally {
-      budget.release(read.reserved);
+      inFlight.delete(jti);
     }
   };
 }

@@ -130,4 +130,32 @@ describe("platform auth under @hono/node-server: bodies held at once across requ
     const later = await exchange(await rawRequest("/echo", "t".repeat(40)));
     expect(later.status).toBe(200);
   });
+
+  it("lets one token hold one reservation: a copy sent while it reads its body is replayed at once", async () => {
+    // An attacker with one captured token opens connections that announce a body and stall.
+    const body = "c".repeat(40);
+    const [head] = (await rawRequest("/echo", body)).split("\r\n\r\n");
+    const first = connection();
+    const copy = connection();
+    try {
+      first.write(`${head}\r\n\r\n`);
+      // The first holds its 40 bytes: a 64-byte request no longer fits in the 100.
+      await until(async () =>
+        (await exchange(await rawRequest("/echo", "u".repeat(64)))).status === 503
+          ? true
+          : undefined,
+      );
+      copy.write(`${head}\r\n\r\n`);
+      const refused = await copy.answer();
+      expect([refused.status, JSON.parse(refused.body).error.code]).toEqual([401, "replayed"]);
+      // So the copy holds nothing: 40 + 30 fits, where 40 + 40 + 30 would not.
+      expect((await exchange(await rawRequest("/echo", "v".repeat(30)))).status).toBe(200);
+      // The first copy still runs once its body comes.
+      first.write(body);
+      expect(await first.answer()).toMatchObject({ status: 200, body });
+    } finally {
+      first.close();
+      copy.close();
+    }
+  });
 });
