@@ -109,6 +109,32 @@ describe("a thread's memory", () => {
     expect(lines.at(-1)).toBe("user: <@U0000ALICE>: try again");
   });
 
+  it("after a SIGKILL while the answer was being posted, the run is interrupted, not done with its answer lost", async () => {
+    const m = await startAgentMachine();
+    machines.push(m);
+    let answerHeld = () => false;
+    m.llm.respond(async () => {
+      // The status line is up; the next chat.postMessage is the answer, and it never returns.
+      await m.slack.waitFor(() =>
+        m.slack.messages.some((msg) => msg.metadata?.event_type === "iterate_agent_status"),
+      );
+      answerHeld = m.slack.holdNext("chat.postMessage");
+      return { text: "The answer that never arrives." };
+    });
+    const asked = m.slack.say({ channel: "C0000POST", user: "U0000ALICE", text: `${MENTION} hi` });
+    await m.deliver(asked);
+    await m.slack.waitFor(() => answerHeld());
+    // Everything the run did is on disk (its usage is the last item before run_finished).
+    await m.waitForItem(threadPath(asked), "usage");
+    await m.restart({ kill: true });
+    // Recorded as unfinished, the run is found on restart and the thread told.
+    await m.slack.waitForReaction(asked, "x");
+    const items = await m.items(threadPath(asked));
+    expect(items.filter((i) => i.type === "run_finished")).toEqual([
+      expect.objectContaining({ outcome: "interrupted" }),
+    ]);
+  });
+
   it("on SIGTERM mid-run, stops the run, records it as interrupted and says so before exiting", async () => {
     const m = await startAgentMachine();
     machines.push(m);

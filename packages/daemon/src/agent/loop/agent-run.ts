@@ -251,6 +251,10 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
     })
     .then(async (result) => {
       mcp?.release();
+      // The answer is in the thread before the run is on record as finished: a daemon killed
+      // in between restarts into an unfinished run and says it was interrupted, where a run
+      // recorded first would stay "done" with its answer never posted.
+      await options.observer.answered().catch(() => {});
       write({
         type: "run_finished",
         runId,

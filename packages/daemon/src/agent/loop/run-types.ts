@@ -25,6 +25,8 @@ export interface RunObserver {
   status(text: string): void;
   /** A complete answer: the model stopped with this text (Markdown). */
   answer(text: string): void;
+  /** Settles once every answer given so far has been shown (or its showing failed). */
+  answered(): Promise<void>;
   finished(result: RunResult): Promise<void>;
 }
 
@@ -33,5 +35,6 @@ export const SILENT_OBSERVER: RunObserver = {
   started() {},
   status() {},
   answer() {},
+  answered: async () => {},
   finished: async () => {},
 };

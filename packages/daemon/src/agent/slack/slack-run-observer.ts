@@ -91,6 +91,7 @@ export function createSlackRunObserver(options: SlackRunObserverOptions): RunObs
         }
       });
     },
+    answered: () => answers,
     async finished(result: RunResult) {
       await answers;
       const seconds = `${(result.durationMs / 1000).toFixed(1)} s`;

@@ -46,6 +46,8 @@ export interface FakeSlack {
   replies(channel: string, threadTs: string): FakeMessage[];
   /** The next `times` calls of `method` answer `{ ok: false, error }`, as Slack does when it fails. */
   failNext(method: string, error: string, times?: number): void;
+  /** The next call of `method` gets no answer (until the fake closes); true once one is held. */
+  holdNext(method: string): () => boolean;
   /** Resolves once `predicate` holds (checked after every call); rejects after `timeoutMs`. */
   waitFor<T>(predicate: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Resolves with the reaction `name` (default ✅, a finished run) once it is on `message`. */
@@ -90,6 +92,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const find = (channel: unknown, ts: unknown) =>
     messages.find((m) => m.channel === channel && m.ts === ts);
   const failures = new Map<string, { error: string; times: number }>();
+  const holds = new Map<string, { held: boolean }>();
 
   const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
     "auth.test": () => ({
@@ -167,6 +170,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const raw = Buffer.concat(chunks).toString("utf8");
       const args = parseArgs(req.headers["content-type"] ?? "", raw);
       calls.push({ method, args, authorization: req.headers.authorization, at: performance.now() });
+      const hold = holds.get(method);
+      if (hold) {
+        holds.delete(method);
+        hold.held = true;
+        wake();
+        return; // answered never: the connection closes with the fake (or the client)
+      }
       const handler = methods[method];
       const failure = failures.get(method);
       if (failure && --failure.times === 0) failures.delete(method);
@@ -196,6 +206,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     sayAsBot: (input) => add({ ...input, user: FAKE_BOT.userId, bot_id: FAKE_BOT.botId }),
     replies,
     failNext: (method, error, times = 1) => failures.set(method, { error, times }),
+    holdNext(method) {
+      const hold = { held: false };
+      holds.set(method, hold);
+      return () => hold.held;
+    },
     waitFor,
     waitForReaction: (message, name = "white_check_mark", timeoutMs = 15_000) =>
       waitFor(() => reactions.find((r) => r.ts === message.ts && r.name === name), timeoutMs),
