@@ -63,10 +63,10 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
     await ensureSessionStream(store, stream);
     const ids = new Set<string>();
     for (const item of (await readSessionItems(store, stream)).items) {
-      const { type, eventId, ts } = (item ?? {}) as Record<string, unknown>;
+      const { type, eventId, eventType, ts } = (item ?? {}) as Record<string, unknown>;
       if (type !== "slack_event") continue;
       if (typeof eventId === "string") ids.add(`event:${eventId}`);
-      if (typeof ts === "string") ids.add(`ts:${ts}`);
+      if (typeof ts === "string") for (const key of keysOf(ts, eventType)) ids.add(key);
     }
     return ids;
   }
@@ -82,7 +82,11 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
       state.ids ??= await loadIds(stream);
       // The same message also arrives as another event (`app_mention` and `message.channels`
       // both fire for a mention, with different event ids): its ts says it is the same one.
-      if (state.ids.has(`event:${envelope.event_id}`) || state.ids.has(`ts:${envelope.event.ts}`)) {
+      // Except an `app_mention` after its `message` twin: it says what the twin could not (a
+      // daemon that did not know the bot's id then took the twin for chatter), so it is
+      // recorded, and the agent takes the message at most once (by its ts).
+      const keys = keysOf(envelope.event.ts, envelope.event.type);
+      if (state.ids.has(`event:${envelope.event_id}`) || state.ids.has(keys[0] as string)) {
         return { duplicate: true, stream, item };
       }
       const appended = await store.append(stream, {
@@ -92,7 +96,7 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
       });
       if (appended.ok) {
         state.ids.add(`event:${envelope.event_id}`);
-        state.ids.add(`ts:${envelope.event.ts}`);
+        for (const key of keys) state.ids.add(key);
         return { duplicate: false, stream, item };
       }
       if ((appended.reason === "not_found" || appended.reason === "gone") && attempt === 0) {
@@ -134,6 +138,14 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
       });
     },
   };
+}
+
+/**
+ * The dedup keys a message's event records, the first the one it is checked by: a mention
+ * records both, so its `message` twin after it is a duplicate, but not the other way round.
+ */
+function keysOf(ts: string, eventType: unknown): string[] {
+  return eventType === "app_mention" ? [`mention:${ts}`, `ts:${ts}`] : [`ts:${ts}`];
 }
 
 /** The daemon's JSON item for an event (what the thread's stream holds). */

@@ -109,6 +109,21 @@ describe("a thread's memory", () => {
     expect(lines.at(-1)).toBe("user: <@U0000ALICE>: try again");
   });
 
+  it("answers a mention whose message twin came first while the bot's identity was unknown", async () => {
+    const m = await startAgentMachine();
+    machines.push(m);
+    m.llm.respond(() => ({ text: "Here." }));
+    m.slack.failNext("auth.test", "internal_error");
+    const asked = m.slack.say({ channel: "C0000TWIN", user: "U0000ALICE", text: `${MENTION} hi` });
+    // Slack sends both events for a mention, in either order: the message first, here, and
+    // the daemon cannot tell it is meant (auth.test failed), so it leaves it.
+    await m.deliver(asked, "message");
+    await m.slack.waitFor(() => m.slack.calls.some((c) => c.method === "auth.test"));
+    await m.deliver(asked, "app_mention");
+    await m.slack.waitForReaction(asked);
+    expect(m.llm.requests).toHaveLength(1);
+  });
+
   it("after a SIGKILL while the answer was being posted, the run is interrupted, not done with its answer lost", async () => {
     const m = await startAgentMachine();
     machines.push(m);

@@ -122,6 +122,17 @@ describe("daemon POST /edge/slack", () => {
     expect(recorded.map((item) => item.eventId)).toEqual(["EvMention"]);
   });
 
+  it("records an app_mention after its message twin (it says the bot was meant), but not a message after its app_mention", async () => {
+    const { post, items } = daemon(createMemoryStreamStore());
+    await post(envelope("EvMessage", { type: "message" }));
+    const mention = await post(envelope("EvMention", { type: "app_mention" }));
+    expect(await mention.json()).toMatchObject({ duplicate: false });
+    const third = await post(envelope("EvMessage2", { type: "message" }));
+    expect(await third.json()).toMatchObject({ duplicate: true });
+    const recorded = await items("slack/T1/C1/1712345678.000100");
+    expect(recorded.map((item) => item.eventId)).toEqual(["EvMessage", "EvMention"]);
+  });
+
   it("records two copies racing in once", async () => {
     const { post, items } = daemon(createMemoryStreamStore());
     const answers = await Promise.all([post(envelope("Ev1")), post(envelope("Ev1"))]);
