@@ -76,4 +76,7 @@ void platform.startPing(stopping.signal);
 void daemon.agents
   ?.recoverInterrupted()
   .then((count) => count > 0 && console.log(`agent: ${count} interrupted run(s) recorded`))
+  // Then the Slack messages recorded but never taken (a daemon stopped in between).
+  .then(() => daemon.agents?.retakeRecent())
+  .then((count) => count && console.log(`agent: ${count} recent Slack event(s) handed on again`))
   .catch((error: unknown) => console.error(`agent: recovery failed: ${(error as Error).message}`));

@@ -53,11 +53,19 @@ export interface AgentRuntime {
   getSession(path: string): Promise<SessionSummary | null>;
   /** Ends runs a previous daemon left running (recorded and said in their thread); how many. */
   recoverInterrupted(): Promise<number>;
+  /**
+   * Hands the agent again the Slack events of the last `windowMs` (default 15 minutes) that no
+   * run took: recorded by a daemon that stopped, or could not answer, before taking them. The
+   * agent decides anew (it takes each message once); how many were handed.
+   */
+  retakeRecent(options?: { windowMs?: number }): Promise<number>;
   /** Stops every run as interrupted and waits (bounded) for their ends to be recorded. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
 const SESSION_PREFIXES = ["slack/", "web/"];
+/** How far back {@link AgentRuntime.retakeRecent} looks: older messages are left, not answered late. */
+const RETAKE_WINDOW_MS = 15 * 60_000;
 /** How a run cut short by a stop or crash of an earlier daemon is recorded and told. */
 const RESTARTED: AgentError = {
   code: "interrupted",
@@ -276,6 +284,26 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
         if (!SESSION_PREFIXES.some((prefix) => info.name.startsWith(prefix))) continue;
         const session = sessionFor(info.name);
         if (await session.serial(() => recoverOne(session, RESTARTED)).catch(() => false)) count++;
+      }
+      return count;
+    },
+    async retakeRecent({ windowMs = RETAKE_WINDOW_MS } = {}) {
+      const since = now() - windowMs;
+      let count = 0;
+      for (const info of options.store.list()) {
+        if (!info.name.startsWith("slack/")) continue;
+        const session = sessionFor(info.name);
+        const state = await session.refresh().catch(() => null);
+        for (const item of state?.slackEvents ?? []) {
+          if (Date.parse(item.receivedAt) < since) continue;
+          if (state?.takenTs.has(item.ts) || session.taken.has(item.ts)) continue;
+          count++;
+          await handleSlackEvent({ stream: info.name, item }).catch((error: unknown) =>
+            log(
+              `agent: ${item.eventId} in ${info.name} not taken again: ${(error as Error).message}`,
+            ),
+          );
+        }
       }
       return count;
     },

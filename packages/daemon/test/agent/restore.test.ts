@@ -109,6 +109,24 @@ describe("a thread's memory", () => {
     expect(lines.at(-1)).toBe("user: <@U0000ALICE>: try again");
   });
 
+  it("on restart, takes a recent Slack message that was recorded but never taken", async () => {
+    const m = await startAgentMachine();
+    machines.push(m);
+    m.llm.respond(() => ({ text: "Sorry for the wait." }));
+    // A machine that cannot answer Slack yet (its env has no Slack URL) records the message.
+    expect((await m.pushInstanceEnv({ SLACK_API_URL: "" })).status).toBe(200);
+    const asked = m.slack.say({ channel: "C0000LATE", user: "U0000ALICE", text: `${MENTION} hi` });
+    await m.deliver(asked);
+    await m.waitForItem(threadPath(asked), "slack_event");
+    expect(m.llm.requests).toHaveLength(0);
+    // Slack is set up again and the daemon restarts: the message is taken after all.
+    expect((await m.pushInstanceEnv()).status).toBe(200);
+    await m.restart();
+    await m.slack.waitForReaction(asked);
+    expect(m.llm.requests).toHaveLength(1);
+    expect(m.daemon.output()).toContain("agent: 1 recent Slack event(s) handed on again");
+  });
+
   it("answers a mention whose message twin came first while the bot's identity was unknown", async () => {
     const m = await startAgentMachine();
     machines.push(m);

@@ -4,6 +4,8 @@ import {
   type AgentItemOf,
   agentItemSchema,
   type MessageOrigin,
+  type SlackEventItem,
+  slackEventItemSchema,
 } from "@iterate/contract";
 import type { AgentMessage } from "@mariozechner/pi-agent-core";
 
@@ -13,6 +15,11 @@ export interface SessionState {
   messages: AgentMessage[];
   /** Slack message ts the agent already took (so `app_mention` + `message` for one post count once). */
   takenTs: Set<string>;
+  /**
+   * The thread's last Slack events as the edge recorded them (at most {@link RECENT_SLACK_EVENTS}),
+   * so that a new daemon can hand the agent again those no run took.
+   */
+  slackEvents: SlackEventItem[];
   runs: number;
   /** The agent has spoken here before (a run, or its own messages restored from Slack). */
   agentActive: boolean;
@@ -35,11 +42,15 @@ export interface DanglingRun {
   toolCalls: number;
 }
 
+/** How many of a thread's last Slack events its state keeps. */
+export const RECENT_SLACK_EVENTS = 20;
+
 /** An empty session. */
 export function emptySessionState(): SessionState {
   return {
     messages: [],
     takenTs: new Set(),
+    slackEvents: [],
     runs: 0,
     agentActive: false,
     dangling: null,
@@ -53,8 +64,8 @@ export function emptySessionState(): SessionState {
 
 /**
  * Folds stream items into the session's state (in place, so a reader can continue from where
- * it stopped). Items of other writers (`slack_event`) and malformed ones are skipped: a bad
- * item never makes a session unreadable.
+ * it stopped). The Slack edge's `slack_event` items are kept apart (the last few); malformed
+ * items are skipped: a bad item never makes a session unreadable.
  *
  * @example
  * const state = emptySessionState();
@@ -69,6 +80,12 @@ export function applySessionItems(state: SessionState, raw: readonly unknown[]):
     if (when) {
       state.createdAt ??= when;
       state.updatedAt = when;
+    }
+    if ((value as { type?: unknown } | null)?.type === "slack_event") {
+      const event = slackEventItemSchema.safeParse(value);
+      if (event.success) state.slackEvents.push(event.data);
+      if (state.slackEvents.length > RECENT_SLACK_EVENTS) state.slackEvents.shift();
+      continue;
     }
     const parsed = agentItemSchema.safeParse(value);
     if (parsed.success) applyItem(state, parsed.data);
