@@ -72,11 +72,17 @@ watchParent({ env: process.env, onParentGone: shutdown });
 
 console.log(`iterate-daemon listening on :${daemon.port}`);
 void platform.startPing(stopping.signal);
-// Runs a previous daemon left unfinished are ended (recorded, said in their thread) in the background.
-void daemon.agents
-  ?.recoverInterrupted()
-  .then((count) => count > 0 && console.log(`agent: ${count} interrupted run(s) recorded`))
-  // Then the Slack messages recorded but never taken (a daemon stopped in between).
-  .then(() => daemon.agents?.retakeRecent())
-  .then((count) => count && console.log(`agent: ${count} recent Slack event(s) handed on again`))
-  .catch((error: unknown) => console.error(`agent: recovery failed: ${(error as Error).message}`));
+// In the background: runs a previous daemon left unfinished are ended (recorded, said in their
+// thread), then the Slack messages it recorded but never took are handed to the agent again.
+const agents = daemon.agents;
+if (agents) {
+  void (async () => {
+    const interrupted = await agents.recoverInterrupted();
+    const retaken = await agents.retakeRecent();
+    console.log(
+      `agent: start-up recovery done: ${interrupted} interrupted run(s) recorded, ${retaken} recent Slack event(s) handed on again`,
+    );
+  })().catch((error: unknown) =>
+    console.error(`agent: recovery failed: ${(error as Error).message}`),
+  );
+}

@@ -11,7 +11,7 @@ import type { McpHub } from "../mcp/mcp-hub.ts";
 import type { AgentRun } from "./loop/agent-run.ts";
 import { SILENT_OBSERVER } from "./loop/run-types.ts";
 import { createSession, type Session } from "./session/session.ts";
-import { ensureSessionStream } from "./session/session-stream.ts";
+import { ensureSessionStream, readSessionItems } from "./session/session-stream.ts";
 import { summarizeSession } from "./session/session-summary.ts";
 import type { StreamStore } from "./session/streams.ts";
 import { sessionLink } from "./slack/session-link.ts";
@@ -54,9 +54,10 @@ export interface AgentRuntime {
   /** Ends runs a previous daemon left running (recorded and said in their thread); how many. */
   recoverInterrupted(): Promise<number>;
   /**
-   * Hands the agent again the Slack events of the last `windowMs` (default 15 minutes) that no
-   * run took: recorded by a daemon that stopped, or could not answer, before taking them. The
-   * agent decides anew (it takes each message once); how many were handed.
+   * Hands the agent again the Slack events of the last `windowMs` (default 15 minutes) recorded
+   * since it last took up their thread (session-state `unseenSlackEvents`): recorded by a daemon
+   * that stopped, or could not answer Slack, before taking them. The agent decides on each as
+   * on a new one (and takes a message once); how many were handed.
    */
   retakeRecent(options?: { windowMs?: number }): Promise<number>;
   /** Stops every run as interrupted and waits (bounded) for their ends to be recorded. */
@@ -294,14 +295,20 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
         if (!info.name.startsWith("slack/")) continue;
         const session = sessionFor(info.name);
         const state = await session.refresh().catch(() => null);
-        for (const item of state?.slackEvents ?? []) {
-          if (Date.parse(item.receivedAt) < since) continue;
-          if (state?.takenTs.has(item.ts) || session.taken.has(item.ts)) continue;
+        const unseen = new Set(
+          (state?.unseenSlackEvents ?? [])
+            .filter((event) => Date.parse(event.receivedAt) >= since)
+            .filter((event) => !state?.takenTs.has(event.ts) && !session.taken.has(event.ts))
+            .map((event) => event.eventId),
+        );
+        if (unseen.size === 0) continue;
+        // The state keeps ids only; the events themselves are read again from the stream.
+        for (const item of (await readSessionItems(options.store, info.name)).items) {
+          const { type, eventId } = (item ?? {}) as { type?: unknown; eventId?: unknown };
+          if (type !== "slack_event" || !unseen.has(eventId as string)) continue;
           count++;
           await handleSlackEvent({ stream: info.name, item }).catch((error: unknown) =>
-            log(
-              `agent: ${item.eventId} in ${info.name} not taken again: ${(error as Error).message}`,
-            ),
+            log(`agent: ${eventId} in ${info.name} not taken again: ${(error as Error).message}`),
           );
         }
       }

@@ -44,7 +44,8 @@ type ThreadState = { ids: Set<string> | null; tail: Promise<unknown>; busy: numb
  * delivery whose 200 was lost finds its id in the stream and is answered `duplicate`. An event id
  * always maps to the same thread (its envelope names it), so checking that one stream suffices.
  * A message is also recorded once when Slack sends it as two events (`app_mention` and
- * `message`, different ids, the same channel and ts): the first to arrive is kept.
+ * `message`, different ids, the same channel and ts): the first to arrive is kept — unless it is
+ * the `message`, when the `app_mention` is recorded too (it says the bot was meant).
  * Events of one thread are recorded one at a time, so two copies of one event racing in (the
  * platform retrying an attempt it timed out on) cannot both append.
  *

@@ -124,7 +124,41 @@ describe("a thread's memory", () => {
     await m.restart();
     await m.slack.waitForReaction(asked);
     expect(m.llm.requests).toHaveLength(1);
-    expect(m.daemon.output()).toContain("agent: 1 recent Slack event(s) handed on again");
+    expect(m.daemon.output()).toContain(
+      "0 interrupted run(s) recorded, 1 recent Slack event(s) handed on again",
+    );
+  });
+
+  it("on restart, does not take again a reply it left, even in a thread it has since joined", async () => {
+    slack = await startFakeSlack();
+    const root = slack.say({ channel: "C0000LEFT", user: "U0000CAROL", text: "lunch?" });
+    const m = await startAgentMachine({ slack });
+    machines.push(m);
+    m.llm.respond(() => ({ text: "Noted." }));
+    // Bob's reply in a thread without the bot is left (Slack says the bot is not there)...
+    const bob = slack.say({
+      channel: "C0000LEFT",
+      user: "U0000BOB",
+      text: "pizza please",
+      thread_ts: root.ts,
+    });
+    await m.deliver(bob, "message");
+    await slack.waitFor(() => slack?.calls.some((c) => c.method === "conversations.replies"));
+    // ...then Alice brings the bot in, and it answers her (Bob's reply restored as history).
+    const alice = slack.say({
+      channel: "C0000LEFT",
+      user: "U0000ALICE",
+      text: `${MENTION} what do we order?`,
+      thread_ts: root.ts,
+    });
+    await m.deliver(alice);
+    await slack.waitForReaction(alice);
+    await m.restart();
+    await m.daemon.waitForOutput(/start-up recovery done/);
+    expect(m.daemon.output()).toContain(
+      "0 interrupted run(s) recorded, 0 recent Slack event(s) handed on again",
+    );
+    expect(m.llm.requests).toHaveLength(1);
   });
 
   it("answers a mention whose message twin came first while the bot's identity was unknown", async () => {

@@ -4,8 +4,6 @@ import {
   type AgentItemOf,
   agentItemSchema,
   type MessageOrigin,
-  type SlackEventItem,
-  slackEventItemSchema,
 } from "@iterate/contract";
 import type { AgentMessage } from "@mariozechner/pi-agent-core";
 
@@ -16,10 +14,12 @@ export interface SessionState {
   /** Slack message ts the agent already took (so `app_mention` + `message` for one post count once). */
   takenTs: Set<string>;
   /**
-   * The thread's last Slack events as the edge recorded them (at most {@link RECENT_SLACK_EVENTS}),
-   * so that a new daemon can hand the agent again those no run took.
+   * The Slack events recorded since the agent last took up the thread (its last `run_started`
+   * or `history_restored`; the newest {@link UNSEEN_SLACK_EVENTS}): what a daemon that stopped
+   * between recording and taking left. Earlier ones were taken, restored or declined, by a
+   * decision that may not be made again (the thread is another one now).
    */
-  slackEvents: SlackEventItem[];
+  unseenSlackEvents: UnseenSlackEvent[];
   runs: number;
   /** The agent has spoken here before (a run, or its own messages restored from Slack). */
   agentActive: boolean;
@@ -33,6 +33,13 @@ export interface SessionState {
   updatedAt: string | null;
 }
 
+/** A Slack event by its id, as {@link SessionState.unseenSlackEvents} keeps it (no payload). */
+export interface UnseenSlackEvent {
+  eventId: string;
+  ts: string;
+  receivedAt: string;
+}
+
 /** A run cut short by a stop of the daemon, with what is needed to say so in Slack. */
 export interface DanglingRun {
   runId: string;
@@ -42,15 +49,15 @@ export interface DanglingRun {
   toolCalls: number;
 }
 
-/** How many of a thread's last Slack events its state keeps. */
-export const RECENT_SLACK_EVENTS = 20;
+/** How many unseen Slack events a session's state keeps (a burst while no daemon took them). */
+export const UNSEEN_SLACK_EVENTS = 5;
 
 /** An empty session. */
 export function emptySessionState(): SessionState {
   return {
     messages: [],
     takenTs: new Set(),
-    slackEvents: [],
+    unseenSlackEvents: [],
     runs: 0,
     agentActive: false,
     dangling: null,
@@ -81,10 +88,13 @@ export function applySessionItems(state: SessionState, raw: readonly unknown[]):
       state.createdAt ??= when;
       state.updatedAt = when;
     }
-    if ((value as { type?: unknown } | null)?.type === "slack_event") {
-      const event = slackEventItemSchema.safeParse(value);
-      if (event.success) state.slackEvents.push(event.data);
-      if (state.slackEvents.length > RECENT_SLACK_EVENTS) state.slackEvents.shift();
+    const event = value as Partial<Record<"type" | "eventId" | "ts" | "receivedAt", unknown>>;
+    if (event?.type === "slack_event") {
+      const { eventId, ts, receivedAt } = event;
+      if (typeof eventId === "string" && typeof ts === "string" && typeof receivedAt === "string") {
+        state.unseenSlackEvents.push({ eventId, ts, receivedAt });
+        if (state.unseenSlackEvents.length > UNSEEN_SLACK_EVENTS) state.unseenSlackEvents.shift();
+      }
       continue;
     }
     const parsed = agentItemSchema.safeParse(value);
@@ -105,6 +115,7 @@ function applyItem(state: SessionState, item: AgentItem): void {
       return;
     }
     case "run_started":
+      state.unseenSlackEvents = [];
       state.runs++;
       state.agentActive = true;
       state.dangling = {
@@ -117,6 +128,9 @@ function applyItem(state: SessionState, item: AgentItem): void {
       return;
     case "tool_call":
       if (state.dangling) state.dangling.toolCalls++;
+      return;
+    case "history_restored":
+      state.unseenSlackEvents = [];
       return;
     case "slack_post":
       if (state.dangling && item.kind === "status" && state.dangling.runId === item.runId) {
