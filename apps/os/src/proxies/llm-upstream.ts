@@ -25,9 +25,10 @@ export const MAX_LLM_REQUEST_BYTES = 32 * 1024 * 1024;
  *
  * - Refused (`400 validation_failed`, nothing forwarded): what the meter cannot count, which
  *   would let a machine spend past its daily cap — a background response (it finishes after the
- *   answer, whose usage is empty), or a hosted tool (web search, file search, code interpreter,
- *   image generation…: billed per call, not in the token usage). Function and custom tools,
- *   which run on the machine, pass.
+ *   answer, whose usage is empty); a tool OpenAI runs and bills per call, not in the token usage
+ *   (web search, file search, code interpreter, image generation); a search model (it searches on
+ *   every request); a stored prompt (it may bring such tools along). Tools the caller runs
+ *   (function, custom, local shell, apply patch, computer use…) are billed as tokens and pass.
  * - A streamed chat completion gets `stream_options.include_usage: true`, so the upstream always
  *   sends the final usage chunk the meter reads — without it a caller could stream tokens
  *   unmetered. The caller sees one extra last chunk with `choices: []` and `usage`, which OpenAI
@@ -58,15 +59,22 @@ export function meteredBody(path: string, body: Uint8Array): Uint8Array {
   );
 }
 
+/** Tool types OpenAI runs itself and bills per call (web_search_preview, …_2025_08_26 too). */
+const PER_CALL_TOOLS = /^(web_search|file_search|code_interpreter|image_generation)/;
+
 function unmeterableFeature(request: Record<string, unknown>): string | null {
   if (request.background !== undefined && request.background !== false) {
     return "background responses";
   }
   if (request.web_search_options !== undefined) return "web search (web_search_options)";
+  if (typeof request.model === "string" && /search/i.test(request.model)) {
+    return `search models (${request.model})`;
+  }
+  if (request.prompt !== undefined) return "stored prompts (prompt)";
   if (Array.isArray(request.tools)) {
     for (const tool of request.tools as unknown[]) {
       const type = (tool as { type?: unknown } | null)?.type;
-      if (type !== "function" && type !== "custom") return `hosted tools (${String(type)})`;
+      if (typeof type === "string" && PER_CALL_TOOLS.test(type)) return `hosted tools (${type})`;
     }
   }
   return null;

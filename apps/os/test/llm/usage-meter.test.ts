@@ -125,19 +125,31 @@ describe("meteredBody", () => {
     }
     const notJson = new TextEncoder().encode("{oops");
     expect(meteredBody("chat/completions", notJson)).toBe(notJson);
-    const functionTools = enc({ tools: [{ type: "function", function: { name: "f" } }] });
-    expect(meteredBody("chat/completions", functionTools)).toBe(functionTools);
+    // Tools the caller runs are billed as tokens: forwarded.
+    for (const type of [
+      "function",
+      "custom",
+      "local_shell",
+      "apply_patch",
+      "computer_use_preview",
+    ]) {
+      const tools = enc({ tools: [{ type, name: "f" }] });
+      expect(meteredBody("responses", tools), type).toBe(tools);
+    }
   });
 
-  it("refuses what the meter cannot count: background responses, hosted tools, web search", () => {
+  it("refuses what the meter cannot count: background, per-call tools, search models, stored prompts", () => {
     for (const [path, value] of [
       ["responses", { model: "o3-pro", background: true }],
       ["responses", { background: "yes" }],
       ["responses", { tools: [{ type: "function", name: "f" }, { type: "web_search" }] }],
+      ["responses", { tools: [{ type: "web_search_preview_2025_03_11" }] }],
+      ["responses", { tools: [{ type: "file_search", vector_store_ids: ["vs_1"] }] }],
       ["responses", { tools: [{ type: "code_interpreter", container: { type: "auto" } }] }],
       ["responses", { tools: [{ type: "image_generation" }] }],
-      ["responses", { tools: [null] }],
-      ["chat/completions", { model: "gpt-4o-search-preview", web_search_options: {} }],
+      ["responses", { prompt: { id: "pmpt_1" } }],
+      ["chat/completions", { model: "gpt-4o-mini", web_search_options: {} }],
+      ["chat/completions", { model: "gpt-4o-search-preview" }],
     ] as const) {
       expect(() => meteredBody(path, enc(value)), JSON.stringify(value)).toThrow(
         expect.objectContaining({ code: "validation_failed", status: 400 }),
