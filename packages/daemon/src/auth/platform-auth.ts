@@ -15,7 +15,7 @@ import { DEFAULT_MAX_APPEND_BYTES } from "@iterate/streams";
 import type { Context, MiddlewareHandler } from "hono";
 import { type BodyBudget, createBodyBudget } from "./body-budget.ts";
 import { nodeSigningCrypto } from "./node-crypto.ts";
-import { declaredBody, nodeIncoming, readRequestBody } from "./request-body.ts";
+import { type BodyRead, declaredBody, nodeIncoming, readRequestBody } from "./request-body.ts";
 import { createTurnFlush } from "./turn-flush.ts";
 import { handOnVerifiedBody } from "./verified-body.ts";
 
@@ -131,27 +131,11 @@ export function platformAuth(options: PlatformAuthOptions): MiddlewareHandler {
         now,
       });
       if (!read.ok) {
-        if (read.reason === "too_large" && claims.bh === undefined) {
-          return refuse(c, "body_mismatch");
-        }
-        if (read.reason === "too_large") {
-          return c.json(
-            errorBody("payload_too_large", `Request bodies are limited to ${maxBodyBytes} bytes`),
-            413,
-          );
-        }
-        if (read.reason === "busy") {
-          c.header("retry-after", "1");
-          return c.json(
-            errorBody(
-              "limit_exceeded",
-              `The daemon is already holding ${budget.max} bytes of request bodies; retry shortly`,
-            ),
-            503,
-          );
-        }
-        if (read.reason === "late") return refuse(c, "expired");
-        return c.json(errorBody("bad_request", "The request body ended early"), 400);
+        return refuseBody(c, read.reason, {
+          signed: claims.bh !== undefined,
+          maxBodyBytes,
+          budget,
+        });
       }
       try {
         const result = await verifyRequestBody(claims, read.bytes, {
@@ -200,6 +184,34 @@ function requestTargetAsSent(c: Context, incoming: IncomingMessage | undefined):
 
 /** A `.` or `..` segment (any spelling of its dots) or a backslash, each read as a path step. */
 const REWRITTEN_PATH = /\\|\/(?:\.|%2e){1,2}(?:\/|$)/i;
+
+/** The answer to a body that could not be read whole (request-body.ts says why). */
+function refuseBody(
+  c: Context,
+  reason: Extract<BodyRead, { ok: false }>["reason"],
+  limits: { signed: boolean; maxBodyBytes: number; budget: BodyBudget },
+) {
+  // A token signed without a body allows none: any byte is a mismatch, not an oversize.
+  if (reason === "too_large" && !limits.signed) return refuse(c, "body_mismatch");
+  if (reason === "too_large") {
+    return c.json(
+      errorBody("payload_too_large", `Request bodies are limited to ${limits.maxBodyBytes} bytes`),
+      413,
+    );
+  }
+  if (reason === "busy") {
+    c.header("retry-after", "1");
+    return c.json(
+      errorBody(
+        "limit_exceeded",
+        `The daemon is already holding ${limits.budget.max} bytes of request bodies; retry shortly`,
+      ),
+      503,
+    );
+  }
+  if (reason === "late") return refuse(c, "expired");
+  return c.json(errorBody("bad_request", "The request body ended early"), 400);
+}
 
 function refuse(c: Context, code: VerifyFailureCode) {
   return c.json(errorBody(code, VERIFY_FAILURE_MESSAGES[code]), 401);
