@@ -186,10 +186,14 @@ describe("what a stdio server is given and gives back", () => {
 
   it("does not hold a run for a server that never answers initialize", async () => {
     await h.reopen({ log: () => {}, runWaitMs: 300 });
+    // fx is up first: on a loaded machine a fresh one can take longer than the run's wait.
+    const fx = fixture();
+    (await h.hub.open({ fx })).release();
+    await eventually(() => h.hub.status().find((s) => s.name === "fx")?.state === "ready");
     const started = performance.now();
     const lease = await h.hub.open({
       mute: { command: "node", args: ["-e", "setInterval(() => {}, 1000)"] },
-      fx: fixture(),
+      fx,
     });
     expect(performance.now() - started).toBeLessThan(5000);
     expect(lease.servers.map((s) => [s.name, s.state])).toEqual([
