@@ -93,7 +93,7 @@ describe("the Slack page in Chromium", () => {
     await disconnect.click();
     await page.getByRole("status").waitFor();
     await expect(page.getByRole("status").textContent()).resolves.toContain(
-      "Disconnected Slack. The bot token is deleted.",
+      "Disconnected Slack. The bot token is revoked at Slack and deleted here.",
     );
     await expect(page.getByRole("link", { name: "Add to Slack" }).isVisible()).resolves.toBe(true);
     await screenshot(page, "12-slack-disconnected");

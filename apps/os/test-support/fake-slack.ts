@@ -206,6 +206,13 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
 
     if (method === "oauth.v2.access") return answer(200, oauthAccess(req, params));
     const failure = injectedFailure(method, team);
+    if (method === "auth.revoke" && team && !failure) {
+      // The token stops working; a later install of the team gets a fresh one.
+      teamByToken.delete(team.botToken);
+      team.botToken = `xoxb-${team.id}-${randomBytes(12).toString("hex")}`;
+      teamByToken.set(team.botToken, team);
+      return answer(200, { ok: true, revoked: true });
+    }
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
       const headers: Record<string, string> = {

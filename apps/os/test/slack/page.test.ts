@@ -1,9 +1,30 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { findSlackInstallationForInstance } from "../../src/db/slack-installations.ts";
+import {
+  findSlackInstallationForInstance,
+  openBotToken,
+} from "../../src/db/slack-installations.ts";
+import { keyringFromEnv } from "../../src/keyring.ts";
 import { ORIGIN, signUp } from "../helpers.ts";
-import { browserFor, connectSlack, db, uniqueTeam } from "./support.ts";
+import {
+  browserFor,
+  connectSlack,
+  db,
+  failNext,
+  fakeSlack,
+  slackCalls,
+  uniqueTeam,
+} from "./support.ts";
+
+/** Whether the fake Slack still takes `token` (auth.test). */
+async function tokenWorks(token: string): Promise<boolean> {
+  const res = await fetch(`${fakeSlack().url}/api/auth.test`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return ((await res.json()) as { ok: boolean }).ok;
+}
 
 describe("the Slack page", () => {
   it("offers Add to Slack when not connected, and is in the sidebar between Env vars and Settings", async () => {
@@ -39,12 +60,34 @@ describe("the Slack page", () => {
     expect((await browser.submit(`${base}/disconnect`, {}, "wrong")).status).toBe(403);
     expect(await findSlackInstallationForInstance(db(), user.instance.id)).not.toBeNull();
 
+    const token = await openBotToken(await keyringFromEnv(env), row as NonNullable<typeof row>);
+    expect(await tokenWorks(token)).toBe(true);
     const res = await browser.submit(`${base}/disconnect`, {});
     expect(res.status).toBe(303);
     expect(await findSlackInstallationForInstance(db(), user.instance.id)).toBeNull();
     const after = await browser.page(base);
-    expect(after).toContain("Disconnected Slack. The bot token is deleted.");
+    expect(after).toContain(
+      "Disconnected Slack. The bot token is revoked at Slack and deleted here.",
+    );
     expect(after).toContain('data-slack-state="disconnected"');
+    // Revoked at Slack, not only forgotten here: a copy of it no longer works.
+    expect(await slackCalls({ method: "auth.revoke", token })).toHaveLength(1);
+    expect(await tokenWorks(token)).toBe(false);
+  });
+
+  it("disconnects when Slack does not confirm the revoke, and says so", async () => {
+    const user = await signUp("slack-page-revoke-fails");
+    const team = uniqueTeam();
+    await connectSlack(user, team);
+    await failNext({ method: "auth.revoke", team, status: 500 });
+    const browser = browserFor(user);
+    const base = `/instances/${user.instance.id}/slack`;
+    await browser.page(base);
+    expect((await browser.submit(`${base}/disconnect`, {})).status).toBe(303);
+    expect(await findSlackInstallationForInstance(db(), user.instance.id)).toBeNull();
+    expect(await browser.page(base)).toContain(
+      "but Slack did not confirm revoking it (fatal_error); remove the app in Slack&#39;s settings to be sure.",
+    );
   });
 
   it("answers 404 for another person's Slack page and disconnect", async () => {

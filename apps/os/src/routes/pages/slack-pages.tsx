@@ -6,10 +6,13 @@ import { createDb } from "../../db/client.ts";
 import {
   deleteSlackInstallation,
   findSlackInstallationForInstance,
+  openBotToken,
 } from "../../db/slack-installations.ts";
 import { findUserById } from "../../db/users.ts";
+import { keyringFromEnv } from "../../keyring.ts";
 import { instanceObject } from "../../machines/instance-do.ts";
-import { slackAppConfig } from "../../slack/slack-config.ts";
+import { slackApiUrl, slackAppConfig } from "../../slack/slack-config.ts";
+import { revokeSlackToken } from "../../slack/slack-revoke.ts";
 import { type SlackConnection, SlackPage } from "../../ui/pages/slack-page.tsx";
 import { formAction, layoutProps } from "./page-context.ts";
 
@@ -48,8 +51,16 @@ export const slackPages = new Hono<AppEnv>()
   .post("/disconnect", (c) => {
     const back = `/instances/${c.var.instance.id}/slack`;
     return formAction(c, back, async () => {
-      const ok = await deleteSlackInstallation(createDb(c.env.DB), c.var.instance.id);
-      if (!ok) throw new AppError("not_found", "Slack is not connected.");
-      return "Disconnected Slack. The bot token is deleted.";
+      const db = createDb(c.env.DB);
+      const row = await findSlackInstallationForInstance(db, c.var.instance.id);
+      if (!row) throw new AppError("not_found", "Slack is not connected.");
+      const token = await openBotToken(await keyringFromEnv(c.env), row);
+      const revoked = await revokeSlackToken(slackApiUrl(c.env), token);
+      if (!(await deleteSlackInstallation(db, c.var.instance.id))) {
+        throw new AppError("not_found", "Slack is not connected.");
+      }
+      return revoked === true
+        ? "Disconnected Slack. The bot token is revoked at Slack and deleted here."
+        : `Disconnected Slack. The bot token is deleted here, but Slack did not confirm revoking it (${revoked}); remove the app in Slack's settings to be sure.`;
     });
   });
