@@ -54,8 +54,13 @@ export const slackPages = new Hono<AppEnv>()
       const db = createDb(c.env.DB);
       const row = await findSlackInstallationForInstance(db, c.var.instance.id);
       if (!row) throw new AppError("not_found", "Slack is not connected.");
-      const token = await openBotToken(await keyringFromEnv(c.env), row);
-      const revoked = await revokeSlackToken(slackApiUrl(c.env), token);
+      // Nothing here may keep the disconnect from happening: a token that cannot be opened
+      // (keys rotated badly) is deleted all the same, and said so.
+      const token = await openBotToken(await keyringFromEnv(c.env), row).catch(() => null);
+      const revoked =
+        token === null
+          ? "its token could not be read"
+          : await revokeSlackToken(slackApiUrl(c.env), token);
       if (!(await deleteSlackInstallation(db, c.var.instance.id))) {
         throw new AppError("not_found", "Slack is not connected.");
       }
