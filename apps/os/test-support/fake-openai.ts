@@ -258,7 +258,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     if (failWith === 429) {
       return answer(
         429,
-        openaiError("Rate limit reached for requests.", "requests", "rate_limit_exceeded"),
+        openaiError(
+          "Rate limit reached for gpt-fake in organization org-FAKEORG0123456789 of project proj_FAKEPROJ012345 on requests per min (RPM): Limit 3, Used 3.",
+          "requests",
+          "rate_limit_exceeded",
+        ),
         { "retry-after": "7" },
       );
     }

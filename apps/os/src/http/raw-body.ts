@@ -10,7 +10,10 @@ import { AppError } from "@iterate/contract";
  * `payload_too_large`.
  * @example const body = await readRawBody(c.req.raw, 1024 * 1024);
  */
-export async function readRawBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readRawBody(
+  request: Pick<Request, "headers" | "body">,
+  maxBytes: number,
+): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return new Uint8Array(0);

@@ -25,9 +25,11 @@ import { budgetExceeded, effectiveDailyTokenCap, utcDay } from "./llm-budget.ts"
 import {
   LLM_PROXY_ROUTES,
   MAX_LLM_REQUEST_BYTES,
+  MAX_UPSTREAM_ERROR_BYTES,
   meteredBody,
   proxyResponseHeaders,
   upstreamRequest,
+  withoutAccountIds,
 } from "./llm-upstream.ts";
 import { type MeterFormat, meterUsage } from "./llm-usage-meter.ts";
 
@@ -164,6 +166,18 @@ export function llmProxyRoutes(options: LlmProxyOptions = {}) {
           await upstream.body?.cancel();
           c.executionCtx.waitUntil(record(null));
           return new Response(null, { status: upstream.status, headers });
+        }
+        if (!upstream.ok && upstream.body) {
+          // Read whole (they are small) to pass on without the platform's account ids.
+          c.executionCtx.waitUntil(record(null));
+          const bytes = await readRawBody(upstream, MAX_UPSTREAM_ERROR_BYTES).catch(() => null);
+          if (!bytes) {
+            throw new AppError("upstream_error", `The LLM provider answered ${upstream.status}.`);
+          }
+          return new Response(withoutAccountIds(new TextDecoder().decode(bytes)), {
+            status: upstream.status,
+            headers,
+          });
         }
         const format = upstream.ok ? meterFormat(upstream.headers.get("content-type")) : null;
         if (!upstream.body || !format) {

@@ -17,6 +17,21 @@ export const LLM_PROXY_ROUTES: Readonly<Record<string, "GET" | "POST">> = {
  * details of the platform's account, encodings the runtime already undid) stays behind. */
 export const PASSED_RESPONSE_HEADERS = ["content-type", "retry-after", "x-request-id"] as const;
 
+/** Largest upstream error body the proxy reads to pass on (they are a few hundred bytes). */
+export const MAX_UPSTREAM_ERROR_BYTES = 64 * 1024;
+
+/**
+ * An upstream error's text without the platform's account ids: OpenAI's rate-limit words name
+ * its organization (`org-…`) and project (`proj_…`), which are not the machine's business and
+ * would reach a Slack thread in the agent's error message.
+ * @example withoutAccountIds("… in organization org-abc123 on tokens …"); // "… org-… on tokens …"
+ */
+export function withoutAccountIds(text: string): string {
+  return text
+    .replace(/\borg-[A-Za-z0-9]{4,}/g, "org-…")
+    .replace(/\bproj_[A-Za-z0-9]{4,}/g, "proj_…");
+}
+
 /** Largest request body the proxy forwards (prompts with inline images get large). */
 export const MAX_LLM_REQUEST_BYTES = 32 * 1024 * 1024;
 

@@ -195,7 +195,12 @@ describe("LLM proxy: what it forwards", () => {
     });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("7");
-    expect(await limited.json()).toMatchObject({ error: { code: "rate_limit_exceeded" } });
+    const body = (await limited.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("rate_limit_exceeded");
+    // OpenAI's words name the platform's organization and project: not the machine's business.
+    expect(body.error.message).toBe(
+      "Rate limit reached for gpt-fake in organization org-… of project proj_… on requests per min (RPM): Limit 3, Used 3.",
+    );
   });
 
   it("never follows an upstream redirect: 502, and the key went out once", async () => {
