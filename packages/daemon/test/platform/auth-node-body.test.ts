@@ -13,7 +13,7 @@ import { platformAuth } from "../../src/auth/platform-auth.ts";
 import { daemonErrorHandler } from "../../src/error-handler.ts";
 import { eventually } from "../agent/support/eventually.ts";
 import { serveApp } from "../streams/support/serve-app.ts";
-import { rawConnection, rawExchange, signedRawRequest } from "./support/raw-http.ts";
+import { rawHttpTo } from "./support/raw-http.ts";
 import { tempDir } from "./support/temp.ts";
 
 // platformAuth as @hono/node-server runs it (the body read from Node's request, not a web
@@ -127,10 +127,7 @@ async function authorization(method: string, path: string, body?: string): Promi
   return `Bearer ${await signRequest({ ...key, method, url: path, body })}`;
 }
 
-const rawRequest = (path: string, body: string, options?: Parameters<typeof signedRawRequest>[3]) =>
-  signedRawRequest(key, path, body, options);
-const connection = () => rawConnection(port);
-const exchange = (bytes: string) => rawExchange(port, bytes);
+const { request: rawRequest, connection, exchange } = rawHttpTo(key, () => port);
 const until = <T>(attempt: () => Promise<T | undefined>) =>
   eventually(attempt, { timeoutMs: 5000 });
 

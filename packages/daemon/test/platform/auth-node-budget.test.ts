@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { platformAuth } from "../../src/auth/platform-auth.ts";
 import { eventually } from "../agent/support/eventually.ts";
 import { serveApp } from "../streams/support/serve-app.ts";
-import { rawConnection, rawExchange, signedRawRequest } from "./support/raw-http.ts";
+import { rawHttpTo } from "./support/raw-http.ts";
 
 const key = { secret: generateDaemonSecret(), machineId: "mch_abort_budget" };
 let server: { url: string; close(): Promise<void> };
@@ -21,10 +21,7 @@ afterAll(() => server.close());
 
 // platformAuth's budget under @hono/node-server: 64 bytes per body, 100 bytes held at once
 // across requests, however the bodies come and go.
-const rawRequest = (path: string, body: string, options?: Parameters<typeof signedRawRequest>[3]) =>
-  signedRawRequest(key, path, body, options);
-const connection = () => rawConnection(port);
-const exchange = (bytes: string) => rawExchange(port, bytes);
+const { request: rawRequest, connection, exchange } = rawHttpTo(key, () => port);
 const until = <T>(attempt: () => Promise<T | undefined>) =>
   eventually(attempt, { timeoutMs: 5000 });
 

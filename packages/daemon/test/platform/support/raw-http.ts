@@ -84,3 +84,16 @@ export async function rawExchange(port: number, bytes: string): Promise<RawAnswe
     conn.close();
   }
 }
+
+/**
+ * The helpers above bound to one daemon under test: its key, and its port once it listens.
+ * @example const { request, exchange } = rawHttpTo(key, () => port); await exchange(await request("/echo", "hi"));
+ */
+export function rawHttpTo(key: SigningKey, port: () => number) {
+  return {
+    request: (path: string, body: string, options?: Parameters<typeof signedRawRequest>[3]) =>
+      signedRawRequest(key, path, body, options),
+    connection: () => rawConnection(port()),
+    exchange: (bytes: string) => rawExchange(port(), bytes),
+  };
+}
