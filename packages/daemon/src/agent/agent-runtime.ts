@@ -10,14 +10,15 @@ import type { UserMessage } from "@mariozechner/pi-ai";
 import type { McpHub } from "../mcp/mcp-hub.ts";
 import type { AgentRun } from "./loop/agent-run.ts";
 import { SILENT_OBSERVER } from "./loop/run-types.ts";
+import { endDanglingRun, RESTARTED, retakeRecent } from "./restart-recovery.ts";
 import { createSession, type Session } from "./session/session.ts";
-import { ensureSessionStream, readSessionItems } from "./session/session-stream.ts";
+import { ensureSessionStream } from "./session/session-stream.ts";
 import { summarizeSession } from "./session/session-summary.ts";
 import type { StreamStore } from "./session/streams.ts";
 import { sessionLink } from "./slack/session-link.ts";
 import { createSlackConnector } from "./slack/slack-connector.ts";
 import { createSlackEventHandler } from "./slack/slack-events.ts";
-import { addReaction, createSlackRunObserver } from "./slack/slack-run-observer.ts";
+import { createSlackRunObserver } from "./slack/slack-run-observer.ts";
 
 /** Options of {@link createAgentRuntime}. */
 export interface AgentRuntimeOptions {
@@ -53,25 +54,13 @@ export interface AgentRuntime {
   getSession(path: string): Promise<SessionSummary | null>;
   /** Ends runs a previous daemon left running (recorded and said in their thread); how many. */
   recoverInterrupted(): Promise<number>;
-  /**
-   * Hands the agent again the Slack events of the last `windowMs` (default 15 minutes) recorded
-   * since it last took up their thread (session-state `unseenSlackEvents`): recorded by a daemon
-   * that stopped, or could not answer Slack, before taking them. The agent decides on each as
-   * on a new one (and takes a message once); how many were handed.
-   */
+  /** Hands the agent again recent Slack messages no run took (restart-recovery.ts); how many. */
   retakeRecent(options?: { windowMs?: number }): Promise<number>;
   /** Stops every run as interrupted and waits (bounded) for their ends to be recorded. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
 const SESSION_PREFIXES = ["slack/", "web/"];
-/** How far back {@link AgentRuntime.retakeRecent} looks: older messages are left, not answered late. */
-const RETAKE_WINDOW_MS = 15 * 60_000;
-/** How a run cut short by a stop or crash of an earlier daemon is recorded and told. */
-const RESTARTED: AgentError = {
-  code: "interrupted",
-  message: "The machine restarted while I was working on this; ask again to continue.",
-};
 
 /**
  * Builds the machine's agent runtime over the stream store. Each session's stream is its
@@ -195,39 +184,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }
 
-  async function recoverOne(session: Session, error: AgentError): Promise<boolean> {
-    const state = await session.refresh();
-    const dangling = state.dangling;
-    if (!dangling || session.active) return false;
-    const at = new Date(now()).toISOString();
-    session.writer.write({
-      type: "run_finished",
-      runId: dangling.runId,
-      at,
-      outcome: "interrupted",
-      error,
-      toolCalls: dangling.toolCalls,
-      durationMs: Math.max(0, now() - Date.parse(dangling.startedAt)),
-    });
-    await session.writer.flush();
-    const env = options.machineEnv.runEnv();
-    const slack = session.source === "slack" ? await connector.client(env) : null;
-    if (slack) {
-      const text = `:x: ${error.message} · <${sessionLink(env, session.path)}|View session>`;
-      const complain = (what: string) => (e: unknown) =>
-        log(`slack: ${what} for interrupted ${session.path} failed: ${(e as Error).message}`);
-      if (dangling.statusPost) {
-        await slack.chat
-          .update({ channel: dangling.statusPost.channel, ts: dangling.statusPost.ts, text })
-          .catch(complain("chat.update"));
-      }
-      for (const origin of dangling.origins) {
-        if (origin.kind !== "slack") continue;
-        await addReaction(slack, origin.channel, origin.ts, "x").catch(complain("reactions.add"));
-      }
-    }
-    return true;
-  }
+  const recoverOne = (session: Session, error: AgentError) =>
+    endDanglingRun(session, error, { machineEnv: options.machineEnv, connector, log, now });
 
   const handleSlackEvent = createSlackEventHandler({
     sessionFor,
@@ -288,32 +246,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       }
       return count;
     },
-    async retakeRecent({ windowMs = RETAKE_WINDOW_MS } = {}) {
-      const since = now() - windowMs;
-      let count = 0;
-      for (const info of options.store.list()) {
-        if (!info.name.startsWith("slack/")) continue;
-        const session = sessionFor(info.name);
-        const state = await session.refresh().catch(() => null);
-        const unseen = new Set(
-          (state?.unseenSlackEvents ?? [])
-            .filter((event) => Date.parse(event.receivedAt) >= since)
-            .filter((event) => !state?.takenTs.has(event.ts) && !session.taken.has(event.ts))
-            .map((event) => event.eventId),
-        );
-        if (unseen.size === 0) continue;
-        // The state keeps ids only; the events themselves are read again from the stream.
-        for (const item of (await readSessionItems(options.store, info.name)).items) {
-          const { type, eventId } = (item ?? {}) as { type?: unknown; eventId?: unknown };
-          if (type !== "slack_event" || !unseen.has(eventId as string)) continue;
-          count++;
-          await handleSlackEvent({ stream: info.name, item }).catch((error: unknown) =>
-            log(`agent: ${eventId} in ${info.name} not taken again: ${(error as Error).message}`),
-          );
-        }
-      }
-      return count;
-    },
+    retakeRecent: ({ windowMs } = {}) =>
+      retakeRecent({ store: options.store, sessionFor, handleSlackEvent, log, now, windowMs }),
     async close({ graceMs = 5000 } = {}) {
       closing = true;
       const running = [...sessions.values()].flatMap((s) => (s.active ? [s.active] : []));
