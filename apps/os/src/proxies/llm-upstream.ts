@@ -49,13 +49,16 @@ export const MAX_LLM_REQUEST_BYTES = 32 * 1024 * 1024;
  *   unmetered. The caller sees one extra last chunk with `choices: []` and `usage`, which OpenAI
  *   documents and its SDKs handle.
  *
- * Anything else (a body that is not a JSON object included: the upstream answers that with a
- * 400) is returned as it came, byte for byte.
+ * A body that is not a JSON object is refused too (`validation_failed`); anything else is
+ * returned as it came, byte for byte.
  * @example const bytes = meteredBody("chat/completions", new Uint8Array(await req.arrayBuffer()));
  */
 export function meteredBody(path: string, body: Uint8Array): Uint8Array {
+  if (body.byteLength === 0) return body;
   const request = jsonObject(body);
-  if (!request) return body;
+  // Checked only as JSON parses here: a more lenient parser upstream (NaN, say) could read
+  // tools this one never saw, so a body this one cannot read is not forwarded at all.
+  if (!request) throw new AppError("validation_failed", "The request body must be a JSON object.");
   const unmeterable = unmeterableFeature(request);
   if (unmeterable) {
     throw new AppError(

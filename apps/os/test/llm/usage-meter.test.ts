@@ -123,8 +123,8 @@ describe("meteredBody", () => {
       const input = enc(value);
       expect(meteredBody(path, input)).toBe(input);
     }
-    const notJson = new TextEncoder().encode("{oops");
-    expect(meteredBody("chat/completions", notJson)).toBe(notJson);
+    const empty = new Uint8Array(0);
+    expect(meteredBody("chat/completions", empty)).toBe(empty);
     // Tools the caller runs are billed as tokens: forwarded.
     for (const type of [
       "function",
@@ -135,6 +135,14 @@ describe("meteredBody", () => {
     ]) {
       const tools = enc({ tools: [{ type, name: "f" }] });
       expect(meteredBody("responses", tools), type).toBe(tools);
+    }
+  });
+
+  it("refuses a body it cannot read as a JSON object (a lenient upstream could read tools in it)", () => {
+    for (const text of ["{oops", '{"tools":[{"type":"web_search"}],"x":NaN}', "[1]", '"x"']) {
+      expect(() => meteredBody("responses", new TextEncoder().encode(text)), text).toThrow(
+        expect.objectContaining({ code: "validation_failed", status: 400 }),
+      );
     }
   });
 
