@@ -38,6 +38,11 @@ beforeAll(async () => {
         ? { text: `I wrote **${write[1]}** for you.` }
         : { toolCalls: [{ name: "write_file", args: { path: write[1], content: write[2] } }] };
     }
+    if (text.includes("HANG")) {
+      return afterToolResult(request)
+        ? { text: "The long job ended." }
+        : { toolCalls: [{ name: "run_command", args: { command: "sleep 120" } }] };
+    }
     if (text.includes("SLOW")) {
       return { text: `Slow answer to ${/SLOW \S+/.exec(text)?.[0]}`, firstChunkDelayMs: 1500 };
     }
@@ -217,5 +222,24 @@ describe("the agent in Slack, end to end", () => {
         (c) => c.method === "conversations.replies" && c.params.ts === root.message.ts,
       ),
     ).toBe(true);
+  }, 120_000);
+
+  it("a rebuild mid-run stops the run first: by the rebuild's 202 its thread has ❌ and says the machine is being rebuilt", async () => {
+    const user = await connectedUser(world, "e2e-agent-retire");
+    const { message } = await say(world, user.team, `<@${user.botUserId}> HANG on a long job`);
+    await reaction(world, user.team, message.ts, "eyes");
+    await eventually("the model asked for the long job", async () =>
+      world.openai.requests.find((r) => lastUserText(r).includes("HANG on a long job")),
+    );
+
+    expect((await user.user.api("POST", "/machines/rebuild")).status).toBe(202);
+    // No waiting: the old machine told the thread before it was archived (after, its token,
+    // and so the Slack proxy, would refuse it).
+    expect(reactionsOn(world, user.team, message.ts)).toContain("x");
+    const status = botMessages(world, user.team, message.ts).find((m) => m.text.startsWith(":x:"));
+    expect(status?.text).toContain(
+      "This machine is being rebuilt; ask again once the new one is ready.",
+    );
+    expect(reactionsOn(world, user.team, message.ts)).not.toContain("white_check_mark");
   }, 120_000);
 });

@@ -52,6 +52,17 @@ export const platformPingResponseSchema = z.object({
 export type PlatformPingResponse = z.infer<typeof platformPingResponseSchema>;
 
 /**
+ * `POST /platform/retire` response: the platform is about to archive this machine (a rebuild).
+ * The daemon stopped `interrupted` runs, each told in its thread, and refuses new Slack events
+ * (503) so the outbox keeps them for the next machine.
+ */
+export const retireResponseSchema = z.object({
+  ok: z.boolean(),
+  interrupted: z.number().int().nonnegative(),
+});
+export type RetireResponse = z.infer<typeof retireResponseSchema>;
+
+/**
  * `iterate.config.json` at the workspace root. Every field is optional; unknown keys are
  * refused so a typo surfaces as an error instead of being silently ignored.
  * @example iterateConfigSchema.parse({ name: "acme", agents: { model: "gpt-5-mini" } })

@@ -9,6 +9,14 @@ import type { PlatformRoutesOptions } from "./platform/platform-routes.ts";
 import type { SlackEventHandler } from "./slack/slack-edge-routes.ts";
 import { createSlackEventLog } from "./slack/slack-event-log.ts";
 
+/** What a run stopped by `POST /platform/retire` says in its thread. */
+export const RETIRED = "This machine is being rebuilt; ask again once the new one is ready.";
+/**
+ * How long `POST /platform/retire` waits for stopped runs to record their end and tell their
+ * thread (the platform waits a little longer, platform `RETIRE_TIMEOUT_MS`).
+ */
+const RETIRE_GRACE_MS = 5000;
+
 /** `debug` adds one log line per request; `info` is the default. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -101,9 +109,17 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     }));
   const stopping = new AbortController();
   const agents = options.createAgents?.(store) ?? null;
+  // Retired (the platform archives this machine next): its sandbox and streams go, so Slack
+  // events wait in the platform's outbox for the next machine instead of being recorded here.
+  let retired = false;
+  const retire = async () => {
+    retired = true;
+    const interrupted = (await agents?.close({ graceMs: RETIRE_GRACE_MS, reason: RETIRED })) ?? 0;
+    return { ok: true, interrupted };
+  };
   const app = createDaemonApp({
     auth: options.auth,
-    platform: options.platform,
+    platform: options.platform && { ...options.platform, retire },
     agents: {
       store,
       longPollTimeoutMs: options.longPollTimeoutMs,
@@ -112,6 +128,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     slack: {
       events: createSlackEventLog({ store }),
       onSlackEvent: options.onSlackEvent ?? agents?.handleSlackEvent,
+      accepting: () => !retired,
       log,
     },
     agentRuntime: agents ?? undefined,

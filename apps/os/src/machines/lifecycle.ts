@@ -2,13 +2,16 @@
  * The two ways a machine stops being the instance's machine — archived (replaced by a rebuild)
  * and failed (its workflow gave up) — and the clean-up both share: the status moves first (so
  * the ping and `fetchForInstance` refuse it at once), then its token is revoked and its sandbox
- * deleted. Every part is idempotent, so a retried step or a repeated rebuild is safe.
+ * deleted. A ready machine is first asked to retire, so its agents' threads hear of the rebuild.
+ * Every part is idempotent, so a retried step or a repeated rebuild is safe.
  */
+import { retireResponseSchema } from "@iterate/contract";
 import type { Bindings } from "../app-env.ts";
 import { revokeMachineTokens } from "../db/access-tokens.ts";
 import { createDb } from "../db/client.ts";
 import { findMachine, LIVE_STATUSES, transitionMachine } from "../db/machines.ts";
 import type { MachineRow } from "../db/schema.ts";
+import { signedFetch } from "./fetch-for-instance.ts";
 import { providerFor } from "./machine-provider.ts";
 import type { MachineWorkflowParams } from "./machine-workflow.ts";
 
@@ -67,10 +70,44 @@ async function scheduleSandboxCleanup(env: Bindings, machine: MachineRow): Promi
 }
 
 /**
- * Archives a live machine (rebuild): no longer the instance's machine, token revoked, sandbox
- * deleted, its workflow terminated. Returns false when it was not live.
+ * How long a rebuild waits for the old daemon to retire: it gives its stopped runs 5 s to tell
+ * their threads (daemon `RETIRE_GRACE_MS`), and the request some time on top.
+ */
+export const RETIRE_TIMEOUT_MS = 8_000;
+
+/**
+ * Asks a ready machine's daemon to retire (signed `POST /platform/retire`, docs/daemon.md): its
+ * agents stop and say so in their threads — while its token still reaches the Slack proxy —
+ * and it refuses new Slack events, which the outbox then keeps for the next machine. Best
+ * effort: a daemon that fails or does not answer in time is archived all the same (the user
+ * asked for a new machine); what it had not told is then lost with it, as before.
+ */
+async function retire(env: Bindings, machine: MachineRow): Promise<void> {
+  if (machine.status !== "ready") return;
+  try {
+    const res = await signedFetch(env, machine)("/platform/retire", {
+      method: "POST",
+      signal: AbortSignal.timeout(RETIRE_TIMEOUT_MS),
+    });
+    const answer = retireResponseSchema.safeParse(await res.json().catch(() => null));
+    if (!res.ok || !answer.success) {
+      console.error(`machine ${machine.id}: retire answered ${res.status}; archiving anyway`);
+    } else {
+      console.log(`machine ${machine.id}: retired, ${answer.data.interrupted} run(s) stopped`);
+    }
+  } catch (error) {
+    console.error(
+      `machine ${machine.id}: not retired (${(error as Error).name}); archiving anyway`,
+    );
+  }
+}
+
+/**
+ * Archives a live machine (rebuild): retired if ready, no longer the instance's machine, token
+ * revoked, sandbox deleted, its workflow terminated. Returns false when it was not live.
  */
 export async function archiveMachine(env: Bindings, machine: MachineRow): Promise<boolean> {
+  await retire(env, machine);
   const archived = await transitionMachine(
     createDb(env.DB),
     machine.id,

@@ -56,11 +56,16 @@ export interface AgentRuntime {
   recoverInterrupted(): Promise<number>;
   /** Hands the agent again recent Slack messages no run took (restart-recovery.ts); how many. */
   retakeRecent(options?: { windowMs?: number }): Promise<number>;
-  /** Stops every run as interrupted and waits (bounded) for their ends to be recorded. */
-  close(options?: { graceMs?: number }): Promise<void>;
+  /**
+   * Takes no more messages (503), stops every run as `interrupted` with `reason` (said in its
+   * thread), and waits (bounded) for their ends to be recorded and told; how many it stopped.
+   */
+  close(options?: { graceMs?: number; reason?: string }): Promise<number>;
 }
 
 const SESSION_PREFIXES = ["slack/", "web/"];
+/** What a run stopped by a daemon shutdown says in its thread, unless `close` is told otherwise. */
+const RESTARTING = "The machine is restarting; ask again once it is back.";
 
 /**
  * Builds the machine's agent runtime over the stream store. Each session's stream is its
@@ -248,19 +253,15 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     },
     retakeRecent: ({ windowMs } = {}) =>
       retakeRecent({ store: options.store, sessionFor, handleSlackEvent, log, now, windowMs }),
-    async close({ graceMs = 5000 } = {}) {
+    async close({ graceMs = 5000, reason = RESTARTING } = {}) {
       closing = true;
       const running = [...sessions.values()].flatMap((s) => (s.active ? [s.active] : []));
-      for (const run of running) {
-        run.stop({
-          code: "interrupted",
-          message: "The machine is restarting; ask again once it is back.",
-        });
-      }
+      for (const run of running) run.stop({ code: "interrupted", message: reason });
       await Promise.race([
         Promise.allSettled(running.map((run) => run.done)),
         new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
       ]);
+      return running.length;
     },
   };
 }

@@ -4,6 +4,7 @@ import {
   ENV_VARS_MAX_PER_INSTANCE,
   envUpdateSchema,
   isReservedEnvName,
+  type RetireResponse,
 } from "@iterate/contract";
 import { Hono } from "hono";
 import type { MachineEnv } from "../env/machine-env.ts";
@@ -25,11 +26,16 @@ export interface PlatformRoutesOptions {
   machineEnv: MachineEnv;
   /** The MCP servers: reported by `GET /config`, reloaded after env and workspace changes. */
   mcp?: McpHub;
+  /**
+   * `POST /retire`: what the daemon does when the platform is about to archive it (`startDaemon`
+   * supplies it). Without it the route is not mounted (404).
+   */
+  retire?: () => Promise<RetireResponse>;
 }
 
 /**
  * The platform's control surface, mounted at `/platform` behind `platformAuth`
- * (ARCHITECTURE "Daemon routes"): ping, bootstrap, config, env.
+ * (ARCHITECTURE "Daemon routes"): ping, bootstrap, config, env, and retire (docs/daemon.md).
  *
  * @example
  * app.route("/platform", createPlatformRoutes({ machineId, version, startedAt, workspace, machineEnv }));
@@ -115,6 +121,10 @@ export function createPlatformRoutes(options: PlatformRoutesOptions) {
     // Names only: values are secrets and never leave the machine again.
     return c.json({ ok: true, names: names.sort() });
   });
+
+  const retire = options.retire;
+  // Takes no body. Repeated (a retried archive), it has nothing more to stop.
+  if (retire) app.post("/retire", async (c) => c.json(await retire()));
 
   return app;
 }

@@ -1,4 +1,5 @@
 import {
+  AppError,
   type SlackEdgeResponse,
   type SlackEventEnvelope,
   type SlackEventItem,
@@ -29,6 +30,12 @@ export interface SlackEdgeOptions {
   events: ReturnType<typeof createSlackEventLog>;
   /** Default: nothing (the record in the stream is all, until the agent loop exists). */
   onSlackEvent?: SlackEventHandler;
+  /**
+   * False once the machine is retired (`POST /platform/retire`): events are then refused with
+   * 503, before they are recorded, so the outbox keeps them for the next machine — this one's
+   * streams go with its sandbox. Default: always accepting.
+   */
+  accepting?: () => boolean;
   log?: (line: string) => void;
 }
 
@@ -48,6 +55,13 @@ export function createSlackEdgeRoutes(options: SlackEdgeOptions) {
   const handler = options.onSlackEvent;
   const app = new Hono();
   app.post("/", async (c) => {
+    if (options.accepting && !options.accepting()) {
+      throw new AppError(
+        "machine_not_ready",
+        "This machine is being replaced; the platform keeps the event for the next one.",
+        503,
+      );
+    }
     const envelope = await readJsonBody(c, slackEventEnvelopeSchema);
     const ignored = slackIgnoreReason(envelope.event);
     if (ignored) {

@@ -1,0 +1,77 @@
+import { retireResponseSchema, signRequest } from "@iterate/contract";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type AgentMachine,
+  MENTION,
+  startAgentMachine,
+  threadPath,
+} from "./support/agent-machine.ts";
+
+/** What a run stopped by `POST /platform/retire` says (server.ts `RETIRED`). */
+const REBUILT = "This machine is being rebuilt; ask again once the new one is ready.";
+
+/** A machine whose agent is inside a long tool call in a thread, and that thread's message. */
+async function busyMachine(machines: AgentMachine[]) {
+  const m = await startAgentMachine();
+  machines.push(m);
+  m.llm.respond(() => ({ toolCalls: [{ name: "run_command", args: { command: "sleep 60" } }] }));
+  const asked = m.slack.say({ channel: "C0000RET", user: "U0000ALICE", text: `${MENTION} work` });
+  await m.deliver(asked);
+  await m.waitForItem(threadPath(asked), "tool_call");
+  return { m, asked };
+}
+
+describe("POST /platform/retire (the platform is about to archive the machine)", () => {
+  const machines: AgentMachine[] = [];
+  afterEach(async () => {
+    await Promise.all(machines.splice(0).map((m) => m.stop()));
+  });
+
+  it("stops the running agent, tells its thread the machine is being rebuilt, then refuses Slack events with 503 unrecorded", async () => {
+    const { m, asked } = await busyMachine(machines);
+
+    const res = await m.signed("POST", "/platform/retire");
+    expect(res.status).toBe(200);
+    expect(retireResponseSchema.parse(await res.json())).toEqual({ ok: true, interrupted: 1 });
+    // Answered only once the thread was told: the platform revokes the token right after.
+    expect(m.slack.reactions).toContainEqual(expect.objectContaining({ ts: asked.ts, name: "x" }));
+    const status = m.slack.messages.find((msg) => msg.thread_ts === asked.ts && msg.bot_id);
+    expect(status?.text).toContain(REBUILT);
+    const items = await m.items(threadPath(asked));
+    expect(items.filter((i) => i.type === "run_finished")).toEqual([
+      expect.objectContaining({
+        outcome: "interrupted",
+        error: { code: "interrupted", message: REBUILT },
+      }),
+    ]);
+
+    // A later event stays with the platform's outbox (503 is retried there) for the next machine.
+    const later = m.slack.say({ channel: "C0000RE2", user: "U0000ALICE", text: `${MENTION} hi` });
+    const refused = await m.deliver(later).catch((error: Error) => error.message);
+    expect(refused).toMatch(/^edge\/slack: 503 .*"machine_not_ready"/);
+    expect((await m.signed("GET", `/agents/${threadPath(later)}?offset=-1`)).status).toBe(404);
+    const web = await m.signed("POST", "/agents-api/web-sessions", { text: "hello" });
+    expect(web.status).toBe(503);
+
+    // Repeated (a retried archive step): nothing more to stop.
+    const again = await m.signed("POST", "/platform/retire");
+    expect(await again.json()).toEqual({ ok: true, interrupted: 0 });
+  });
+
+  it("refuses an unsigned request, and a token signed for another route, and the agent works on", async () => {
+    const { m, asked } = await busyMachine(machines);
+    const unsigned = await fetch(`${m.daemon.url}/platform/retire`, { method: "POST" });
+    expect(unsigned.status).toBe(401);
+    const forPing = await signRequest({ ...m.key, method: "POST", url: "/platform/ping" });
+    const moved = await fetch(`${m.daemon.url}/platform/retire`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${forPing}` },
+    });
+    expect(moved.status).toBe(401);
+    expect(((await moved.json()) as { error: { code: string } }).error.code).toBe("path_mismatch");
+
+    expect(m.slack.reactions.some((r) => r.ts === asked.ts && r.name === "x")).toBe(false);
+    const next = m.slack.say({ channel: "C0000RE3", user: "U0000ALICE", text: `${MENTION} more` });
+    expect(await m.deliver(next)).toMatchObject({ ok: true, duplicate: false });
+  });
+});
