@@ -114,7 +114,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   let retired = false;
   const retire = async () => {
     retired = true;
-    const interrupted = (await agents?.close({ graceMs: RETIRE_GRACE_MS, reason: RETIRED })) ?? 0;
+    const closed = agents?.close({ graceMs: RETIRE_GRACE_MS, reason: RETIRED, final: true });
+    const interrupted = (await closed) ?? 0;
     return { ok: true, interrupted };
   };
   const app = createDaemonApp({

@@ -18,7 +18,7 @@ import type { StreamStore } from "./session/streams.ts";
 import { sessionLink } from "./slack/session-link.ts";
 import { createSlackConnector } from "./slack/slack-connector.ts";
 import { createSlackEventHandler } from "./slack/slack-events.ts";
-import { createSlackRunObserver } from "./slack/slack-run-observer.ts";
+import { addReaction, createSlackRunObserver } from "./slack/slack-run-observer.ts";
 
 /** Options of {@link createAgentRuntime}. */
 export interface AgentRuntimeOptions {
@@ -58,9 +58,12 @@ export interface AgentRuntime {
   retakeRecent(options?: { windowMs?: number }): Promise<number>;
   /**
    * Takes no more messages (503), stops every run as `interrupted` with `reason` (said in its
-   * thread), and waits (bounded) for their ends to be recorded and told; how many it stopped.
+   * thread), and waits (bounded) for their ends to be recorded and told, and for messages being
+   * taken up; how many runs it stopped. `final`: the machine goes away with its streams (a
+   * retire), so a Slack message refused from now on is told `reason` too — after a restart
+   * the next daemon takes such a message up again (`retakeRecent`) instead.
    */
-  close(options?: { graceMs?: number; reason?: string }): Promise<number>;
+  close(options?: { graceMs?: number; reason?: string; final?: boolean }): Promise<number>;
 }
 
 const SESSION_PREFIXES = ["slack/", "web/"];
@@ -82,6 +85,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const connector = createSlackConnector({ log });
   const sessions = new Map<string, Session>();
   let closing = false;
+  /** What runs stopped by `close` say in their thread; messages refused after it too if final. */
+  let closeReason = RESTARTING;
+  let closedForGood = false;
 
   function sessionFor(path: string): Session {
     let session = sessions.get(path);
@@ -159,7 +165,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     target: { channel: string; threadTs: string } | null,
     botUserId: string | null,
   ): Promise<{ steered: boolean; runId: string }> {
-    if (closing) throw new AppError("machine_not_ready", "The machine is shutting down.", 503);
+    if (closing) return refuseClosing(target, prompt.origin);
     const active = session.active;
     if (active?.steer(prompt.message, prompt.origin)) return { steered: true, runId: active.runId };
     // A run past taking messages is finishing: the new message starts the next run after it.
@@ -167,8 +173,38 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     // A run a previous daemon left open is closed before the next one starts (recovery at
     // start may not have reached this session yet).
     if ((await session.refresh()).dangling) await recoverOne(session, RESTARTED);
+    // Closed while this message waited: no run may start on a machine that is going away.
+    if (closing) return refuseClosing(target, prompt.origin);
     const run = await startRun(session, prompt, target, botUserId);
     return { steered: false, runId: run.runId };
+  }
+
+  /**
+   * A message that reached the agent after `close`: 503. After a final close a Slack one gets
+   * ❌ and the reason in its thread first, as a run stopped by it does (the person would
+   * otherwise see only 👀, and no daemon will take it up again).
+   */
+  async function refuseClosing(
+    target: { channel: string; threadTs: string } | null,
+    origin: MessageOrigin,
+  ): Promise<never> {
+    const slack =
+      target && closedForGood ? await connector.client(options.machineEnv.runEnv()) : null;
+    if (slack && target && origin.kind === "slack") {
+      const complain = (what: string) => (error: unknown) =>
+        log(`slack: ${what} for ${origin.ts} while closing failed: ${(error as Error).message}`);
+      await Promise.all([
+        slack.chat
+          .postMessage({
+            channel: target.channel,
+            thread_ts: target.threadTs,
+            text: `:x: ${closeReason}`,
+          })
+          .catch(complain("chat.postMessage")),
+        addReaction(slack, origin.channel, origin.ts, "x").catch(complain("reactions.add")),
+      ]);
+    }
+    throw new AppError("machine_not_ready", "The machine is shutting down.", 503);
   }
 
   function webPrompt(input: WebMessageRequest): { message: UserMessage; origin: MessageOrigin } {
@@ -253,12 +289,21 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     },
     retakeRecent: ({ windowMs } = {}) =>
       retakeRecent({ store: options.store, sessionFor, handleSlackEvent, log, now, windowMs }),
-    async close({ graceMs = 5000, reason = RESTARTING } = {}) {
+    async close({ graceMs = 5000, reason = RESTARTING, final = false } = {}) {
+      if (!closing) {
+        closeReason = reason;
+        closedForGood = final;
+      }
       closing = true;
-      const running = [...sessions.values()].flatMap((s) => (s.active ? [s.active] : []));
-      for (const run of running) run.stop({ code: "interrupted", message: reason });
+      const all = [...sessions.values()];
+      const running = all.flatMap((s) => (s.active ? [s.active] : []));
+      for (const run of running) run.stop({ code: "interrupted", message: closeReason });
       await Promise.race([
-        Promise.allSettled(running.map((run) => run.done)),
+        // Each session's queue too: a message being taken up now is refused and told.
+        Promise.allSettled([
+          ...running.map((run) => run.done),
+          ...all.map((s) => s.serial(async () => {})),
+        ]),
         new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
       ]);
       return running.length;

@@ -118,7 +118,7 @@ describe("a thread's memory", () => {
       await m.slack.waitFor(() =>
         m.slack.messages.some((msg) => msg.metadata?.event_type === "iterate_agent_status"),
       );
-      answerHeld = m.slack.holdNext("chat.postMessage");
+      answerHeld = m.slack.holdNext("chat.postMessage").held;
       return { text: "The answer that never arrives." };
     });
     const asked = m.slack.say({ channel: "C0000POST", user: "U0000ALICE", text: `${MENTION} hi` });

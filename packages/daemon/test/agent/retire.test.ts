@@ -6,6 +6,7 @@ import {
   startAgentMachine,
   threadPath,
 } from "./support/agent-machine.ts";
+import { eventually } from "./support/eventually.ts";
 
 /** What a run stopped by `POST /platform/retire` says (server.ts `RETIRED`). */
 const REBUILT = "This machine is being rebuilt; ask again once the new one is ready.";
@@ -56,6 +57,36 @@ describe("POST /platform/retire (the platform is about to archive the machine)",
     // Repeated (a retried archive step): nothing more to stop.
     const again = await m.signed("POST", "/platform/retire");
     expect(await again.json()).toEqual({ ok: true, interrupted: 0 });
+  });
+
+  it("a message the agent is taking up meanwhile gets ❌ and the reason before retire answers, and no run starts", async () => {
+    const m = await startAgentMachine();
+    machines.push(m);
+    m.llm.respond(() => ({ text: "never asked" }));
+    const root = m.slack.say({ channel: "C0000RE4", user: "U0000ALICE", text: "deploy?" });
+    m.slack.sayAsBot({ channel: "C0000RE4", thread_ts: root.ts, text: "On it." });
+    // A reply without a mention: taking it needs Slack's word that the bot is in the thread.
+    const history = m.slack.holdNext("conversations.replies");
+    const reply = m.slack.say({
+      channel: "C0000RE4",
+      user: "U0000ALICE",
+      text: "and staging?",
+      thread_ts: root.ts,
+    });
+    await m.deliver(reply, "message");
+    await m.slack.waitFor(() => history.held());
+
+    const retired = m.signed("POST", "/platform/retire");
+    // Retired once the edge refuses even a malformed envelope (503 comes before validation).
+    await eventually(async () => (await m.signed("POST", "/edge/slack", {})).status === 503);
+    history.release();
+    expect(await (await retired).json()).toEqual({ ok: true, interrupted: 0 });
+    expect(m.slack.reactions).toContainEqual(expect.objectContaining({ ts: reply.ts, name: "x" }));
+    const told = m.slack.messages.filter((msg) => msg.thread_ts === root.ts && msg.bot_id);
+    expect(told.map((msg) => msg.text)).toContain(`:x: ${REBUILT}`);
+    const items = await m.items(threadPath(reply));
+    expect(items.some((i) => i.type === "run_started")).toBe(false);
+    expect(m.llm.requests).toEqual([]);
   });
 
   it("refuses an unsigned request, and a token signed for another route, and the agent works on", async () => {

@@ -46,8 +46,11 @@ export interface FakeSlack {
   replies(channel: string, threadTs: string): FakeMessage[];
   /** The next `times` calls of `method` answer `{ ok: false, error }`, as Slack does when it fails. */
   failNext(method: string, error: string, times?: number): void;
-  /** The next call of `method` gets no answer (until the fake closes); true once one is held. */
-  holdNext(method: string): () => boolean;
+  /**
+   * The next call of `method` is answered only on `release()` (else never: the connection closes
+   * with the fake); `held()` is true once one is held.
+   */
+  holdNext(method: string): { held(): boolean; release(): void };
   /** Resolves once `predicate` holds (checked after every call); rejects after `timeoutMs`. */
   waitFor<T>(predicate: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Resolves with the reaction `name` (default ✅, a finished run) once it is on `message`. */
@@ -92,7 +95,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const find = (channel: unknown, ts: unknown) =>
     messages.find((m) => m.channel === channel && m.ts === ts);
   const failures = new Map<string, { error: string; times: number }>();
-  const holds = new Map<string, { held: boolean }>();
+  const holds = new Map<string, { held: boolean; answer: (() => void) | null }>();
 
   const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
     "auth.test": () => ({
@@ -170,23 +173,27 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const raw = Buffer.concat(chunks).toString("utf8");
       const args = parseArgs(req.headers["content-type"] ?? "", raw);
       calls.push({ method, args, authorization: req.headers.authorization, at: performance.now() });
+      const answer = () => {
+        const handler = methods[method];
+        const failure = failures.get(method);
+        if (failure && --failure.times === 0) failures.delete(method);
+        const body = failure
+          ? { ok: false, error: failure.error }
+          : handler
+            ? handler(args)
+            : { ok: false, error: "unknown_method" };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+        wake();
+      };
       const hold = holds.get(method);
       if (hold) {
         holds.delete(method);
         hold.held = true;
+        hold.answer = answer;
         wake();
-        return; // answered never: the connection closes with the fake (or the client)
+        return; // answered on release, else never (the connection closes with the fake)
       }
-      const handler = methods[method];
-      const failure = failures.get(method);
-      if (failure && --failure.times === 0) failures.delete(method);
-      const body = failure
-        ? { ok: false, error: failure.error }
-        : handler
-          ? handler(args)
-          : { ok: false, error: "unknown_method" };
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
-      wake();
+      answer();
     });
   });
   const http = await listenLocal(server);
@@ -207,9 +214,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     replies,
     failNext: (method, error, times = 1) => failures.set(method, { error, times }),
     holdNext(method) {
-      const hold = { held: false };
+      const hold: { held: boolean; answer: (() => void) | null } = { held: false, answer: null };
       holds.set(method, hold);
-      return () => hold.held;
+      return { held: () => hold.held, release: () => hold.answer?.() };
     },
     waitFor,
     waitForReaction: (message, name = "white_check_mark", timeoutMs = 15_000) =>
