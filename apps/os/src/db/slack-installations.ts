@@ -4,7 +4,7 @@
  * A team belongs to one instance and an instance has at most one team.
  */
 import { AppError, type Keyring } from "@iterate/contract";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { LIVE_STATUSES } from "./machines.ts";
 import {
@@ -153,4 +153,29 @@ export async function deleteSlackInstallation(db: Db, instanceId: string): Promi
     .where(eq(slackInstallations.instanceId, instanceId))
     .returning({ teamId: slackInstallations.teamId });
   return deleted.length > 0;
+}
+
+/**
+ * Deletes a team's connection on Slack's word that the app is gone from it, but only one saved
+ * before `savedBefore` (a connection made after that word is a new one) and, given
+ * `botUserIds`, only if its bot is one of them. The instance it served, or null when none went.
+ */
+export async function deleteSlackInstallationOfTeam(
+  db: Db,
+  teamId: string,
+  options: { savedBefore: Date; botUserIds?: readonly string[] },
+): Promise<string | null> {
+  const deleted = await db
+    .delete(slackInstallations)
+    .where(
+      and(
+        eq(slackInstallations.teamId, teamId),
+        lt(slackInstallations.updatedAt, options.savedBefore),
+        options.botUserIds
+          ? inArray(slackInstallations.botUserId, [...options.botUserIds])
+          : undefined,
+      ),
+    )
+    .returning({ instanceId: slackInstallations.instanceId });
+  return deleted[0]?.instanceId ?? null;
 }
