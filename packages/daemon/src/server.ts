@@ -112,11 +112,17 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   // Retired (the platform archives this machine next): its sandbox and streams go, so Slack
   // events wait in the platform's outbox for the next machine instead of being recorded here.
   let retired = false;
+  const handoffs = new Set<Promise<void>>();
   const retire = async () => {
     retired = true;
-    const closed = agents?.close({ graceMs: RETIRE_GRACE_MS, reason: RETIRED, final: true });
-    const interrupted = (await closed) ?? 0;
-    return { ok: true, interrupted };
+    const handed = [...handoffs];
+    const closed = agents?.close({ graceMs: RETIRE_GRACE_MS, reason: RETIRED, final: true }) ?? 0;
+    // Events handed to the agent just before are refused and told in their thread meanwhile.
+    await Promise.race([
+      Promise.allSettled([closed, ...handed]),
+      new Promise((resolve) => setTimeout(resolve, RETIRE_GRACE_MS).unref()),
+    ]);
+    return { ok: true, interrupted: await closed };
   };
   const app = createDaemonApp({
     auth: options.auth,
@@ -130,6 +136,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       events: createSlackEventLog({ store }),
       onSlackEvent: options.onSlackEvent ?? agents?.handleSlackEvent,
       accepting: () => !retired,
+      handoffs,
       log,
     },
     agentRuntime: agents ?? undefined,

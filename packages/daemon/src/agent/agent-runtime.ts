@@ -290,7 +290,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     retakeRecent: ({ windowMs } = {}) =>
       retakeRecent({ store: options.store, sessionFor, handleSlackEvent, log, now, windowMs }),
     async close({ graceMs = 5000, reason = RESTARTING, final = false } = {}) {
-      if (!closing) {
+      // A final close (retire) after a plain one (SIGTERM) still says why, and tells refusals.
+      if (!closing || final) {
         closeReason = reason;
         closedForGood = final;
       }

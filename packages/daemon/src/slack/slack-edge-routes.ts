@@ -32,10 +32,12 @@ export interface SlackEdgeOptions {
   onSlackEvent?: SlackEventHandler;
   /**
    * False once the machine is retired (`POST /platform/retire`): events are then refused with
-   * 503, before they are recorded, so the outbox keeps them for the next machine — this one's
-   * streams go with its sandbox. Default: always accepting.
+   * 503 — also one that was being recorded meanwhile — so the outbox keeps them for the next
+   * machine: this one's streams go with its sandbox. Default: always accepting.
    */
   accepting?: () => boolean;
+  /** Each event handed to `onSlackEvent` is in here until its handler settles (retire waits). */
+  handoffs?: Set<Promise<void>>;
   log?: (line: string) => void;
 }
 
@@ -54,7 +56,7 @@ export function createSlackEdgeRoutes(options: SlackEdgeOptions) {
   const log = options.log ?? ((line: string) => console.log(line));
   const handler = options.onSlackEvent;
   const app = new Hono();
-  app.post("/", async (c) => {
+  const refuseIfRetired = () => {
     if (options.accepting && !options.accepting()) {
       throw new AppError(
         "machine_not_ready",
@@ -62,6 +64,9 @@ export function createSlackEdgeRoutes(options: SlackEdgeOptions) {
         503,
       );
     }
+  };
+  app.post("/", async (c) => {
+    refuseIfRetired();
     const envelope = await readJsonBody(c, slackEventEnvelopeSchema);
     const ignored = slackIgnoreReason(envelope.event);
     if (ignored) {
@@ -73,15 +78,20 @@ export function createSlackEdgeRoutes(options: SlackEdgeOptions) {
       } satisfies SlackEdgeResponse);
     }
     const { duplicate, stream, item } = await options.events.record(envelope);
+    // Retired while recording: the record goes with this machine, so the platform keeps it.
+    refuseIfRetired();
     if (!duplicate && handler) {
       // After the answer: the handler's work is the agent's, not the delivery's.
-      setImmediate(() => {
-        Promise.resolve()
-          .then(() => handler({ stream, item, envelope }))
-          .catch((error: unknown) =>
-            log(`slack: handler failed for ${envelope.event_id}: ${(error as Error).message}`),
-          );
-      });
+      const handed = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => handler({ stream, item, envelope }))
+        .catch((error: unknown) =>
+          log(`slack: handler failed for ${envelope.event_id}: ${(error as Error).message}`),
+        );
+      const handoffs = options.handoffs;
+      if (handoffs) {
+        handoffs.add(handed);
+        void handed.finally(() => handoffs.delete(handed));
+      }
     }
     return c.json({ ok: true, duplicate, ignored: null, stream } satisfies SlackEdgeResponse);
   });

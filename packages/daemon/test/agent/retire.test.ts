@@ -89,6 +89,27 @@ describe("POST /platform/retire (the platform is about to archive the machine)",
     expect(m.llm.requests).toEqual([]);
   });
 
+  it("an event delivered as the retire comes in is refused (503: the platform keeps it) or its thread hears the end before retire answers", async () => {
+    // Offsets between the two requests, to land the retire before, during and after the record.
+    for (const offsetMs of [0, 1, 2, 4]) {
+      const m = await startAgentMachine();
+      machines.push(m);
+      m.llm.respond(() => ({ text: "hi" }));
+      const asked = m.slack.say({ channel: "C0000RE5", user: "U0000ALICE", text: `${MENTION} hi` });
+      const delivered = m.deliver(asked).then(
+        () => 200,
+        (error: Error) => Number(/^edge\/slack: (\d+)/.exec(error.message)?.[1]),
+      );
+      await new Promise((resolve) => setTimeout(resolve, offsetMs));
+      expect((await m.signed("POST", "/platform/retire")).status).toBe(200);
+      const ended = m.slack.reactions
+        .filter((r) => r.ts === asked.ts && (r.name === "x" || r.name === "white_check_mark"))
+        .map((r) => r.name);
+      const status = await delivered;
+      expect(status === 503 || ended.length > 0, `+${offsetMs} ms: ${status}, ${ended}`).toBe(true);
+    }
+  });
+
   it("refuses an unsigned request, and a token signed for another route, and the agent works on", async () => {
     const { m, asked } = await busyMachine(machines);
     const unsigned = await fetch(`${m.daemon.url}/platform/retire`, { method: "POST" });
