@@ -4,7 +4,7 @@
  * A team belongs to one instance and an instance has at most one team.
  */
 import { AppError, type Keyring } from "@iterate/contract";
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { LIVE_STATUSES } from "./machines.ts";
 import {
@@ -156,26 +156,19 @@ export async function deleteSlackInstallation(db: Db, instanceId: string): Promi
 }
 
 /**
- * Deletes a team's connection on Slack's word that the app is gone from it, but only one saved
- * before `savedBefore` (a connection made after that word is a new one) and, given
- * `botUserIds`, only if its bot is one of them. The instance it served, or null when none went.
+ * Deletes a team's connection, but only the version saved at `savedAt` (the one a caller
+ * checked): a reinstall saved since stays. True when it went.
  */
 export async function deleteSlackInstallationOfTeam(
   db: Db,
   teamId: string,
-  options: { savedBefore: Date; botUserIds?: readonly string[] },
-): Promise<string | null> {
+  options: { savedAt: Date },
+): Promise<boolean> {
   const deleted = await db
     .delete(slackInstallations)
     .where(
-      and(
-        eq(slackInstallations.teamId, teamId),
-        lt(slackInstallations.updatedAt, options.savedBefore),
-        options.botUserIds
-          ? inArray(slackInstallations.botUserId, [...options.botUserIds])
-          : undefined,
-      ),
+      and(eq(slackInstallations.teamId, teamId), eq(slackInstallations.updatedAt, options.savedAt)),
     )
-    .returning({ instanceId: slackInstallations.instanceId });
-  return deleted[0]?.instanceId ?? null;
+    .returning({ teamId: slackInstallations.teamId });
+  return deleted.length > 0;
 }

@@ -9,7 +9,8 @@
  *    and a logged drop; a known one is remembered for a while, team-routes.ts, and re-checked at
  *    delivery), and stored in the instance's Durable Object — durably, before the answer, which
  *    is 200 at once: delivery to the machine happens afterwards (outbox.ts);
- * 4. `app_uninstalled` (or `tokens_revoked` of the bot) disconnects the team (app-removal.ts).
+ * 4. `app_uninstalled` (or `tokens_revoked` of the bot) disconnects the team once Slack confirms
+ *    its token is dead (app-removal.ts).
  *
  * A signed request replayed within the 5-minute window carries an `event_id` the outbox already
  * has: it is acknowledged and dropped like Slack's own retries.
@@ -23,14 +24,11 @@ import {
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
-import {
-  deleteSlackInstallationOfTeam,
-  findSlackInstallationByTeam,
-} from "../db/slack-installations.ts";
+import { findSlackInstallationByTeam } from "../db/slack-installations.ts";
 import { readRawBody } from "../http/raw-body.ts";
 import { describeIssues } from "../http/read-input.ts";
 import { instanceObject } from "../machines/instance-do.ts";
-import { slackAppRemoval } from "./app-removal.ts";
+import { removeSlackApp, slackAppRemoval } from "./app-removal.ts";
 import {
   SLACK_RETRY_NUM_HEADER,
   SLACK_SIGNATURE_HEADER,
@@ -105,16 +103,11 @@ export function slackEventsEdge(options: SlackEventsEdgeOptions = {}) {
       const callback = slackEventCallbackSchema.safeParse(json);
       if (!callback.success) throw invalid(callback.error);
       // Ids only in logs: texts are people's messages.
-      const { team_id, event_id, event, event_time } = callback.data;
+      const { team_id, event_id, event } = callback.data;
       const removal = slackAppRemoval(event);
       if (removal) {
-        const from = await deleteSlackInstallationOfTeam(createDb(c.env.DB), team_id, {
-          savedBefore: new Date((event_time + 1) * 1000),
-          botUserIds: removal.botUserIds,
-        });
-        log(
-          `slack events: ${event.type} ${event_id}: team ${team_id} ${from ? `disconnected from ${from}` : "had no connection to remove"}`,
-        );
+        const outcome = await removeSlackApp(c.env, team_id, removal);
+        log(`slack events: ${event.type} ${event_id} of team ${team_id}: ${outcome}`);
         return c.json({ ok: true });
       }
       log(
