@@ -26,6 +26,10 @@ describe("?next= after log-in (open redirects)", () => {
     ["a javascript: URL", "javascript%3Aalert(1)"],
     ["a leading space", "%20%2F%2Fevil.example"],
     ["an unencoded protocol-relative URL", "//evil.example/x"],
+    ["a dot segment before the double slash", "%2F.%2F%2Fevil.example%2Flogin"],
+    ["a dot-dot segment before the double slash", "%2F..%2F%2Fevil.example"],
+    ["an encoded dot segment", "%2F%252e%2F%2Fevil.example"],
+    ["a segment undone by dot-dot", "%2Fa%2F..%2F%2Fevil.example"],
   ])("never leaves the site for %s (lands on the instance instead)", async (_label, rawNext) => {
     const user = await signUp();
     const location = await landingFor(user.cookie, rawNext);

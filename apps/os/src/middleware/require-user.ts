@@ -13,7 +13,7 @@ import type { SessionVariables } from "./session.ts";
  * origin. Control characters and backslashes are refused outright, because browsers drop tabs
  * and newlines from URLs and read `\` as `/` (`/\t/evil.example` becomes `//evil.example`), and
  * a newline could never go into a `Location` header anyway. The answer is re-serialized from the
- * parsed URL, so what is redirected to is exactly what was checked.
+ * parsed URL, and that is checked too, so what is redirected to is exactly what was checked.
  * @example safeNextPath("/instances/ins_1/settings", "https://os.example.com") // "/instances/ins_1/settings"
  * @example safeNextPath("/\t/evil.example", "https://os.example.com") // undefined (a tab)
  */
@@ -28,7 +28,10 @@ export function safeNextPath(next: string | undefined | null, origin: string): s
     return undefined;
   }
   if (url.origin !== new URL(origin).origin || next.startsWith("//")) return undefined;
-  return `${url.pathname}${url.search}${url.hash}`;
+  // Checked again as it will be sent: parsing drops dot segments, so `/.//evil.example` comes
+  // out as `//evil.example` — a host to a browser.
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return path.startsWith("//") ? undefined : path;
 }
 
 /**
