@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -74,6 +75,28 @@ describe("file tools stay in the workspace", () => {
     expect(await call("write_file", { path: "dangling", content: "x" })).toMatchObject({
       ok: false,
       text: expect.stringMatching(/symlink to a path that does not exist/),
+    });
+  });
+});
+
+describe("search reads regular files only", () => {
+  it("never through a link out, nor a FIFO or a device: no secret, no hang, no /dev/zero", async () => {
+    await writeFile(join(ctx.workspaceDir, "..", "credentials.json"), '{"daemonSecret":"s3cr3t"}');
+    await writeFile(join(ctx.workspaceDir, "notes.txt"), "daemonSecret is a word\n");
+    await symlink("../credentials.json", join(ctx.workspaceDir, "leak.json"));
+    await symlink("/dev/zero", join(ctx.workspaceDir, "zero"));
+    execFileSync("mkfifo", [join(ctx.workspaceDir, "pipe")]);
+    expect((await call("search", { pattern: "daemonSecret" })).text).toBe(
+      "notes.txt:1: daemonSecret is a word",
+    );
+    expect((await call("search", { pattern: "x", path: "pipe" })).text).toBe("(no matches for /x/)");
+    expect(await call("read_file", { path: "pipe" })).toEqual({
+      ok: false,
+      text: "pipe is not a regular file",
+    });
+    expect(await call("edit_file", { path: "pipe", old_text: "a", new_text: "b" })).toEqual({
+      ok: false,
+      text: "pipe is not a regular file",
     });
   });
 });

@@ -1,7 +1,11 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
+import { readRegularFile } from "./regular-file.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 import { resolveWorkspacePath } from "./workspace-path.ts";
+
+/** Larger files are edited with commands: a whole-file replace would hold them twice over. */
+const MAX_EDIT_BYTES = 8 * 1024 * 1024;
 
 const parameters = Type.Object({
   path: Type.String({ description: "File path, relative to the workspace root" }),
@@ -32,7 +36,12 @@ export function createEditFileTool(ctx: ToolContext): WorkspaceTool<typeof param
       if (!info) throw new Error(`${shown} does not exist; use write_file to create it`);
       if (!info.isFile()) throw new Error(`${shown} is not a regular file`);
       if (old_text === "") throw new Error("old_text is empty; use write_file to replace a file");
-      const before = await readFile(real, "utf8");
+      const read = await readRegularFile(real, MAX_EDIT_BYTES);
+      if (!read) throw new Error(`${shown} is not a regular file`);
+      if (read.size > MAX_EDIT_BYTES) {
+        throw new Error(`${shown} is over ${MAX_EDIT_BYTES} bytes; edit it with run_command`);
+      }
+      const before = read.bytes.toString("utf8");
       const count = before.split(old_text).length - 1;
       if (count === 0) {
         throw new Error(

@@ -1,6 +1,7 @@
-import { open, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
 import { capOutput, DEFAULT_OUTPUT_CAP_BYTES } from "./output-cap.ts";
+import { readRegularFile } from "./regular-file.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 import { resolveWorkspacePath } from "./workspace-path.ts";
 
@@ -38,7 +39,10 @@ export function createReadFileTool(ctx: ToolContext): WorkspaceTool<typeof param
       if (info.isDirectory()) throw new Error(`${shown} is a directory; use list_files`);
       // FIFOs and devices would block or never end.
       if (!info.isFile()) throw new Error(`${shown} is not a regular file`);
-      const buffer = await readHead(real, Math.min(info.size, MAX_READ_BYTES));
+      // Read from what was opened, not what `stat` saw: a link or FIFO swapped in meanwhile.
+      const read = await readRegularFile(real, MAX_READ_BYTES);
+      if (!read) throw new Error(`${shown} is not a regular file`);
+      const buffer = read.bytes;
       if (buffer.includes(0)) throw new Error(`${shown} is a binary file (${info.size} bytes)`);
       const lines = buffer.toString("utf8").split("\n");
       const start = Math.min(offset, lines.length) - 1;
@@ -60,20 +64,4 @@ export function createReadFileTool(ctx: ToolContext): WorkspaceTool<typeof param
       return textResult(text, { path: shown, bytes: info.size, lines: lines.length });
     },
   };
-}
-
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.alloc(bytes);
-    let read = 0;
-    while (read < bytes) {
-      const { bytesRead } = await handle.read(buffer, read, bytes - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return buffer.subarray(0, read);
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,7 +1,8 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
 import { globToRegExp } from "./glob.ts";
 import { capOutput } from "./output-cap.ts";
+import { readRegularFile } from "./regular-file.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 import { walkWorkspace } from "./walk.ts";
 import { resolveWorkspacePath } from "./workspace-path.ts";
@@ -54,8 +55,11 @@ export function createSearchTool(ctx: ToolContext): WorkspaceTool<typeof paramet
       for await (const file of files) {
         if (file.dir || file.size > MAX_FILE_BYTES) continue;
         if (matcher && !matcher.test(file.path)) continue;
-        const buffer = await readFile(file.abs).catch(() => null);
-        if (!buffer || buffer.includes(0)) continue;
+        // Regular files only: the walk lists symlinks, FIFOs and devices too.
+        const read = await readRegularFile(file.abs, MAX_FILE_BYTES).catch(() => null);
+        if (!read || read.size > MAX_FILE_BYTES) continue;
+        const buffer = read.bytes;
+        if (buffer.includes(0)) continue;
         const lines = buffer.toString("utf8").split("\n");
         for (let i = 0; i < lines.length; i++) {
           const line = (lines[i] as string).slice(0, MAX_LINE_CHARS);
