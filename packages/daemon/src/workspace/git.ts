@@ -87,15 +87,36 @@ export function credentialHelper(
 }
 
 /**
+ * Settings the workspace's own `.git/config` (the agent can write it) must not change for the
+ * daemon's git: no `ext::` transport (it runs commands), no credential helper but ours, no
+ * hooks or fsmonitor command (they would run on the daemon's checkout and merge), and TLS
+ * always checked, so a proxy it names cannot read the token (a proxy from the daemon's own env
+ * still applies). Filters a repo's config
+ * names still run: the agent's commands run as the daemon's user anyway (docs/agents.md).
+ */
+const HARDENED_CONFIG = [
+  "-c",
+  "protocol.ext.allow=never",
+  "-c",
+  "credential.helper=",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "http.sslVerify=true",
+];
+
+/**
  * Runs the system `git` with `args` (execFile, no shell) and resolves with trimmed stdout.
- * Prompts are disabled (a missing credential fails instead of hanging) and the `ext::`
- * transport, which runs arbitrary commands, is refused.
+ * Prompts are disabled (a missing credential fails instead of hanging) and the workspace's
+ * config cannot turn on what {@link HARDENED_CONFIG} turns off.
  *
  * @example
  * const commit = await runGit(["rev-parse", "HEAD"], { cwd: workspace, env: runEnv() });
  */
 export function runGit(args: string[], options: RunGitOptions): Promise<string> {
-  const config = ["-c", "protocol.ext.allow=never", "-c", "credential.helper="];
+  const config = [...HARDENED_CONFIG];
   const helper = credentialHelper(options.credential);
   if (helper) config.push(...helper.config);
   const token = options.credential?.token || undefined;

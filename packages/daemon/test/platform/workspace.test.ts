@@ -8,6 +8,7 @@ import { tempHome } from "./support/daemon-process.ts";
 import { createBareRepo, git } from "./support/git-fixtures.ts";
 import { startGitHttpServer } from "./support/git-http-server.ts";
 import { startRedirectServer } from "./support/redirect-server.ts";
+import { workspaceBootstrapper } from "./support/workspace-fixture.ts";
 
 let cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -15,30 +16,11 @@ afterEach(async () => {
   cleanups = [];
 });
 
-const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: "Agent",
-  GIT_AUTHOR_EMAIL: "agent@example.com",
-  GIT_COMMITTER_NAME: "Agent",
-  GIT_COMMITTER_EMAIL: "agent@example.com",
-};
-
-async function bootstrapper() {
-  const home = await tempHome();
-  const dir = join(home, "workspace");
-  const env = () => ({
-    PATH: process.env.PATH,
-    HOME: home,
-    GIT_CONFIG_NOSYSTEM: "1",
-    ...GIT_IDENTITY,
-  });
-  return { home, dir, workspace: createWorkspaceBootstrapper({ dir, env }) };
-}
-
 describe("workspace bootstrap refs", () => {
   it("checks out a named branch as a local tracking branch", async () => {
     const repo = await createBareRepo();
     const feature = await repo.commit({ "f.txt": "feature\n" }, { branch: "feature" });
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     expect(await workspace.bootstrap({ url: repo.url, ref: "feature" })).toEqual({
       commit: feature,
     });
@@ -51,7 +33,7 @@ describe("workspace bootstrap refs", () => {
     const repo = await createBareRepo();
     const tagged = await repo.tag("v1");
     const later = await repo.commit({ "b.txt": "b\n" });
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     expect(await workspace.bootstrap({ url: repo.url, ref: "v1" })).toEqual({ commit: tagged });
     expect(await git(["rev-parse", "--abbrev-ref", "HEAD"], dir)).toBe("HEAD");
     expect(await workspace.bootstrap({ url: repo.url, ref: later })).toEqual({ commit: later });
@@ -59,7 +41,7 @@ describe("workspace bootstrap refs", () => {
 
   it("fails with git's message for a ref the remote lacks, leaving nothing behind", async () => {
     const repo = await createBareRepo();
-    const { home, workspace } = await bootstrapper();
+    const { home, workspace } = await workspaceBootstrapper();
     const failure = workspace.bootstrap({ url: repo.url, ref: "no-such-branch" });
     await expect(failure).rejects.toBeInstanceOf(WorkspaceError);
     await expect(failure).rejects.toThrow(/couldn't find remote ref no-such-branch/);
@@ -69,7 +51,7 @@ describe("workspace bootstrap refs", () => {
   it("switches branch on a re-bootstrap with another ref", async () => {
     const repo = await createBareRepo();
     const feature = await repo.commit({ "f.txt": "feature\n" }, { branch: "feature" });
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     await workspace.bootstrap({ url: repo.url });
     expect(await workspace.bootstrap({ url: repo.url, ref: "feature" })).toEqual({
       commit: feature,
@@ -80,7 +62,7 @@ describe("workspace bootstrap refs", () => {
   it("turns an empty workspace into a clone of the repo given later", async () => {
     const repo = await createBareRepo();
     const head = await repo.commit({ "a.txt": "a\n" });
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     expect(await workspace.bootstrap()).toEqual({ commit: null });
     expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: head });
     expect(await readFile(join(dir, "a.txt"), "utf8")).toBe("a\n");
@@ -190,7 +172,7 @@ describe("workspace bootstrap credentials", () => {
 describe("workspace bootstrap keeps local work", () => {
   it("keeps unpushed local commits when the remote has nothing new", async () => {
     const repo = await createBareRepo();
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     await workspace.bootstrap({ url: repo.url });
     await writeFile(join(dir, "agent.txt"), "work\n");
     await git(["add", "agent.txt"], dir);
@@ -201,7 +183,7 @@ describe("workspace bootstrap keeps local work", () => {
 
   it("carries uncommitted changes across a fast-forward", async () => {
     const repo = await createBareRepo();
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     await workspace.bootstrap({ url: repo.url });
     await writeFile(join(dir, "notes.txt"), "draft\n");
     const next = await repo.commit({ "other.txt": "x\n" });
@@ -214,7 +196,7 @@ describe("workspace bootstrap keeps local work", () => {
     // Whoever controls the remote points its HEAD at a branch called --force; a clone follows it.
     await git(["update-ref", "refs/heads/--force", "main"], repo.dir);
     await git(["symbolic-ref", "HEAD", "refs/heads/--force"], repo.dir);
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     await workspace.bootstrap({ url: repo.url });
     await git(["checkout", "--quiet", "-b", "agent-work"], dir);
     await writeFile(join(dir, "README.md"), "agent's draft\n");
@@ -230,7 +212,7 @@ describe("workspace bootstrap keeps local work", () => {
 
   it("refuses to move a diverged branch (conflict) and keeps the local commit", async () => {
     const repo = await createBareRepo();
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     await workspace.bootstrap({ url: repo.url });
     await writeFile(join(dir, "agent.txt"), "work\n");
     await git(["add", "agent.txt"], dir);
@@ -244,7 +226,7 @@ describe("workspace bootstrap keeps local work", () => {
   });
 
   it("refuses a workspace directory that is not a git repository (conflict)", async () => {
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     await mkdir(dir);
     await writeFile(join(dir, "file.txt"), "mine\n");
     await expect(workspace.bootstrap()).rejects.toMatchObject({ kind: "conflict" });
@@ -255,7 +237,7 @@ describe("workspace bootstrap keeps local work", () => {
 describe("workspace bootstrap concurrency", () => {
   it("shares one run between identical concurrent calls", async () => {
     const repo = await createBareRepo();
-    const { workspace } = await bootstrapper();
+    const { workspace } = await workspaceBootstrapper();
     const first = workspace.bootstrap({ url: repo.url });
     const second = workspace.bootstrap({ url: repo.url });
     expect(second).toBe(first);
@@ -268,7 +250,7 @@ describe("workspace bootstrap concurrency", () => {
   it("serializes different concurrent calls; the last one wins", async () => {
     const repo = await createBareRepo();
     const feature = await repo.commit({ "f.txt": "f\n" }, { branch: "feature" });
-    const { dir, workspace } = await bootstrapper();
+    const { dir, workspace } = await workspaceBootstrapper();
     const [a, b] = await Promise.all([
       workspace.bootstrap({ url: repo.url }),
       workspace.bootstrap({ url: repo.url, ref: "feature" }),

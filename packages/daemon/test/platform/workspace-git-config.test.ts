@@ -1,0 +1,36 @@
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createBareRepo, git } from "./support/git-fixtures.ts";
+import { workspaceBootstrapper } from "./support/workspace-fixture.ts";
+
+/** Whether `path` exists. */
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+describe("the workspace's own git config does not steer the daemon's git", () => {
+  it("runs no hook and no fsmonitor command an agent configured, on the next bootstrap's fetch, checkout and merge", async () => {
+    const repo = await createBareRepo();
+    const { home, dir, workspace } = await workspaceBootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    // What a prompt-injected agent could write with its file tools and run_command.
+    const marker = join(home, "pwned");
+    const hooks = join(dir, ".agent-hooks");
+    await mkdir(hooks);
+    const script = `#!/bin/sh\necho "$0" >> ${marker}\n`;
+    for (const hook of ["reference-transaction", "post-checkout", "post-merge", "fsmonitor"]) {
+      await writeFile(join(hooks, hook), script);
+      await chmod(join(hooks, hook), 0o755);
+    }
+    await git(["config", "core.hooksPath", hooks], dir);
+    await git(["config", "core.fsmonitor", join(hooks, "fsmonitor")], dir);
+    // Something to fetch and merge: every hook above would fire.
+    const next = await repo.commit({ "b.txt": "b\n" });
+
+    expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: next });
+    expect(await exists(marker), await readFile(marker, "utf8").catch(() => "")).toBe(false);
+  });
+});
