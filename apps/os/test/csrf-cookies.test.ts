@@ -31,6 +31,19 @@ describe("cookies are __Host- prefixed", () => {
     expect(res.status).toBe(401);
   });
 
+  it("shows no flash from an unprefixed cookie on https (a subdomain could have planted a banner)", async () => {
+    const user = await signUp("planted-flash");
+    const planted = encodeURIComponent(
+      JSON.stringify({ kind: "error", message: "Account locked: mail support@evil.example" }),
+    );
+    const page = (flash: string) =>
+      call("GET", `/instances/${user.instance.id}/settings`, undefined, {
+        cookie: `${user.cookie}; ${flash}=${planted}`,
+      }).then((res) => res.text());
+    expect(await page("iterate_flash")).not.toContain("evil.example");
+    expect(await page("__Host-iterate_flash")).toContain("evil.example");
+  });
+
   it("falls back to unprefixed, non-Secure cookies only on plain-http loopback", async () => {
     const res = await SELF.fetch("http://127.0.0.1:8787/login");
     const header = res.headers.getSetCookie().find((h) => h.startsWith("iterate_csrf="));

@@ -65,6 +65,20 @@ describe("onError at 5xx: internal errors are logged, never shown", () => {
     expect(res).toMatchObject({ status, code, message: err.message });
   });
 
+  it("logs a machine-UI path without its capability (it opens the page to whoever holds it)", async () => {
+    const capability = "usr_1.1900000000.c2VjcmV0LW1hYw";
+    const app = new Hono().get("/instances/:id/machine-ui/:capability/ui", () => {
+      throw new AppError("upstream_error", "The machine answered 503.", 502);
+    });
+    app.onError(errorHandler());
+    const { result, logs } = await captureLogs(() =>
+      Promise.resolve(app.request(`/instances/ins_1/machine-ui/${capability}/ui`)),
+    );
+    expect(result.status).toBe(502);
+    expect(logs).toContain("/instances/ins_1/machine-ui/…/ui");
+    expect(logs).not.toContain("c2VjcmV0LW1hYw");
+  });
+
   it("keeps 4xx answers as they are", async () => {
     const res = await answerTo(new AppError("not_found", "No such env var."));
     expect(res).toMatchObject({ status: 404, code: "not_found", message: "No such env var." });

@@ -1,6 +1,6 @@
 /**
  * The platform's cookies and their attributes, in one place. Every cookie is `HttpOnly`,
- * `SameSite=Lax`, `Path=/` and `Secure`. The session and CSRF cookies carry the `__Host-` prefix,
+ * `SameSite=Lax`, `Path=/` and `Secure`. The session, CSRF and flash cookies carry the `__Host-` prefix,
  * so the browser only accepts them from this exact origin over TLS (no `Domain`, no subdomain or
  * plain-http page can plant or overwrite them). The one exception is plain `http://` on a loopback
  * address (`pnpm dev`, the browser tests), where there is no TLS: there the cookies are unprefixed

@@ -51,6 +51,9 @@ function respond(
 /** The one answer to anything unexpected: the client learns nothing internal. */
 const GENERIC_MESSAGE = "Something went wrong on our side. Please try again.";
 
+/** The capability segment of a machine-UI path (routes/machine-ui.ts). */
+const MACHINE_UI_CAPABILITY = /(\/machine-ui\/)[^/]+/;
+
 /**
  * Every error at 5xx is logged (without secrets, error-log.ts); its message reaches the client
  * only when it was written for users ({@link isExposed}), e.g. `machine_not_ready`.
@@ -63,8 +66,9 @@ export function errorHandler(): ErrorHandler {
       const log = isExposed(err) ? console.warn : console.error;
       log("request failed", {
         method: c.req.method,
-        // The path only: query strings can carry OAuth codes and states.
-        path: new URL(c.req.url).pathname,
+        // The path only (query strings can carry OAuth codes and states), without the
+        // machine-UI capability: it opens that page to whoever holds it.
+        path: new URL(c.req.url).pathname.replace(MACHINE_UI_CAPABILITY, "$1…"),
         status,
         error: describeError(err),
       });

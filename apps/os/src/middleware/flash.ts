@@ -5,7 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { cookieOptions, FLASH_COOKIE } from "../auth/cookies.ts";
+import { cookieName, cookieOptions, FLASH_COOKIE } from "../auth/cookies.ts";
 
 /** A one-shot status message. */
 export type Flash = { kind: "success" | "error"; message: string };
@@ -36,7 +36,8 @@ function decode(value: string | undefined): Flash | null {
 export function setFlash(c: Context, kind: Flash["kind"], message: string): void {
   setCookie(
     c,
-    FLASH_COOKIE,
+    // `__Host-`, like the session: no subdomain or plain-http page can plant a banner.
+    cookieName(c, FLASH_COOKIE),
     encodeURIComponent(JSON.stringify({ kind, message })),
     cookieOptions(c, { maxAge: 60 }),
   );
@@ -47,12 +48,12 @@ export function setFlash(c: Context, kind: Flash["kind"], message: string): void
  */
 export function flash(): MiddlewareHandler<{ Variables: FlashVariables }> {
   return async function flash(c, next) {
-    const value = getCookie(c, FLASH_COOKIE);
+    const value = getCookie(c, cookieName(c, FLASH_COOKIE));
     c.set("flash", decode(value));
     await next();
     // Consumed only by a page actually shown, so a redirect chain keeps it until then.
     if (value !== undefined && c.req.method === "GET" && c.res.status === 200) {
-      deleteCookie(c, FLASH_COOKIE, cookieOptions(c));
+      deleteCookie(c, cookieName(c, FLASH_COOKIE), cookieOptions(c));
     }
   };
 }
