@@ -208,11 +208,22 @@ describe("the Agents page in Chromium", () => {
   it("opens the machine's own view through the platform, sandboxed, tailing the session live", async () => {
     const sessionPage = page.url();
     await page.getByRole("link", { name: "Machine's own view" }).click();
-    await page.waitForURL(/\/machine-ui\/usr_[^/]+\/ui\?session=web%2F/);
-    await page.getByText("HANG on this one").first().waitFor();
-    await page.locator("#live", { hasText: "live" }).waitFor({ timeout: 10_000 });
-    // The page runs in an opaque origin: the platform's cookies are out of its reach.
-    await expect(page.evaluate(() => window.origin)).resolves.toBe("null");
+    await page.waitForURL(/\/machine-ui\?session=web%2F/);
+    await page.locator("[data-machine-ui-notice]").waitFor();
+    // Framed, never the top-level page: the machine wrote it.
+    const frame = page.frameLocator("iframe[data-machine-ui]");
+    await frame.getByText("HANG on this one").first().waitFor();
+    await frame.locator("#live", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    // It runs in an opaque origin: the platform's cookies are out of its reach.
+    const machineFrame = page.frames().find((f) => f.url().includes("/ui?session="));
+    await expect(machineFrame?.evaluate(() => window.origin)).resolves.toBe("null");
+    // It cannot take the dashboard's place, nor move itself to another site.
+    await machineFrame?.evaluate(() => {
+      try {
+        (window.top as Window).location.href = "https://evil.example/";
+      } catch {}
+    });
+    expect(page.url()).toMatch(/\/machine-ui\?session=web%2F/);
     await screenshot(page, "27-machine-ui");
     await page.goto(sessionPage);
   });

@@ -31,7 +31,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { envVarRoutes } from "./routes/env-vars.ts";
 import { instanceRoutes } from "./routes/instances.ts";
 import { machinePingRoutes } from "./routes/machine-ping.ts";
-import { machineUiEntry, machineUiProxy } from "./routes/machine-ui.ts";
+import { machineUiEntry, machineUiProxy } from "./routes/machine-ui.tsx";
 import { machineRoutes } from "./routes/machines.ts";
 import { accessTokenPages } from "./routes/pages/access-token-pages.tsx";
 import { agentPages } from "./routes/pages/agent-pages.tsx";

@@ -51,7 +51,7 @@ function respond(
 /** The one answer to anything unexpected: the client learns nothing internal. */
 const GENERIC_MESSAGE = "Something went wrong on our side. Please try again.";
 
-/** The capability segment of a machine-UI path (routes/machine-ui.ts). */
+/** The capability segment of a machine-UI path (routes/machine-ui.tsx). */
 const MACHINE_UI_CAPABILITY = /(\/machine-ui\/)[^/]+/;
 
 /**

@@ -144,6 +144,7 @@ input:focus, textarea:focus, select:focus { outline: none; border-color: var(--a
 .secret-value { font-family: var(--mono); font-size: 12.5px; word-break: break-all; }
 .reveal-box { display: flex; gap: 8px; align-items: center; padding: 12px; border: 1px dashed var(--accent); border-radius: 8px; background: var(--accent-soft); }
 .reveal-box code { flex: 1; word-break: break-all; font-size: 13px; color: var(--text); }
+.machine-frame { width: 100%; height: 75vh; border: 1px solid var(--border); border-radius: var(--radius); background: #fff; }
 .callout { display: flex; flex-direction: column; gap: 10px; padding: 16px 20px; border: 1px solid #c9cdfb; background: #f7f7ff; border-radius: var(--radius); }
 .callout h2 { color: var(--accent); }
 

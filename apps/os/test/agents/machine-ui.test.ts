@@ -14,11 +14,12 @@ beforeAll(async () => {
   path = await webSession(ready.machineFetch, [userMessage("tail me")]);
 }, 60_000);
 
-/** Follows the dashboard's entry redirect; returns the proxied page's prefix. */
+/** Opens the dashboard's page; returns the framed page's address and its prefix. */
 async function enter(query = ""): Promise<{ prefix: string; location: string }> {
-  const res = await ready.browser.fetch(`${ready.base}/machine-ui${query}`);
-  expect(res.status).toBe(303);
-  const location = res.headers.get("location") as string;
+  const html = await ready.browser.page(`${ready.base}/machine-ui${query}`);
+  const frame = /<iframe[^>]*\bsrc="([^"]+)"[^>]*>/.exec(html);
+  expect(frame?.[0]).toContain('sandbox="allow-scripts"');
+  const location = (frame?.[1] ?? "").replaceAll("&amp;", "&");
   const match = new RegExp(`^(${ready.base}/machine-ui/usr_[^/]+/)ui`).exec(location);
   expect(match, location).not.toBeNull();
   return { prefix: match?.[1] as string, location };
@@ -42,6 +43,25 @@ describe("the machine's own /ui through the platform", () => {
     expect(html).toContain("tail me");
     expect(html).toContain(`data-stream="${prefix}agents/${path}"`);
     expect(html).toContain(`href="${prefix}ui?session=${encodeURIComponent(path)}`);
+  });
+
+  it("is only ever a frame of the dashboard: a browser's top-level load is 404, framing needs the platform's own page", async () => {
+    const { location } = await enter(`?session=${encodeURIComponent(path)}`);
+    const as = (dest: string) => bare(location, { headers: { "sec-fetch-dest": dest } });
+    expect((await as("iframe")).status).toBe(200);
+    for (const dest of ["document", "embed", "object", "empty"]) {
+      const res = await as(dest);
+      expect(res.status, dest).toBe(404);
+      expect(await res.text()).not.toContain("tail me");
+    }
+    const csp = (await as("iframe")).headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("frame-ancestors 'self'");
+    // The framing page lets frames load from the platform only, so the machine's page cannot
+    // send its frame to another site; and it says who wrote what it shows.
+    const page = await ready.browser.fetch(`${ready.base}/machine-ui`);
+    expect(page.headers.get("content-security-policy")).toMatch(/default-src 'self'/);
+    expect(page.headers.get("content-security-policy")).not.toMatch(/frame-src/);
+    expect(await page.text()).toContain("data-machine-ui-notice");
   });
 
   it("relays the page's live tail and its Stop under the prefix, readable from the sandbox's opaque origin", async () => {
@@ -117,5 +137,6 @@ describe("the machine's own /ui through the platform", () => {
       redirect: "manual",
     });
     expect(entry.status).toBe(404);
+    expect(await entry.text()).not.toContain("machine-ui/usr_");
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The daemon's own `/ui` (its session list and live tail), reached from the dashboard through
  * the platform: `GET /instances/:id/machine-ui[?session=<path>]` (signed-in member) mints a
- * capability and redirects to `/instances/:id/machine-ui/<capability>/ui`, which proxies the
- * daemon's page with `fetchForInstance`. The page builds every URL from the `base` the proxy
+ * capability and shows a dashboard page framing `/instances/:id/machine-ui/<capability>/ui`,
+ * which proxies the daemon's page with `fetchForInstance` (and only into that frame). The page builds every URL from the `base` the proxy
  * passes (ui-page.ts: `${base}ui?session=…`, `${base}agents/<path>?offset=…&live=sse`,
  * `${base}agents-api/sessions/<path>/stop`), so exactly those three are forwarded under the
  * prefix; anything else is 404.
@@ -25,6 +25,7 @@ import type { AppEnv } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
 import { findInstanceForUser } from "../db/instances.ts";
 import { fetchForInstance } from "../machines/fetch-for-instance.ts";
+import { MachineUiPage } from "../ui/pages/machine-ui-page.tsx";
 import { layoutProps } from "./pages/page-context.ts";
 
 /**
@@ -40,7 +41,7 @@ export const MACHINE_UI_CSP = [
   "img-src 'none'",
   "form-action 'none'",
   "base-uri 'none'",
-  "frame-ancestors 'none'",
+  "frame-ancestors 'self'",
 ].join("; ");
 
 const notFound = () => new AppError("not_found", "There is nothing at this address.");
@@ -54,11 +55,13 @@ const machineUiPrefix = (instanceId: string, capability: string) =>
  * `instanceAccess()`): a fresh capability for the signed-in member, then the proxied page.
  */
 export const machineUiEntry = new Hono<AppEnv>().get("/", async (c) => {
-  const { user, instance } = layoutProps(c);
-  const capability = await mintMachineUiCapability(c.env, instance.id, user.id);
+  const layout = layoutProps(c);
+  const capability = await mintMachineUiCapability(c.env, layout.instance.id, layout.user.id);
   const session = parseSessionPath(c.req.query("session"));
   const query = session ? `?session=${encodeURIComponent(session)}` : "";
-  return c.redirect(`${machineUiPrefix(instance.id, capability)}ui${query}`, 303);
+  const src = `${machineUiPrefix(layout.instance.id, capability)}ui${query}`;
+  c.header("cache-control", "no-store");
+  return c.html(<MachineUiPage {...layout} src={src} />);
 });
 
 /**
@@ -76,6 +79,15 @@ export const machineUiProxy = new Hono<AppEnv>().all("/:capability/:rest{.+}", a
   const method = c.req.method;
 
   if (method === "GET" && rest === "ui") {
+    // Only ever framed by the dashboard's page (machine-ui-page.tsx): opened as a page of its
+    // own it would stand on the platform's address, free to navigate itself anywhere.
+    const dest = c.req.header("sec-fetch-dest");
+    if (dest !== undefined && dest !== "iframe") {
+      throw new AppError(
+        "not_found",
+        `The machine's own view opens inside the dashboard: /instances/${instanceId}/machine-ui`,
+      );
+    }
     const query = new URLSearchParams();
     const session = parseSessionPath(c.req.query("session"));
     if (session) query.set("session", session);
