@@ -89,7 +89,9 @@ describe("search reads regular files only", () => {
     expect((await call("search", { pattern: "daemonSecret" })).text).toBe(
       "notes.txt:1: daemonSecret is a word",
     );
-    expect((await call("search", { pattern: "x", path: "pipe" })).text).toBe("(no matches for /x/)");
+    expect((await call("search", { pattern: "x", path: "pipe" })).text).toBe(
+      "(no matches for /x/)",
+    );
     expect(await call("read_file", { path: "pipe" })).toEqual({
       ok: false,
       text: "pipe is not a regular file",
