@@ -80,9 +80,9 @@ export const machineUiProxy = new Hono<AppEnv>().all("/:capability/:rest{.+}", a
 
   if (method === "GET" && rest === "ui") {
     // Only ever framed by the dashboard's page (machine-ui-page.tsx): opened as a page of its
-    // own it would stand on the platform's address, free to navigate itself anywhere.
-    const dest = c.req.header("sec-fetch-dest");
-    if (dest !== undefined && dest !== "iframe") {
+    // own it would stand on the platform's address, free to navigate itself anywhere. A request
+    // that does not say it is a frame (no Fetch Metadata: an old browser) is refused as well.
+    if (c.req.header("sec-fetch-dest") !== "iframe") {
       throw new AppError(
         "not_found",
         `The machine's own view opens inside the dashboard: /instances/${instanceId}/machine-ui`,

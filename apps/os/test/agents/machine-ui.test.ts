@@ -25,9 +25,13 @@ async function enter(query = ""): Promise<{ prefix: string; location: string }> 
   return { prefix: match?.[1] as string, location };
 }
 
-/** A request without any cookie, as the sandboxed page makes it. */
+/** A request without any cookie, as the sandboxed page makes it (its page load as a frame). */
 const bare = (url: string, init: RequestInit = {}) =>
-  SELF.fetch(`${ORIGIN}${url}`, { redirect: "manual", ...init });
+  SELF.fetch(`${ORIGIN}${url}`, {
+    redirect: "manual",
+    ...init,
+    headers: { "sec-fetch-dest": "iframe", ...(init.headers as Record<string, string>) },
+  });
 
 describe("the machine's own /ui through the platform", () => {
   it("serves the daemon's page under the prefix, sandboxed, with every URL it builds under that prefix", async () => {
@@ -54,6 +58,9 @@ describe("the machine's own /ui through the platform", () => {
       expect(res.status, dest).toBe(404);
       expect(await res.text()).not.toContain("tail me");
     }
+    // A browser without Fetch Metadata says nothing: refused too.
+    const unmarked = await SELF.fetch(`${ORIGIN}${location}`, { redirect: "manual" });
+    expect(unmarked.status).toBe(404);
     const csp = (await as("iframe")).headers.get("content-security-policy") ?? "";
     expect(csp).toContain("frame-ancestors 'self'");
     // The framing page lets frames load from the platform only, so the machine's page cannot

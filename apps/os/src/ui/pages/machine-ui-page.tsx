@@ -2,8 +2,10 @@
  * The machine's own view (its /ui) inside the dashboard: a platform page that frames the
  * proxied page. The machine wrote that page, so it never becomes the top-level page on the
  * platform's address: framed `sandbox="allow-scripts"` it can neither navigate this page nor
- * open windows or send forms, and this page's CSP (`frame-src 'self'`) keeps the frame itself
- * from being sent to another site — a fake "log in again" form in it could not send a thing.
+ * open windows or send forms, and this page's CSP (`frame-src 'self'`) keeps the frame on the
+ * platform. What it can still reach is its own machine, through the proxy's three routes — so a
+ * fake "log in again" form in it could send what is typed to that machine, which is why the
+ * page says who wrote it (a separate origin for machine pages is the real fix).
  */
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
 
