@@ -1,5 +1,6 @@
 import { GitError } from "./git.ts";
 import { refNameProblem } from "./ref-name.ts";
+import { dropUnsafeConfig } from "./repo-config.ts";
 
 /** Runs git with args in `cwd`, resolving with trimmed stdout (see `runGit`). */
 export type Git = (args: string[], cwd?: string) => Promise<string>;
@@ -29,7 +30,8 @@ export async function checkoutRef(git: Git, dir: string, ref: string): Promise<v
 }
 
 /**
- * Brings an existing workspace to `repo`: points `origin` at the URL, fetches, then
+ * Brings an existing workspace to `repo`: drops config its git must not take (repo-config.ts),
+ * points `origin` at the URL, fetches, then
  * fast-forwards the branch (or checks out the tag/commit). Never discards local work: a
  * diverged branch or local changes in the way raise {@link WorkspaceConflictError}.
  * Fetch failures surface as `GitError` (the remote's problem).
@@ -38,7 +40,14 @@ export async function updateWorkspace(
   git: Git,
   dir: string,
   repo: { url: string; ref?: string },
+  log: (line: string) => void = console.log,
 ): Promise<void> {
+  const removed = await dropUnsafeConfig(git, dir);
+  if (removed.length > 0) {
+    log(
+      `workspace: removed from ${dir}/.git/config what the daemon's git must not take: ${removed.join(", ")}`,
+    );
+  }
   const remotes = (await git(["remote"], dir)).split("\n");
   if (!remotes.includes("origin")) await git(["remote", "add", "origin", repo.url], dir);
   else if ((await git(["remote", "get-url", "origin"], dir)) !== repo.url) {

@@ -33,4 +33,26 @@ describe("the workspace's own git config does not steer the daemon's git", () =>
     expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: next });
     expect(await exists(marker), await readFile(marker, "utf8").catch(() => "")).toBe(false);
   });
+
+  it("drops what a config may do beyond the overrides: upload-pack commands, URL rewrites, URL-scoped TLS switches, includes", async () => {
+    const repo = await createBareRepo();
+    const { home, dir, workspace } = await workspaceBootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    const marker = join(home, "pwned");
+    await git(
+      ["config", "remote.origin.uploadpack", `echo uploadpack >> ${marker}; git-upload-pack`],
+      dir,
+    );
+    await git(["config", `url.file:///nowhere/.insteadOf`, repo.url], dir);
+    await git(["config", "http.https://github.com.sslVerify", "false"], dir);
+    await git(["config", "include.path", join(home, "elsewhere.gitconfig")], dir);
+    await git(["config", "user.name", "Kept"], dir);
+    const next = await repo.commit({ "c.txt": "c\n" });
+
+    expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: next });
+    expect(await exists(marker)).toBe(false);
+    const left = await git(["config", "--local", "--name-only", "--list"], dir);
+    expect(left).not.toMatch(/uploadpack|insteadof|sslverify|include\.path/i);
+    expect(left).toContain("user.name");
+  });
 });
