@@ -79,8 +79,8 @@ describe("file tools stay in the workspace", () => {
   });
 });
 
-describe("search reads regular files only", () => {
-  it("never through a link out, nor a FIFO or a device: no secret, no hang, no /dev/zero", async () => {
+describe("file tools touch regular files only", () => {
+  it("search never reads through a link out, nor a FIFO or a device; no tool blocks on a FIFO", async () => {
     await writeFile(join(ctx.workspaceDir, "..", "credentials.json"), '{"daemonSecret":"s3cr3t"}');
     await writeFile(join(ctx.workspaceDir, "notes.txt"), "daemonSecret is a word\n");
     await symlink("../credentials.json", join(ctx.workspaceDir, "leak.json"));
@@ -97,6 +97,10 @@ describe("search reads regular files only", () => {
       text: "pipe is not a regular file",
     });
     expect(await call("edit_file", { path: "pipe", old_text: "a", new_text: "b" })).toEqual({
+      ok: false,
+      text: "pipe is not a regular file",
+    });
+    expect(await call("write_file", { path: "pipe", content: "x" })).toEqual({
       ok: false,
       text: "pipe is not a regular file",
     });

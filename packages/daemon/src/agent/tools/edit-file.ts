@@ -1,6 +1,6 @@
-import { stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
-import { readRegularFile } from "./regular-file.ts";
+import { openRegularFile, readHead, replaceContent } from "./regular-file.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 import { resolveWorkspacePath } from "./workspace-path.ts";
 
@@ -36,27 +36,33 @@ export function createEditFileTool(ctx: ToolContext): WorkspaceTool<typeof param
       if (!info) throw new Error(`${shown} does not exist; use write_file to create it`);
       if (!info.isFile()) throw new Error(`${shown} is not a regular file`);
       if (old_text === "") throw new Error("old_text is empty; use write_file to replace a file");
-      const read = await readRegularFile(real, MAX_EDIT_BYTES);
-      if (!read) throw new Error(`${shown} is not a regular file`);
-      if (read.size > MAX_EDIT_BYTES) {
-        throw new Error(`${shown} is over ${MAX_EDIT_BYTES} bytes; edit it with run_command`);
+      // One descriptor from the read to the write: a link or FIFO swapped in meanwhile is not followed.
+      const file = await openRegularFile(real, "edit");
+      if (!file) throw new Error(`${shown} is not a regular file`);
+      let count: number;
+      try {
+        if (file.size > MAX_EDIT_BYTES) {
+          throw new Error(`${shown} is over ${MAX_EDIT_BYTES} bytes; edit it with run_command`);
+        }
+        const before = (await readHead(file.handle, file.size)).toString("utf8");
+        count = before.split(old_text).length - 1;
+        if (count === 0) {
+          throw new Error(
+            `old_text was not found in ${shown}; read the file again and copy the text exactly`,
+          );
+        }
+        if (count > 1 && !replace_all) {
+          throw new Error(
+            `old_text occurs ${count} times in ${shown}; include more surrounding text so it is unique, or set replace_all`,
+          );
+        }
+        const after = replace_all
+          ? before.split(old_text).join(new_text)
+          : before.replace(old_text, () => new_text);
+        await replaceContent(file.handle, after);
+      } finally {
+        await file.handle.close();
       }
-      const before = read.bytes.toString("utf8");
-      const count = before.split(old_text).length - 1;
-      if (count === 0) {
-        throw new Error(
-          `old_text was not found in ${shown}; read the file again and copy the text exactly`,
-        );
-      }
-      if (count > 1 && !replace_all) {
-        throw new Error(
-          `old_text occurs ${count} times in ${shown}; include more surrounding text so it is unique, or set replace_all`,
-        );
-      }
-      const after = replace_all
-        ? before.split(old_text).join(new_text)
-        : before.replace(old_text, () => new_text);
-      await writeFile(real, after, "utf8");
       const replaced = replace_all ? count : 1;
       return textResult(`replaced ${replaced} occurrence${replaced === 1 ? "" : "s"} in ${shown}`, {
         path: shown,

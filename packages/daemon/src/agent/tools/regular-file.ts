@@ -1,12 +1,43 @@
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
+
+const { O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /**
- * Reads at most `maxBytes` from the start of `path` if it is a regular file, else null. Opened
- * without following a symlink and without blocking, then checked on the open descriptor: a
- * link committed to the repo (`x -> ../.iterate/credentials.json`, `x -> /dev/zero`), a FIFO
- * that would hold a thread of Node's small file pool for ever, or a device is never read —
- * also not one swapped in after the caller's own checks.
+ * Opens `path` only if it is a regular file, else null: without following a symlink and without
+ * blocking, then checked on the open descriptor — so a link committed to the repo
+ * (`x -> ../.iterate/credentials.json`, `x -> /dev/zero`), a FIFO that would hold a thread of
+ * Node's small file pool for ever, or a device is never read or written, also not one swapped
+ * in after the caller's own checks. (`O_NOFOLLOW` covers the last component: the callers have
+ * checked the directories on the way, workspace-path.ts.) `create` makes a missing file.
+ *
+ * @example const file = await openRegularFile(abs, "read"); if (file) try { … } finally { await file.handle.close() }
+ */
+export async function openRegularFile(
+  path: string,
+  mode: "read" | "edit" | "create",
+): Promise<{ handle: FileHandle; size: number } | null> {
+  const access = mode === "read" ? O_RDONLY : mode === "edit" ? O_RDWR : O_WRONLY | O_CREAT;
+  let handle: FileHandle;
+  try {
+    handle = await open(path, access | O_NOFOLLOW | O_NONBLOCK, 0o644);
+  } catch (error) {
+    // A symlink (ELOOP), a FIFO without a reader (ENXIO); anything else (EACCES…) is said as is.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "ENXIO") return null;
+    throw error;
+  }
+  const info = await handle.stat().catch(() => null);
+  if (!info?.isFile()) {
+    await handle.close();
+    return null;
+  }
+  return { handle, size: info.size };
+}
+
+/**
+ * Reads at most `maxBytes` from the start of `path` if it is a regular file, else null
+ * ({@link openRegularFile}); `size` is the whole file's.
  *
  * @example const file = await readRegularFile(abs, 1 << 20); if (file) use(file.bytes, file.size);
  */
@@ -14,23 +45,34 @@ export async function readRegularFile(
   path: string,
   maxBytes: number,
 ): Promise<{ bytes: Buffer; size: number } | null> {
-  const handle = await open(
-    path,
-    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-  ).catch(() => null);
-  if (!handle) return null;
+  const file = await openRegularFile(path, "read");
+  if (!file) return null;
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) return null;
-    const bytes = Buffer.alloc(Math.min(info.size, maxBytes));
-    let read = 0;
-    while (read < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, read, bytes.length - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return { bytes: bytes.subarray(0, read), size: info.size };
+    return { bytes: await readHead(file.handle, Math.min(file.size, maxBytes)), size: file.size };
   } finally {
-    await handle.close();
+    await file.handle.close();
+  }
+}
+
+/** The first `length` bytes of an open file (fewer if it is shorter by now). */
+export async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
+  const bytes = Buffer.alloc(length);
+  let read = 0;
+  while (read < length) {
+    const { bytesRead } = await handle.read(bytes, read, length - read, read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  return bytes.subarray(0, read);
+}
+
+/** Replaces an open file's whole content with `text`. */
+export async function replaceContent(handle: FileHandle, text: string): Promise<void> {
+  const bytes = Buffer.from(text, "utf8");
+  await handle.truncate(0);
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, written);
+    written += bytesWritten;
   }
 }

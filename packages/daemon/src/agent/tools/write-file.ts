@@ -1,6 +1,7 @@
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Type } from "@mariozechner/pi-ai";
+import { openRegularFile, replaceContent } from "./regular-file.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 import { resolveWorkspacePath } from "./workspace-path.ts";
 
@@ -26,7 +27,13 @@ export function createWriteFileTool(ctx: ToolContext): WorkspaceTool<typeof para
       const existing = await stat(real).catch(() => null);
       if (existing?.isDirectory()) throw new Error(`${shown} is a directory`);
       await mkdir(dirname(real), { recursive: true });
-      await writeFile(real, content, "utf8");
+      const file = await openRegularFile(real, "create");
+      if (!file) throw new Error(`${shown} is not a regular file`);
+      try {
+        await replaceContent(file.handle, content);
+      } finally {
+        await file.handle.close();
+      }
       const bytes = Buffer.byteLength(content);
       const verb = existing ? "overwrote" : "created";
       return textResult(`${verb} ${shown} (${bytes} bytes)`, { path: shown, bytes });
