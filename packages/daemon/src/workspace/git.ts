@@ -89,10 +89,9 @@ export function credentialHelper(
 /**
  * Settings the workspace's own `.git/config` (the agent can write it) must not change for the
  * daemon's git: no `ext::` transport (it runs commands), no credential helper but ours, no
- * hooks or fsmonitor command (they would run on the daemon's checkout and merge), and TLS
- * always checked, so a proxy it names cannot read the token (a proxy from the daemon's own env
- * still applies). Filters a repo's config
- * names still run: the agent's commands run as the daemon's user anyway (docs/agents.md).
+ * hooks or fsmonitor command (they would run on the daemon's checkout and merge), TLS checked.
+ * What `-c` cannot reach (URL-scoped `http.<url>.*`, includes, a remote's upload-pack, filters)
+ * is removed from that file before each update (repo-config.ts).
  */
 const HARDENED_CONFIG = [
   "-c",
