@@ -141,7 +141,7 @@ export function InstanceLayout(props: InstanceLayoutProps) {
             <div class="sidebar-action">
               <ConfirmForm
                 action={`${base}/machines/rebuild`}
-                confirm="Rebuild the machine? The current one is deleted, with anything its agents are doing."
+                confirm="Rebuild the machine? Its running agents are stopped (their Slack threads are told) and the current one is deleted."
                 csrfToken={props.csrfToken}
                 label="Rebuild machine"
               />

@@ -133,6 +133,7 @@ input:focus, textarea:focus, select:focus { outline: none; border-color: var(--a
 .flash { display: flex; gap: 10px; align-items: flex-start; padding: 12px 14px; border-radius: var(--radius); border: 1px solid; }
 .flash.success { background: var(--success-soft); border-color: #bfe5d0; color: var(--success); }
 .flash.error { background: var(--danger-soft); border-color: #f3c3ca; color: var(--danger); }
+.flash.warn { background: var(--warn-soft); border-color: #f3dfb3; color: var(--warn); }
 .flash svg { width: 18px; height: 18px; flex: none; margin-top: 1px; }
 .badge { display: inline-flex; align-items: center; gap: 5px; padding: 2px 8px; border-radius: 999px; font-size: 12px; font-weight: 560; background: var(--bg); color: var(--muted); border: 1px solid var(--border); }
 .badge::before { content: ""; width: 6px; height: 6px; border-radius: 50%; background: currentColor; }

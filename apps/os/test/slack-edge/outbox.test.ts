@@ -102,6 +102,12 @@ describe("the Slack outbox (InstanceDO)", () => {
     });
     expect(waiting.depth).toBe(3);
     expect(waiting.lastError).toMatch(/^Waiting for a ready machine: .*starting/);
+    // The Machines page says so next to Rebuild, with the reason, until they are delivered.
+    const machines = `/instances/${user.instance.id}/machines`;
+    const page = await browserFor(user).page(machines);
+    expect(page).toContain('data-slack-waiting="3"');
+    expect(page).toContain("3 Slack events are waiting to reach this machine");
+    expect(page).toContain("Waiting for a ready machine: The instance&#39;s machine is starting");
     // Push the backoff retry far out: only the workflow's `activate` can deliver them in time.
     const stub = instanceObject(env, user.instance.id);
     const farOut = Date.now() + 10 * 60 * 1000;
@@ -113,6 +119,7 @@ describe("the Slack outbox (InstanceDO)", () => {
       await runInDurableObject(stub, (_do: InstanceDO, state) => state.storage.getAlarm()),
     ).toBe(farOut);
     await queueEmpty(user.instance.id);
+    expect(await browserFor(user).page(`${machines}/panel`)).not.toContain("data-slack-waiting");
   });
 
   it("records a redelivered event once when its first 200 was lost (the daemon dedupes)", async () => {

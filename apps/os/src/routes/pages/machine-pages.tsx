@@ -17,6 +17,10 @@ import { formAction, layoutProps } from "./page-context.ts";
 
 async function panelProps(c: Context<AppEnv>): Promise<MachinePanelProps> {
   const instanceId = c.var.instance.id;
+  // The outbox lives in the instance's Durable Object; the panel renders without it.
+  const waiting = instanceObject(c.env, instanceId)
+    .outboxStatus()
+    .catch(() => null);
   const { current, history } = await listMachinesForInstance(createDb(c.env.DB), instanceId);
   let ping: LivePing | null = null;
   if (current?.status === "ready") {
@@ -33,6 +37,7 @@ async function panelProps(c: Context<AppEnv>): Promise<MachinePanelProps> {
     current,
     history,
     ping,
+    slackWaiting: await waiting.then((outbox) => (outbox && outbox.depth > 0 ? outbox : null)),
     csrfToken: c.var.csrfToken,
     timeouts: {
       creating: STEP_CONFIG["create-sandbox"].timeout,

@@ -5,6 +5,7 @@
  */
 import type { PlatformPingResponse } from "@iterate/contract";
 import type { MachineRow, MachineStatus } from "../../db/schema.ts";
+import type { OutboxStatus } from "../../slack/outbox.ts";
 import { ConfirmForm, EmptyState, Time } from "../components.tsx";
 import { ServerIcon } from "../icons.tsx";
 import { InstanceLayout, type InstanceLayoutProps } from "../layout.tsx";
@@ -47,6 +48,8 @@ export type MachinePanelProps = {
   /** Time-out of each in-progress status, in words ("5 minutes"). */
   timeouts: Partial<Record<MachineStatus, string>>;
   ping: LivePing | null;
+  /** Slack events waiting in the outbox for a machine to take them; null when none wait. */
+  slackWaiting: OutboxStatus | null;
   csrfToken: string;
 };
 
@@ -118,6 +121,7 @@ function CurrentMachine(props: MachinePanelProps & { current: MachineRow }) {
         ) : null}
       </dl>
       <Steps machine={current} timeouts={props.timeouts} />
+      {props.slackWaiting ? <SlackWaiting outbox={props.slackWaiting} /> : null}
       {current.pingConflictAt ? (
         <p class="flash error" role="alert">
           A ping with a different secret was refused <Time date={current.pingConflictAt} />. Only
@@ -126,6 +130,30 @@ function CurrentMachine(props: MachinePanelProps & { current: MachineRow }) {
         </p>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * Slack messages the machine has not taken yet: why the bot is quiet, next to Rebuild. They are
+ * kept and delivered in order once a machine takes them (docs/slack-events.md).
+ */
+function SlackWaiting({ outbox }: { outbox: OutboxStatus }) {
+  const events = outbox.depth === 1 ? "1 Slack event is" : `${outbox.depth} Slack events are`;
+  return (
+    <p class="flash warn" role="status" data-slack-waiting={outbox.depth}>
+      <span>
+        {events} waiting to reach this machine; they are kept and delivered in order once it takes
+        them.
+        {outbox.lastError ? (
+          <>
+            {" "}
+            Last delivery error{" "}
+            {outbox.lastErrorAt ? <Time date={new Date(outbox.lastErrorAt)} /> : null}:{" "}
+            {outbox.lastError}
+          </>
+        ) : null}
+      </span>
+    </p>
   );
 }
 
@@ -147,7 +175,7 @@ export function MachinePanel(props: MachinePanelProps) {
           </div>
           <ConfirmForm
             action={`/instances/${instanceId}/machines/rebuild`}
-            confirm="Rebuild the machine? The current one is deleted, with anything its agents are doing."
+            confirm="Rebuild the machine? Its running agents are stopped (their Slack threads are told) and the current one is deleted."
             csrfToken={props.csrfToken}
             label="Rebuild machine"
           />
