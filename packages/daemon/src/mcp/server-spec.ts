@@ -7,6 +7,7 @@ import {
   onPlatformOrigin,
   substituteEnvReferences,
 } from "@iterate/contract";
+import { envScrubber } from "../env/env-scrub.ts";
 
 /** How to start or reach one server, with every `${NAME}` resolved. Held in memory only. */
 export type McpLaunch =
@@ -61,12 +62,6 @@ export function resolveMcpServer(
   // Own names only: `${constructor}` or `${toString}` must be missing, not Object's members.
   const lookup = (ref: string) => (Object.hasOwn(env, ref) ? env[ref] : undefined);
   const missing = new Set<string>();
-  const secrets = new Map<string, string>();
-  // Whatever env an error could quote: a stdio server gets the whole machine env, and a crash
-  // dump or a config printout of it must not show any value (the machine token above all).
-  for (const [ref, secret] of Object.entries(env)) {
-    if (!NOT_SECRET.has(ref)) secrets.set(secret, `\${${ref}}`);
-  }
   const resolve = (value: string) => {
     const result = substituteEnvReferences(value, lookup);
     for (const ref of result.missing) missing.add(ref);
@@ -116,8 +111,9 @@ export function resolveMcpServer(
       workspaceDir: context.workspaceDir,
     };
   }
-  // Every env value (bar the few that are no secret) is scrubbed, referenced here or not.
-  const scrub = scrubber(secrets);
+  // Whatever env an error could quote: a stdio server gets the whole machine env, and a crash
+  // dump or a config printout of it must not show any value (the machine token above all).
+  const scrub = envScrubber(env);
   const fingerprint = createHash("sha256")
     .update(JSON.stringify({ launch, toolTimeoutMs }))
     .digest("base64url");
@@ -154,84 +150,4 @@ export function describeTarget(config: McpServerConfig): string {
 function missingError(names: Set<string>): string {
   const list = [...names].map((n) => `\${${n}}`).join(", ");
   return `${list} ${names.size === 1 ? "is" : "are"} not set in the instance env (add ${names.size === 1 ? "it" : "them"} on the dashboard's Env vars page)`;
-}
-
-/**
- * Env names whose values are not secrets and appear in ordinary messages (paths, the platform's
- * URLs and ids): left as they are.
- */
-const NOT_SECRET = new Set([
-  "PATH",
-  "HOME",
-  "PWD",
-  "OLDPWD",
-  "SHELL",
-  "USER",
-  "LOGNAME",
-  "TERM",
-  "LANG",
-  "LC_ALL",
-  "TZ",
-  "TMPDIR",
-  "HOSTNAME",
-  "SHLVL",
-  "_",
-  "ITERATE_WORKSPACE",
-  "ITERATE_PLATFORM_URL",
-  "ITERATE_INSTANCE_ID",
-  "ITERATE_MACHINE_ID",
-  "OPENAI_BASE_URL",
-  "SLACK_API_URL",
-]);
-
-/** Shortest secret (or secret line) scrubbed; shorter ones would mangle ordinary words. */
-const MIN_SECRET = 4;
-/** Lines of a multi-line secret (a PEM key) this long are scrubbed on their own too. */
-const MIN_SECRET_LINE = 8;
-
-/**
- * A secret as errors quote it: as is, JSON-escaped (a server echoing its request), percent-
- * encoded (a URL in fetch's errors: userinfo, path, query, form), base64. And each line of a
- * multi-line secret on its own, since a tail cut through one keeps only some of its lines.
- */
-function secretForms(secret: string): string[] {
-  const forms = new Set([secret]);
-  const add = (form: () => string) => {
-    try {
-      forms.add(form());
-    } catch {
-      // A lone surrogate, say: encodeURIComponent throws, and no error can hold that form.
-    }
-  };
-  add(() => JSON.stringify(secret).slice(1, -1));
-  add(() => encodeURIComponent(secret));
-  add(() => encodeURI(secret));
-  add(() => new URLSearchParams({ v: secret }).toString().slice(2));
-  add(() => {
-    const url = new URL("http://h/");
-    url.password = secret;
-    return url.password;
-  });
-  add(() => new URL(`http://h/${secret}`).pathname.slice(1));
-  add(() => new URL(`http://h/?${secret}`).search.slice(1));
-  add(() => Buffer.from(secret).toString("base64"));
-  add(() => Buffer.from(secret).toString("base64url"));
-  if (secret.includes("\n")) {
-    for (const line of secret.split(/\r?\n/)) {
-      if (line.trim().length >= MIN_SECRET_LINE) forms.add(line.trim());
-    }
-  }
-  return [...forms].filter((form) => form.length >= MIN_SECRET);
-}
-
-/** Replaces each secret (in each form an error could quote it) by its reference. */
-function scrubber(secrets: Map<string, string>): (text: string) => string {
-  // Built at the first error: a spec is resolved for every run, most never scrub anything.
-  let pairs: Array<readonly [string, string]> | null = null;
-  return (text) => {
-    pairs ??= [...secrets]
-      .flatMap(([secret, ref]) => secretForms(secret).map((form) => [form, ref] as const))
-      .sort((a, b) => b[0].length - a[0].length);
-    return pairs.reduce((out, [secret, ref]) => out.split(secret).join(ref), text);
-  };
 }

@@ -216,16 +216,53 @@ describe("list and search", () => {
   });
 });
 
+describe("tool output is scrubbed of the instance's secrets", () => {
+  it("a command's env, a file holding a secret and an error quoting one show its reference, while commands still get the value", async () => {
+    ctx.env = {
+      ...ctx.env,
+      GITHUB_TOKEN: "ghp_s3cretvalue123",
+      STRIPE: "sk_live_51Habc123XYZdef456",
+      ITERATE_MACHINE_ID: "mch_1",
+      DEBUG: "true",
+      NODE_ENV: "production",
+    };
+    const env = await call("run_command", { command: "env | sort" });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference the scrub writes
+    expect(env.text).toContain("GITHUB_TOKEN=${GITHUB_TOKEN}");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference the scrub writes
+    expect(env.text).toContain("STRIPE=${STRIPE}"); // no telling name, but a token's shape
+    // Ids and plain words stay: a file's every "true" must not become a reference.
+    expect(env.text).toContain("ITERATE_MACHINE_ID=mch_1");
+    expect(env.text).toContain("DEBUG=true");
+    expect(env.text).toContain("NODE_ENV=production");
+    const used = await call("run_command", {
+      command: 'test "$GITHUB_TOKEN" = ghp_s3cretvalue123 && echo token-set',
+    });
+    expect(used.text).toMatch(/^token-set\n/);
+    await writeFile(join(ctx.workspaceDir, ".env"), "GITHUB_TOKEN=ghp_s3cretvalue123\n");
+    const read = await call("read_file", { path: ".env" });
+    const searched = await call("search", { pattern: "GITHUB" });
+    const failed = await call("run_command", { command: "echo ghp_s3cretvalue123 >&2; exit 1" });
+    // Encoded too, as a command may print it.
+    const encoded = await call("run_command", { command: 'printf %s "$GITHUB_TOKEN" | base64' });
+    expect(encoded.text).toMatch(/^\$\{GITHUB_TOKEN\}\n/);
+    for (const result of [env, read, searched, failed]) {
+      expect(result.text).not.toContain("ghp_s3cretvalue123");
+    }
+    expect(failed.ok).toBe(false);
+  });
+});
+
 describe("run_command", () => {
   it("runs bash in the workspace with the machine env and reports the exit code", async () => {
     const ok = await call("run_command", {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
-      command: 'pwd; echo "$MARKER"; echo "${HOME:-no home}"',
+      command: 'pwd; test "$MARKER" = from-machine-env && echo marker-set; echo "${HOME:-no home}"',
     });
     expect(ok.ok).toBe(true);
     expect(ok.text).toMatch(
       new RegExp(
-        `^${ctx.workspaceDir.replace(/[/.]/g, "\\$&")}\\nfrom-machine-env\\nno home\\n\\[exit code 0, \\d+\\.\\d s\\]$`,
+        `^${ctx.workspaceDir.replace(/[/.]/g, "\\$&")}\\nmarker-set\\nno home\\n\\[exit code 0, \\d+\\.\\d s\\]$`,
       ),
     );
     const failed = await call("run_command", { command: "echo oops >&2; exit 3" });
