@@ -121,6 +121,12 @@ export const DEFAULT_LONG_POLL_MS = 20_000;
 export const DEFAULT_SSE_MAX_DURATION_MS = 60_000;
 /** Largest accepted append or initial body; larger answers 413. */
 export const DEFAULT_MAX_APPEND_BYTES = 16 * 1024 * 1024;
+/**
+ * Largest append as stored, whatever the body limit: JSON mode re-serializes each message, which
+ * can grow it (`1e20` is stored as 21 digits), and a record past what a segment can hold (file
+ * store: 64 MiB) could never be read back. Larger answers 413, before anything is acknowledged.
+ */
+export const MAX_STORED_APPEND_BYTES = 48 * 1024 * 1024;
 /** Catch-up reads stop after this many bytes (at least one message is always returned). */
 export const DEFAULT_MAX_READ_BYTES = 1024 * 1024;
 /** Stream names: path segments of URL-safe characters, no `.`/`..` segments. */

@@ -14,6 +14,15 @@ export type JsonEncodeResult =
   | { ok: true; data: Buffer | null }
   | { ok: false; reason: "invalid_json" | "empty_json_array" };
 
+/** Serialized message; a value nested too deep for `JSON.stringify` (RangeError) is invalid. */
+function stringify(value: unknown): string | null {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Validates and normalizes a JSON-mode body into stored form. `data` is null
  * for `[]` when `allowEmptyArray` (a PUT creating an empty stream).
@@ -32,14 +41,18 @@ export function encodeJsonAppend(
   } catch {
     return { ok: false, reason: "invalid_json" };
   }
-  if (!Array.isArray(value)) return { ok: true, data: Buffer.from(`${JSON.stringify(value)},`) };
-  if (value.length === 0) {
+  const items = Array.isArray(value) ? value : [value];
+  if (items.length === 0) {
     return options.allowEmptyArray
       ? { ok: true, data: null }
       : { ok: false, reason: "empty_json_array" };
   }
   let text = "";
-  for (const item of value) text += `${JSON.stringify(item)},`;
+  for (const item of items) {
+    const json = stringify(item);
+    if (json === null) return { ok: false, reason: "invalid_json" };
+    text += `${json},`;
+  }
   return { ok: true, data: Buffer.from(text) };
 }
 

@@ -4,6 +4,7 @@ import { encodeJsonAppend } from "./json-mode.ts";
 import type { PendingWrite } from "./log-backend.ts";
 import { mediaType } from "./media-type.ts";
 import { checkProducer, isDurableDuplicate, producerFailure } from "./producers.ts";
+import { oversized } from "./stored-size.ts";
 import type { StreamLifecycle } from "./stream-lifecycle.ts";
 import type { AppendInput, AppendResult } from "./stream-store.ts";
 
@@ -78,6 +79,8 @@ export function createStreamAppender(deps: {
           : { ok: true as const, data: asBuffer(input.body) };
         if (!encoded.ok) return { ok: false, reason: encoded.reason };
         data = encoded.data;
+        const tooLarge = oversized(data);
+        if (tooLarge) return tooLarge;
       }
       // Accepted: from here to `enqueue` nothing awaits, so the next request
       // validates against this one.

@@ -7,6 +7,7 @@ import type { LogBackend, PendingWrite, StreamMeta } from "./log-backend.ts";
 import { emptyLogState } from "./log-state.ts";
 import { mediaType } from "./media-type.ts";
 import type { RecordReader } from "./record-reader.ts";
+import { oversized } from "./stored-size.ts";
 import type { StreamLifecycle } from "./stream-lifecycle.ts";
 import { StreamState } from "./stream-state.ts";
 import type { CreateInput, CreateResult, StoreFailure } from "./stream-store.ts";
@@ -142,6 +143,8 @@ export function createStreamCreator(
           ? encodeJsonAppend(input.body, { allowEmptyArray: true })
           : { ok: true as const, data: asBuffer(input.body) };
         if (!encoded.ok) return abandon({ ok: false, reason: encoded.reason });
+        const tooLarge = oversized(encoded.data);
+        if (tooLarge) return abandon(tooLarge);
         if (encoded.data) {
           end += encoded.data.length;
           own.push({ data: encoded.data, end, close: false });
@@ -159,6 +162,11 @@ export function createStreamCreator(
       }
       stream.reset(end, { ...emptyLogState(), closed: input.closed });
       return { ok: true, created: true, info: stream.info() };
+    } catch (error) {
+      // Unexpected (a bug, a fork source that cannot be read): the name must not be left to a
+      // stream that was never created, answering every append 500 until a restart.
+      abandon({ ok: false, reason: "storage_failed", message: String(error) });
+      throw error;
     } finally {
       stream.creating = null;
       finish();

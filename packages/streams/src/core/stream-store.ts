@@ -171,6 +171,8 @@ export type StoreFailure =
   | { ok: false; reason: "invalid_sub_offset" }
   | { ok: false; reason: "invalid_json" }
   | { ok: false; reason: "empty_json_array" }
+  /** The append as stored (JSON re-serialized) is over `limit` bytes. */
+  | { ok: false; reason: "too_large"; size: number; limit: number }
   | { ok: false; reason: "seq_conflict" }
   | { ok: false; reason: "stream_closed"; tail: number }
   | { ok: false; reason: "stale_epoch"; currentEpoch: number }

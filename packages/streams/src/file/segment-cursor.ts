@@ -18,7 +18,10 @@ export interface CursorOptions {
 }
 
 const CHUNK_BYTES = 256 * 1024;
-/** Longest frame a segment can hold (a 16 MiB append plus headers), so garbage cannot make us allocate more. */
+/**
+ * Longest frame a segment can hold (`MAX_STORED_APPEND_BYTES` plus headers, with room), so
+ * garbage cannot make us allocate more.
+ */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 /**

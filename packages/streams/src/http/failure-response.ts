@@ -42,6 +42,12 @@ export function failureResponse(failure: StoreFailure): Response {
       return errorResponse(400, "invalid_json", "body is not valid JSON");
     case "empty_json_array":
       return errorResponse(400, "bad_request", "empty JSON array appends nothing");
+    case "too_large":
+      return errorResponse(
+        413,
+        "payload_too_large",
+        `the append is ${failure.size} bytes as stored (JSON is re-serialized); at most ${failure.limit}`,
+      );
     case "seq_conflict":
       return errorResponse(409, "conflict", "Stream-Seq must increase");
     case "stream_closed":
