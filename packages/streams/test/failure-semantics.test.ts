@@ -106,6 +106,24 @@ describe("a failed write (injected file-system failures)", () => {
     },
   );
 
+  it("a duplicate's answer names the highest durable Producer-Seq, not one still in its fdatasync", async () => {
+    const faulty = faultyFs();
+    const dir = await tempDir();
+    const { client } = await serve(dir, { segmentFs: faulty.fs });
+    await client.send("PUT", "/q", { headers: TEXT });
+    // A producer's new write answers 200; a duplicate of a durable one 204.
+    const first = await client.send("POST", "/q", { headers: producer(0), body: "a" });
+    expect(first.status).toBe(200);
+    faulty.hold();
+    const next = client.send("POST", "/q", { headers: producer(1), body: "b" });
+    const release = await faulty.held();
+    const retry = await client.send("POST", "/q", { headers: producer(0), body: "a" });
+    expect(retry.status).toBe(204);
+    expect(retry.headers.get("producer-seq")).toBe("0");
+    release();
+    expect((await next).status).toBe(200);
+  });
+
   it("withdraws a batch readers saw before its fdatasync failed: their offset answers 409 with where to resume, also after a restart", async () => {
     const faulty = faultyFs();
     const dir = await tempDir();

@@ -44,7 +44,9 @@ export function createStreamAppender(deps: {
       if (producer && check && check.status !== "accepted") {
         if (check.status !== "duplicate") return producerFailure(check);
         if (isDurableDuplicate(stream.durable.producers, producer)) {
-          const echo = { epoch: producer.epoch, seq: check.lastSeq };
+          // The highest durable seq: later accepted ones may still be in their group commit.
+          const durable = stream.durable.producers.get(producer.id);
+          const echo = { epoch: producer.epoch, seq: durable?.lastSeq ?? check.lastSeq };
           return {
             ok: true,
             duplicate: true,
