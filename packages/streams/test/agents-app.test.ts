@@ -68,6 +68,28 @@ describe("/agents served in-process", () => {
     );
   });
 
+  it("ends an SSE connection past its time also while it catches up, with the offset to resume from", async () => {
+    const app = agentsServer({
+      store: createMemoryStreamStore(),
+      longPollTimeoutMs: 200,
+      maxReadBytes: 10,
+      sseMaxDurationMs: 0,
+    });
+    const text = { "content-type": "text/plain" };
+    await app.request("/agents/c", { method: "PUT", headers: text });
+    for (let i = 0; i < 10; i++) {
+      await app.request("/agents/c", { method: "POST", headers: text, body: `chunk-${i}.` });
+    }
+    const sse = await app.request("/agents/c?offset=-1&live=sse");
+    const body = await sse.text(); // ends by itself: the connection's time is up
+    expect(body.match(/^event: data$/gm)?.length).toBe(1);
+    expect(body).toContain("data:chunk-0.");
+    expect(body).not.toContain("upToDate");
+    const resume = /"streamNextOffset":"([^"]+)"/.exec(body)?.[1] as string;
+    const rest = await app.request(`/agents/c?offset=${resume}`);
+    expect(await rest.text()).toMatch(/^chunk-1\./);
+  });
+
   it("answers parked long-polls with 204 when the server shuts down", async () => {
     const { app, shutdown } = daemon();
     const put = await app.request("/agents/lp", { method: "PUT" });

@@ -109,14 +109,28 @@ async function pump(
       reported = result.end;
     }
     const backpressure = sink.send(text);
-    if (backpressure)
-      await Promise.race([backpressure, new Promise<void>((resolve) => handle.onCancel(resolve))]);
+    if (!backpressure) return;
+    let unsubscribe = () => {};
+    try {
+      await Promise.race([
+        backpressure,
+        new Promise<void>((resolve) => {
+          unsubscribe = handle.onCancel(resolve);
+        }),
+      ]);
+    } finally {
+      // One listener per wait, not one more for every slow write of a long connection.
+      unsubscribe();
+    }
   };
   try {
     let result = first;
     for (;;) {
       await emit(result);
       if ((result.info.closed && result.upToDate) || handle.reason !== undefined) return;
+      // Past the connection's time also while catching up (a reader behind a busy writer): it
+      // reconnects from the offset the control event just gave it.
+      if (!result.upToDate && Date.now() >= deadline) return;
       let ending = false;
       if (result.upToDate) {
         const remaining = deadline - Date.now();
