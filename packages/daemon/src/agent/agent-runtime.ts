@@ -19,6 +19,7 @@ import { sessionLink } from "./slack/session-link.ts";
 import { createSlackConnector } from "./slack/slack-connector.ts";
 import { createSlackEventHandler } from "./slack/slack-events.ts";
 import { addReaction, createSlackRunObserver } from "./slack/slack-run-observer.ts";
+import { createCommandGroups } from "./tools/command-groups.ts";
 
 /** Options of {@link createAgentRuntime}. */
 export interface AgentRuntimeOptions {
@@ -83,6 +84,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? Date.now;
   const connector = createSlackConnector({ log });
+  const commandGroups = createCommandGroups();
   const sessions = new Map<string, Session>();
   let closing = false;
   /** What runs stopped by `close` say in their thread; messages refused after it too if final. */
@@ -143,6 +145,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       now,
       deltaFlushMs: options.deltaFlushMs,
       commandTimeoutSeconds: options.commandTimeoutSeconds,
+      commandGroups,
       fetch: options.fetch,
       mcp: options.mcp,
     });
@@ -299,6 +302,10 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       const all = [...sessions.values()];
       const running = all.flatMap((s) => (s.active ? [s.active] : []));
       for (const run of running) run.stop({ code: "interrupted", message: closeReason });
+      // What the agents' commands left running in the background ends with the daemon, at once:
+      // whoever stops it may not wait for the grace below (local-sandbox: 5 s).
+      const killed = commandGroups.killAll();
+      if (killed > 0) log(`agent: ended ${killed} process group(s) of the agents' commands`);
       await Promise.race([
         // Each session's queue too: a message being taken up now is refused and told.
         Promise.allSettled([
@@ -307,6 +314,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
         ]),
         new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
       ]);
+      commandGroups.killAll(); // one started during the grace
       return running.length;
     },
   };

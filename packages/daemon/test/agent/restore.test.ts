@@ -1,4 +1,7 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { processAlive } from "../support/process-alive.ts";
 import {
   type AgentMachine,
   MENTION,
@@ -6,6 +9,7 @@ import {
   startAgentMachine,
   threadPath,
 } from "./support/agent-machine.ts";
+import { eventually } from "./support/eventually.ts";
 import {
   contentText,
   lastUserText,
@@ -161,6 +165,30 @@ describe("a thread's memory", () => {
         },
       }),
     ]);
+  });
+
+  it("on SIGTERM, ends what an agent's command left running in the background", async () => {
+    const m = await startAgentMachine();
+    machines.push(m);
+    m.llm.respond((req) =>
+      toolResults(req).length === 0
+        ? {
+            toolCalls: [
+              {
+                name: "run_command",
+                args: { command: "sleep 300 >/dev/null 2>&1 & echo $! > bg.pid" },
+              },
+            ],
+          }
+        : { text: "Started it in the background." },
+    );
+    const asked = m.slack.say({ channel: "C0000BG", user: "U0000ALICE", text: `${MENTION} go` });
+    await m.deliver(asked);
+    await m.slack.waitForReaction(asked);
+    const pid = Number(await readFile(join(m.workspace, "bg.pid"), "utf8"));
+    expect(processAlive(pid)).toBe(true);
+    await m.restart();
+    await eventually(() => !processAlive(pid));
   });
 
   it("after a rebuild (an empty machine), restores a thread from conversations.replies before answering", async () => {

@@ -4,6 +4,7 @@ import { Agent, type AgentMessage } from "@mariozechner/pi-agent-core";
 import type { UserMessage } from "@mariozechner/pi-ai";
 import type { McpHub, McpLease } from "../../mcp/mcp-hub.ts";
 import type { SessionWriter } from "../session/session-writer.ts";
+import type { CommandGroups } from "../tools/command-groups.ts";
 import { createWorkspaceTools } from "../tools/workspace-tools.ts";
 import { createDeltaBatcher } from "./delta-batcher.ts";
 import { runModel, runStreamFn } from "./model.ts";
@@ -34,6 +35,8 @@ export interface AgentRunOptions {
   now?: () => number;
   deltaFlushMs?: number;
   commandTimeoutSeconds?: number;
+  /** The runtime's record of command process groups (ended when the daemon stops). */
+  commandGroups?: CommandGroups;
   fetch?: typeof fetch;
   /** The machine's MCP servers; their tools are offered beside the workspace tools. */
   mcp?: McpHub;
@@ -140,7 +143,7 @@ export function startAgentRun(options: AgentRunOptions): AgentRun {
     const tools = [
       ...createWorkspaceTools(
         { workspaceDir: options.workspaceDir, env: options.env },
-        { defaultTimeoutSeconds: options.commandTimeoutSeconds },
+        { defaultTimeoutSeconds: options.commandTimeoutSeconds, groups: options.commandGroups },
       ).map((tool) => withDeadline(tool, options.commandTimeoutSeconds, fail)),
       // Each MCP call has its own time-out (the server's toolTimeoutSeconds) and ends with the run.
       ...(mcp?.tools ?? []),

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { realpath } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
+import type { CommandGroups } from "./command-groups.ts";
 import { createOutputCollector } from "./output-cap.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 
@@ -24,6 +25,8 @@ const parameters = Type.Object({
 /** Options beyond the context: tests shorten the time-out. */
 export interface RunCommandOptions {
   defaultTimeoutSeconds?: number;
+  /** Where each command's process group is remembered, for the daemon's shutdown. */
+  groups?: CommandGroups;
 }
 
 /**
@@ -57,6 +60,7 @@ export function createRunCommandTool(
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       });
+      if (child.pid) options.groups?.add(child.pid);
       child.stdout.on("data", output.push);
       child.stderr.on("data", output.push);
       let timedOut = false;
