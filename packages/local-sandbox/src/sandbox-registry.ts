@@ -142,7 +142,11 @@ export function createSandboxRegistry(options: SandboxRegistryOptions): SandboxR
       const wanted = Object.entries(labels);
       return [...entries.values()]
         .map((entry) => entry.sandbox)
-        .filter((sandbox) => wanted.every(([key, value]) => sandbox.labels[key] === value))
+        .filter((sandbox) =>
+          wanted.every(
+            ([key, value]) => Object.hasOwn(sandbox.labels, key) && sandbox.labels[key] === value,
+          ),
+        )
         .map(snapshot);
     },
 

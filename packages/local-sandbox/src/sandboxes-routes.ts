@@ -37,7 +37,8 @@ export function createSandboxesRoutes(options: { registry: SandboxRegistry }) {
   );
 
   app.get("/", (c) => {
-    const labels: Record<string, string> = {};
+    // No prototype: `?label=__proto__=x` must filter by that key, not vanish and match all.
+    const labels: Record<string, string> = Object.create(null);
     for (const filter of c.req.queries("label") ?? []) {
       const at = filter.indexOf("=");
       if (at <= 0) {

@@ -150,6 +150,9 @@ describe("GET /sandboxes?label=key=value", () => {
     expect(await ids("?label=instance=ins_1&label=role=main")).toEqual([idA]);
     expect(await ids("?label=role=main")).toEqual([idA, idC].sort());
     expect(await ids("?label=instance=ins_3")).toEqual([]);
+    // A key every object has by prototype matches no sandbox, rather than vanishing from the filter.
+    expect(await ids("?label=__proto__=x")).toEqual([]);
+    expect(await ids("?label=constructor=x")).toEqual([]);
   });
 });
 
