@@ -1,35 +1,42 @@
 /**
- * The instance's secrets as they may turn up in text a person or the model reads — an MCP
- * server's error or answer, a command's output (`env`), a file that holds one — replaced by
- * their `${NAME}` reference. What counts as a secret: with `"every"` (MCP servers, whose
- * output is rare and their own) every value of the machine env except the few names below that
- * are not; with `"secret-like"` (the workspace tools, which show files and output the model
- * works with) only values named like one or shaped like a token, so `DEBUG=true` or
- * `NODE_ENV=production` does not turn every "true" in a file into `${DEBUG}`.
+ * The instance's secrets as they may turn up in what an MCP server says (a stdio server sees the
+ * whole env, an HTTP one its headers, and either may echo them), replaced by their `${NAME}`
+ * reference: every value of the machine env but the few names below that are no secret.
  *
- * @example const scrub = envScrubber(runEnv, "secret-like"); scrub("ghp_abc…") // "${GITHUB_TOKEN}"
+ * @example const scrub = envScrubber(runEnv); scrub("token=ghp_abc…") // "token=${GITHUB_TOKEN}"
  */
-export function envScrubber(
-  env: Readonly<Record<string, string>>,
-  which: "every" | "secret-like" = "every",
-): (text: string) => string {
+export function envScrubber(env: Readonly<Record<string, string>>): (text: string) => string {
   const secrets = new Map<string, string>();
   for (const [ref, secret] of Object.entries(env)) {
-    if (NOT_SECRET.has(ref)) continue;
-    if (which === "secret-like" && !looksSecret(ref, secret)) continue;
-    secrets.set(secret, `\${${ref}}`);
+    if (!NOT_SECRET.has(ref)) secrets.set(secret, `\${${ref}}`);
+  }
+  return scrubber(secrets).scrub;
+}
+
+/**
+ * The same for a command's output (`run_command`: an `env`, a `cat .env`, a `curl -v`), but only
+ * for values named as secrets (a `_`-separated part like TOKEN, KEY, SECRET, PASSWORD, AUTH,
+ * CREDENTIALS, PRIVATE, COOKIE, DSN, URI, URL), replaced by a marker that is plainly not the value
+ * (`[secret $NAME]`), so ordinary output (`DEBUG=true`, ids, SHAs) is left as it is and a model
+ * copying output into a file sees that it is not the value. `margin`: the longest form looked
+ * for (the output cap keeps that much more before cutting, so no cut shows part of one).
+ *
+ * @example const { scrub } = commandOutputScrubber(runEnv); scrub("GITHUB_TOKEN=ghp_…") // "GITHUB_TOKEN=[secret $GITHUB_TOKEN]"
+ */
+export function commandOutputScrubber(env: Readonly<Record<string, string>>): {
+  scrub(text: string): string;
+  margin: number;
+} {
+  const secrets = new Map<string, string>();
+  for (const [ref, secret] of Object.entries(env)) {
+    if (!NOT_SECRET.has(ref) && SECRET_NAME.test(ref)) secrets.set(secret, `[secret $${ref}]`);
   }
   return scrubber(secrets);
 }
 
-/** A name that says secret (`GITHUB_TOKEN`, `DB_PASSWORD`, `REDIS_URL`…). */
-const SECRET_NAME = /TOKEN|SECRET|KEY|PASS|AUTH|CREDENTIAL|PRIVATE|COOKIE|SESSION|DSN|_URL$/i;
-/** A value shaped like a token: 20+ characters without spaces, letters and digits mixed. */
-const TOKEN_SHAPE = /^(?=.*[A-Za-z])(?=.*\d)[\w\-.+/=:~]{20,}$/;
-
-function looksSecret(name: string, value: string): boolean {
-  return value.length >= 8 && (SECRET_NAME.test(name) || TOKEN_SHAPE.test(value));
-}
+/** A name one of whose `_`-separated parts says secret (`GITHUB_TOKEN`, `DB_PASSWORD`, `MONGODB_URI`). */
+const SECRET_NAME =
+  /(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|KEY|KEYS|APIKEY|PASSWORD|PASSWD|PASS|PWD|AUTH|CREDENTIAL|CREDENTIALS|PRIVATE|COOKIE|DSN|URI|URL|CONNECTION)(?:_|$)/i;
 
 /**
  * Env names whose values are not secrets and appear in ordinary messages (paths, the platform's
@@ -100,13 +107,17 @@ function secretForms(secret: string): string[] {
 }
 
 /** Replaces each secret (in each form an error could quote it) by its reference. */
-function scrubber(secrets: Map<string, string>): (text: string) => string {
-  // Built at the first error: a spec is resolved for every run, most never scrub anything.
+function scrubber(secrets: Map<string, string>): { scrub(text: string): string; margin: number } {
+  // Built when first asked: a spec is resolved for every run, most never scrub anything.
   let pairs: Array<readonly [string, string]> | null = null;
-  return (text) => {
-    pairs ??= [...secrets]
+  const forms = () =>
+    (pairs ??= [...secrets]
       .flatMap(([secret, ref]) => secretForms(secret).map((form) => [form, ref] as const))
-      .sort((a, b) => b[0].length - a[0].length);
-    return pairs.reduce((out, [secret, ref]) => out.split(secret).join(ref), text);
+      .sort((a, b) => b[0].length - a[0].length));
+  return {
+    scrub: (text) => forms().reduce((out, [secret, ref]) => out.split(secret).join(ref), text),
+    get margin() {
+      return forms()[0]?.[0].length ?? 0;
+    },
   };
 }

@@ -216,40 +216,57 @@ describe("list and search", () => {
   });
 });
 
-describe("tool output is scrubbed of the instance's secrets", () => {
-  it("a command's env, a file holding a secret and an error quoting one show its reference, while commands still get the value", async () => {
+describe("run_command's output is scrubbed of the instance's named secrets", () => {
+  const TOKEN = "ghp_s3cretvalue1234567890abcdef";
+  beforeEach(() => {
     ctx.env = {
       ...ctx.env,
-      GITHUB_TOKEN: "ghp_s3cretvalue123",
-      STRIPE: "sk_live_51Habc123XYZdef456",
+      GITHUB_TOKEN: TOKEN,
+      MONGODB_URI: "mongodb+srv://app:Pw0rd-xyz@cluster.example.net/db",
       ITERATE_MACHINE_ID: "mch_1",
+      BUILD_ID: "3f2a9c1e-6b7d-4e8f-9a0b-1c2d3e4f5a6b",
       DEBUG: "true",
-      NODE_ENV: "production",
     };
+  });
+
+  it("shows a marker for them (plainly not the value), leaves other values, and commands still get them", async () => {
     const env = await call("run_command", { command: "env | sort" });
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference the scrub writes
-    expect(env.text).toContain("GITHUB_TOKEN=${GITHUB_TOKEN}");
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference the scrub writes
-    expect(env.text).toContain("STRIPE=${STRIPE}"); // no telling name, but a token's shape
-    // Ids and plain words stay: a file's every "true" must not become a reference.
+    expect(env.text).toContain("GITHUB_TOKEN=[secret $GITHUB_TOKEN]");
+    expect(env.text).toContain("MONGODB_URI=[secret $MONGODB_URI]");
+    expect(env.text).not.toContain("Pw0rd-xyz");
+    // Ids, UUIDs and plain words are output as they are.
     expect(env.text).toContain("ITERATE_MACHINE_ID=mch_1");
+    expect(env.text).toContain("BUILD_ID=3f2a9c1e-6b7d-4e8f-9a0b-1c2d3e4f5a6b");
     expect(env.text).toContain("DEBUG=true");
-    expect(env.text).toContain("NODE_ENV=production");
     const used = await call("run_command", {
-      command: 'test "$GITHUB_TOKEN" = ghp_s3cretvalue123 && echo token-set',
+      command: `test "$GITHUB_TOKEN" = ${TOKEN} && echo token-set; printf %s "$GITHUB_TOKEN" | base64`,
     });
-    expect(used.text).toMatch(/^token-set\n/);
-    await writeFile(join(ctx.workspaceDir, ".env"), "GITHUB_TOKEN=ghp_s3cretvalue123\n");
-    const read = await call("read_file", { path: ".env" });
-    const searched = await call("search", { pattern: "GITHUB" });
-    const failed = await call("run_command", { command: "echo ghp_s3cretvalue123 >&2; exit 1" });
-    // Encoded too, as a command may print it.
-    const encoded = await call("run_command", { command: 'printf %s "$GITHUB_TOKEN" | base64' });
-    expect(encoded.text).toMatch(/^\$\{GITHUB_TOKEN\}\n/);
-    for (const result of [env, read, searched, failed]) {
-      expect(result.text).not.toContain("ghp_s3cretvalue123");
+    expect(used.text).toMatch(/^token-set\n\[secret \$GITHUB_TOKEN\]\n/);
+    const failed = await call("run_command", { command: 'echo "$GITHUB_TOKEN" >&2; exit 1' });
+    expect(failed).toMatchObject({
+      ok: false,
+      text: expect.stringMatching(/^\[secret \$GITHUB_TOKEN\]\n/),
+    });
+  });
+
+  it("shows no part of one the output cap cut through", async () => {
+    // The token straddles the end of the kept head (8 KiB), then 100 KB more are printed.
+    for (const at of [8180, 8192, 8200]) {
+      const result = await call("run_command", {
+        command: `head -c ${at} /dev/zero | tr '\\0' x; printf %s "$GITHUB_TOKEN"; head -c 100000 /dev/zero | tr '\\0' y`,
+      });
+      expect(result.text).toContain("bytes omitted");
+      for (let i = 0; i + 6 <= TOKEN.length; i++) {
+        expect(result.text, `+${at}: ${TOKEN.slice(i, i + 6)}`).not.toContain(
+          TOKEN.slice(i, i + 6),
+        );
+      }
     }
-    expect(failed.ok).toBe(false);
+  });
+
+  it("leaves the file tools' reads alone: files are shown as they are", async () => {
+    await writeFile(join(ctx.workspaceDir, ".env.example"), `GITHUB_TOKEN=${TOKEN}\n`);
+    expect((await call("read_file", { path: ".env.example" })).text).toContain(TOKEN);
   });
 });
 

@@ -36,29 +36,35 @@ export function capOutput(
 /**
  * A byte-capped collector for a streaming output (a child's stdout and stderr): keeps the first
  * and last `capBytes / 2` bytes as they arrive, so memory stays bounded however much a command
- * prints.
+ * prints. With `scrub`, what is shown is scrubbed before it is cut: each end is kept `margin`
+ * bytes longer (the longest form a scrub looks for), scrubbed, then cut to size, so no cut shows
+ * the part of a secret that went through it.
  *
  * @example
- * const out = createOutputCollector(16_384);
+ * const out = createOutputCollector(16_384, commandOutputScrubber(env));
  * child.stdout.on("data", out.push);
- * out.text(); // capped, with the omission note
+ * out.text(); // capped, scrubbed, with the omission note
  */
-export function createOutputCollector(capBytes = DEFAULT_OUTPUT_CAP_BYTES) {
+export function createOutputCollector(
+  capBytes = DEFAULT_OUTPUT_CAP_BYTES,
+  scrubbing: { scrub(text: string): string; margin: number } = { scrub: (t) => t, margin: 0 },
+) {
   const half = Math.floor(capBytes / 2);
+  const keep = half + scrubbing.margin;
   let head = Buffer.alloc(0);
   let tail = Buffer.alloc(0);
   let total = 0;
   return {
     push(chunk: Buffer) {
       total += chunk.length;
-      if (head.length < half) {
-        const take = Math.min(half - head.length, chunk.length);
+      if (head.length < keep) {
+        const take = Math.min(keep - head.length, chunk.length);
         head = Buffer.concat([head, chunk.subarray(0, take)]);
         chunk = chunk.subarray(take);
       }
       if (chunk.length > 0) {
         tail = Buffer.concat([tail, chunk]);
-        if (tail.length > half) tail = tail.subarray(tail.length - half);
+        if (tail.length > keep) tail = tail.subarray(tail.length - keep);
       }
     },
     /** Bytes received so far. */
@@ -67,12 +73,28 @@ export function createOutputCollector(capBytes = DEFAULT_OUTPUT_CAP_BYTES) {
     },
     text(): string {
       const kept = head.length + tail.length;
-      if (kept === total) return Buffer.concat([head, tail]).toString("utf8");
-      const omitted = total - kept;
+      if (kept === total) {
+        return capOutput(scrubbing.scrub(Buffer.concat([head, tail]).toString("utf8")), capBytes);
+      }
+      // A secret the cut went through is left, in part, at the cut end of each scrubbed piece,
+      // within `margin` characters of it: those are dropped before cutting to size.
+      const { margin } = scrubbing;
+      const scrubbedHead = scrubbing.scrub(head.toString("utf8"));
+      const scrubbedTail = scrubbing.scrub(tail.toString("utf8"));
+      const shownHead = Buffer.from(scrubbedHead.slice(0, scrubbedHead.length - margin))
+        .subarray(0, half)
+        .toString("utf8")
+        .replace(/\uFFFD+$/, "");
+      const tailBytes = Buffer.from(scrubbedTail.slice(margin));
+      const shownTail = tailBytes
+        .subarray(Math.max(0, tailBytes.length - half))
+        .toString("utf8")
+        .replace(/^\uFFFD+/, "");
+      const omitted = total - Buffer.byteLength(shownHead) - Buffer.byteLength(shownTail);
       return (
-        `${head.toString("utf8").replace(/\uFFFD+$/, "")}\n` +
+        `${shownHead}\n` +
         `[… ${omitted} bytes omitted: output capped at ${capBytes} bytes …]\n` +
-        tail.toString("utf8").replace(/^\uFFFD+/, "")
+        shownTail
       );
     },
   };

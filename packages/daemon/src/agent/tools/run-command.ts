@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { realpath } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
+import { commandOutputScrubber } from "../../env/env-scrub.ts";
 import type { CommandGroups } from "./command-groups.ts";
 import { createOutputCollector } from "./output-cap.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
@@ -53,7 +54,9 @@ export function createRunCommandTool(
     async execute(_id, { command, timeout_seconds = defaultTimeout }, signal) {
       const cwd = await realpath(ctx.workspaceDir);
       const started = performance.now();
-      const output = createOutputCollector();
+      // Scrubbed of the instance's named secrets: an `env` or a `curl -v` would otherwise carry
+      // them into the model, the session's stream and the Slack thread.
+      const output = createOutputCollector(undefined, commandOutputScrubber(ctx.env));
       const child = spawn("bash", ["-c", command], {
         cwd,
         env: ctx.env,
