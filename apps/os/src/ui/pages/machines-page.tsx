@@ -121,7 +121,6 @@ function CurrentMachine(props: MachinePanelProps & { current: MachineRow }) {
         ) : null}
       </dl>
       <Steps machine={current} timeouts={props.timeouts} />
-      {props.slackWaiting ? <SlackWaiting outbox={props.slackWaiting} /> : null}
       {current.pingConflictAt ? (
         <p class="flash error" role="alert">
           A ping with a different secret was refused <Time date={current.pingConflictAt} />. Only
@@ -180,6 +179,12 @@ export function MachinePanel(props: MachinePanelProps) {
             label="Rebuild machine"
           />
         </div>
+        {/* Also with no machine at all: that is when events wait longest. */}
+        {props.slackWaiting ? (
+          <div class="card-body">
+            <SlackWaiting outbox={props.slackWaiting} />
+          </div>
+        ) : null}
         {current ? (
           <CurrentMachine {...props} current={current} />
         ) : (

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
-import { openRegularFile, readHead, replaceContent } from "./regular-file.ts";
+import { openRegularFile, replaceContent } from "./regular-file.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 import { resolveWorkspacePath } from "./workspace-path.ts";
 
@@ -44,7 +44,8 @@ export function createEditFileTool(ctx: ToolContext): WorkspaceTool<typeof param
         if (file.size > MAX_EDIT_BYTES) {
           throw new Error(`${shown} is over ${MAX_EDIT_BYTES} bytes; edit it with run_command`);
         }
-        const before = (await readHead(file.handle, file.size)).toString("utf8");
+        // To its end, not its size when opened: nothing appended meanwhile is cut off.
+        const before = (await file.handle.readFile()).toString("utf8");
         count = before.split(old_text).length - 1;
         if (count === 0) {
           throw new Error(

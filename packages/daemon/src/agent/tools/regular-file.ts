@@ -55,7 +55,7 @@ export async function readRegularFile(
 }
 
 /** The first `length` bytes of an open file (fewer if it is shorter by now). */
-export async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
+async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
   const bytes = Buffer.alloc(length);
   let read = 0;
   while (read < length) {
