@@ -6,6 +6,31 @@ export interface ProducerState {
   lastSeq: number;
 }
 
+/**
+ * Producers remembered per stream, most recently written last: past this many, the one that
+ * wrote longest ago is forgotten (like Kafka expiring idle producer ids), so a caller using a
+ * new `Producer-Id` per append cannot grow a stream's memory, and every sealed segment's index,
+ * without bound. A forgotten producer's next append is a new producer's: seq 0 is accepted,
+ * any other answers a sequence gap.
+ */
+export const MAX_PRODUCERS_PER_STREAM = 10_000;
+
+/**
+ * Records `id`'s state as the most recent, forgetting the oldest past the bound. The one rule
+ * for accepted, durable and recovered state alike, so all three forget the same producers.
+ */
+export function rememberProducer(
+  producers: Map<string, ProducerState>,
+  id: string,
+  state: ProducerState,
+): void {
+  producers.delete(id);
+  producers.set(id, state);
+  while (producers.size > MAX_PRODUCERS_PER_STREAM) {
+    producers.delete(producers.keys().next().value as string);
+  }
+}
+
 /** Stream state carried by records: closure, producers, last `Stream-Seq`. */
 export interface LogState {
   closed: boolean;
@@ -33,7 +58,7 @@ export function applyRecordState(
   record: { close: boolean; producer?: ProducerTuple; streamSeq?: string },
 ): void {
   if (record.producer) {
-    state.producers.set(record.producer.id, {
+    rememberProducer(state.producers, record.producer.id, {
       epoch: record.producer.epoch,
       lastSeq: record.producer.seq,
     });

@@ -2,6 +2,7 @@ import { asBuffer } from "./as-buffer.ts";
 import type { Committer } from "./group-commit.ts";
 import { encodeJsonAppend } from "./json-mode.ts";
 import type { PendingWrite } from "./log-backend.ts";
+import { rememberProducer } from "./log-state.ts";
 import { mediaType } from "./media-type.ts";
 import { checkProducer, isDurableDuplicate, producerFailure } from "./producers.ts";
 import { oversized } from "./stored-size.ts";
@@ -88,7 +89,9 @@ export function createStreamAppender(deps: {
       // validates against this one.
       const end = stream.acceptedTail + (data?.length ?? 0);
       stream.acceptedTail = end;
-      if (producer && check?.status === "accepted") stream.producers.set(producer.id, check.next);
+      if (producer && check?.status === "accepted") {
+        rememberProducer(stream.producers, producer.id, check.next);
+      }
       if (!closeOnly && input.streamSeq !== undefined) stream.lastStreamSeq = input.streamSeq;
       if (input.close) {
         stream.acceptedClosed = true;
