@@ -11,6 +11,7 @@ import type { McpHub } from "../mcp/mcp-hub.ts";
 import type { AgentRun } from "./loop/agent-run.ts";
 import { SILENT_OBSERVER } from "./loop/run-types.ts";
 import { endDanglingRun, RESTARTED, retakeRecent } from "./restart-recovery.ts";
+import { createRuntimeCloser } from "./runtime-closer.ts";
 import { createSession, type Session } from "./session/session.ts";
 import { ensureSessionStream } from "./session/session-stream.ts";
 import { summarizeSession } from "./session/session-summary.ts";
@@ -18,7 +19,7 @@ import type { StreamStore } from "./session/streams.ts";
 import { sessionLink } from "./slack/session-link.ts";
 import { createSlackConnector } from "./slack/slack-connector.ts";
 import { createSlackEventHandler } from "./slack/slack-events.ts";
-import { addReaction, createSlackRunObserver } from "./slack/slack-run-observer.ts";
+import { createSlackRunObserver } from "./slack/slack-run-observer.ts";
 import { createCommandGroups } from "./tools/command-groups.ts";
 
 /** Options of {@link createAgentRuntime}. */
@@ -68,8 +69,6 @@ export interface AgentRuntime {
 }
 
 const SESSION_PREFIXES = ["slack/", "web/"];
-/** What a run stopped by a daemon shutdown says in its thread, unless `close` is told otherwise. */
-const RESTARTING = "The machine is restarting; ask again once it is back.";
 
 /**
  * Builds the machine's agent runtime over the stream store. Each session's stream is its
@@ -86,10 +85,13 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const connector = createSlackConnector({ log });
   const commandGroups = createCommandGroups();
   const sessions = new Map<string, Session>();
-  let closing = false;
-  /** What runs stopped by `close` say in their thread; messages refused after it too if final. */
-  let closeReason = RESTARTING;
-  let closedForGood = false;
+  const closer = createRuntimeCloser({
+    sessions,
+    connector,
+    machineEnv: options.machineEnv,
+    commandGroups,
+    log,
+  });
 
   function sessionFor(path: string): Session {
     let session = sessions.get(path);
@@ -168,7 +170,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     target: { channel: string; threadTs: string } | null,
     botUserId: string | null,
   ): Promise<{ steered: boolean; runId: string }> {
-    if (closing) return refuseClosing(target, prompt.origin);
+    if (closer.closing) return closer.refuse(target, prompt.origin);
     const active = session.active;
     if (active?.steer(prompt.message, prompt.origin)) return { steered: true, runId: active.runId };
     // A run past taking messages is finishing: the new message starts the next run after it.
@@ -177,37 +179,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     // start may not have reached this session yet).
     if ((await session.refresh()).dangling) await recoverOne(session, RESTARTED);
     // Closed while this message waited: no run may start on a machine that is going away.
-    if (closing) return refuseClosing(target, prompt.origin);
+    if (closer.closing) return closer.refuse(target, prompt.origin);
     const run = await startRun(session, prompt, target, botUserId);
     return { steered: false, runId: run.runId };
-  }
-
-  /**
-   * A message that reached the agent after `close`: 503. After a final close a Slack one gets
-   * ❌ and the reason in its thread first, as a run stopped by it does (the person would
-   * otherwise see only 👀, and no daemon will take it up again).
-   */
-  async function refuseClosing(
-    target: { channel: string; threadTs: string } | null,
-    origin: MessageOrigin,
-  ): Promise<never> {
-    const slack =
-      target && closedForGood ? await connector.client(options.machineEnv.runEnv()) : null;
-    if (slack && target && origin.kind === "slack") {
-      const complain = (what: string) => (error: unknown) =>
-        log(`slack: ${what} for ${origin.ts} while closing failed: ${(error as Error).message}`);
-      await Promise.all([
-        slack.chat
-          .postMessage({
-            channel: target.channel,
-            thread_ts: target.threadTs,
-            text: `:x: ${closeReason}`,
-          })
-          .catch(complain("chat.postMessage")),
-        addReaction(slack, origin.channel, origin.ts, "x").catch(complain("reactions.add")),
-      ]);
-    }
-    throw new AppError("machine_not_ready", "The machine is shutting down.", 503);
   }
 
   function webPrompt(input: WebMessageRequest): { message: UserMessage; origin: MessageOrigin } {
@@ -292,30 +266,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     },
     retakeRecent: ({ windowMs } = {}) =>
       retakeRecent({ store: options.store, sessionFor, handleSlackEvent, log, now, windowMs }),
-    async close({ graceMs = 5000, reason = RESTARTING, final = false } = {}) {
-      // A final close (retire) after a plain one (SIGTERM) still says why, and tells refusals.
-      if (!closing || final) {
-        closeReason = reason;
-        closedForGood = final;
-      }
-      closing = true;
-      const all = [...sessions.values()];
-      const running = all.flatMap((s) => (s.active ? [s.active] : []));
-      for (const run of running) run.stop({ code: "interrupted", message: closeReason });
-      // What the agents' commands left running in the background ends with the daemon, at once:
-      // whoever stops it may not wait for the grace below (local-sandbox: 5 s).
-      const killed = commandGroups.killAll();
-      if (killed > 0) log(`agent: ended ${killed} process group(s) of the agents' commands`);
-      await Promise.race([
-        // Each session's queue too: a message being taken up now is refused and told.
-        Promise.allSettled([
-          ...running.map((run) => run.done),
-          ...all.map((s) => s.serial(async () => {})),
-        ]),
-        new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
-      ]);
-      commandGroups.killAll(); // one started during the grace
-      return running.length;
-    },
+    close: (closing) => closer.close(closing),
   };
 }

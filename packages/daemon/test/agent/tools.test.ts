@@ -1,44 +1,19 @@
-import { execFileSync } from "node:child_process";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { capOutput, createOutputCollector } from "../../src/agent/tools/output-cap.ts";
-import type { ToolContext } from "../../src/agent/tools/tool-context.ts";
 import { createWorkspaceTools } from "../../src/agent/tools/workspace-tools.ts";
-import { tempDir } from "../platform/support/temp.ts";
 import { processAlive } from "../support/process-alive.ts";
 import { eventually } from "./support/eventually.ts";
+import { toolHarness } from "./support/tool-harness.ts";
 
-let ctx: ToolContext;
-beforeEach(async () => {
-  const root = await tempDir("tools-");
-  const workspace = join(root, "workspace");
-  await mkdir(workspace);
-  ctx = {
-    workspaceDir: workspace,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MARKER: "from-machine-env" },
-  };
-});
-
-/** Runs a tool as the loop would: its text, or the error the model would read. */
-async function call(
-  name: string,
-  args: Record<string, unknown>,
-): Promise<{ ok: boolean; text: string }> {
-  const tool = createWorkspaceTools(ctx, { defaultTimeoutSeconds: 5 }).find((t) => t.name === name);
-  if (!tool) throw new Error(`no tool ${name}`);
-  try {
-    const result = await tool.execute("t1", args as never);
-    return { ok: true, text: result.content.map((c) => ("text" in c ? c.text : "")).join("") };
-  } catch (error) {
-    return { ok: false, text: (error as Error).message };
-  }
-}
+const tools = toolHarness();
+const call = tools.call;
 
 describe("file tools stay in the workspace", () => {
   it("refuses .. and absolute paths outside, and symlinks out (read, write, list)", async () => {
-    await symlink("/etc", join(ctx.workspaceDir, "out"));
-    await writeFile(join(ctx.workspaceDir, "..", "secret.txt"), "s3cret");
+    await symlink("/etc", join(tools.ctx.workspaceDir, "out"));
+    await writeFile(join(tools.ctx.workspaceDir, "..", "secret.txt"), "s3cret");
     expect(await call("read_file", { path: "../secret.txt" })).toMatchObject({
       ok: false,
       text: expect.stringMatching(/outside the workspace/),
@@ -60,49 +35,21 @@ describe("file tools stay in the workspace", () => {
   });
 
   it("allows symlinks that stay inside, and absolute paths inside", async () => {
-    await mkdir(join(ctx.workspaceDir, "real"));
-    await writeFile(join(ctx.workspaceDir, "real/a.txt"), "inside");
-    await symlink("real", join(ctx.workspaceDir, "alias"));
+    await mkdir(join(tools.ctx.workspaceDir, "real"));
+    await writeFile(join(tools.ctx.workspaceDir, "real/a.txt"), "inside");
+    await symlink("real", join(tools.ctx.workspaceDir, "alias"));
     expect(await call("read_file", { path: "alias/a.txt" })).toEqual({ ok: true, text: "inside" });
-    expect(await call("read_file", { path: join(ctx.workspaceDir, "real/a.txt") })).toEqual({
+    expect(await call("read_file", { path: join(tools.ctx.workspaceDir, "real/a.txt") })).toEqual({
       ok: true,
       text: "inside",
     });
   });
 
   it("refuses a dangling symlink (its target cannot be checked)", async () => {
-    await symlink("/nonexistent/place", join(ctx.workspaceDir, "dangling"));
+    await symlink("/nonexistent/place", join(tools.ctx.workspaceDir, "dangling"));
     expect(await call("write_file", { path: "dangling", content: "x" })).toMatchObject({
       ok: false,
       text: expect.stringMatching(/symlink to a path that does not exist/),
-    });
-  });
-});
-
-describe("file tools touch regular files only", () => {
-  it("search never reads through a link out, nor a FIFO or a device; no tool blocks on a FIFO", async () => {
-    await writeFile(join(ctx.workspaceDir, "..", "credentials.json"), '{"daemonSecret":"s3cr3t"}');
-    await writeFile(join(ctx.workspaceDir, "notes.txt"), "daemonSecret is a word\n");
-    await symlink("../credentials.json", join(ctx.workspaceDir, "leak.json"));
-    await symlink("/dev/zero", join(ctx.workspaceDir, "zero"));
-    execFileSync("mkfifo", [join(ctx.workspaceDir, "pipe")]);
-    expect((await call("search", { pattern: "daemonSecret" })).text).toBe(
-      "notes.txt:1: daemonSecret is a word",
-    );
-    expect((await call("search", { pattern: "x", path: "pipe" })).text).toBe(
-      "(no matches for /x/)",
-    );
-    expect(await call("read_file", { path: "pipe" })).toEqual({
-      ok: false,
-      text: "pipe is not a regular file",
-    });
-    expect(await call("edit_file", { path: "pipe", old_text: "a", new_text: "b" })).toEqual({
-      ok: false,
-      text: "pipe is not a regular file",
-    });
-    expect(await call("write_file", { path: "pipe", content: "x" })).toEqual({
-      ok: false,
-      text: "pipe is not a regular file",
     });
   });
 });
@@ -118,7 +65,7 @@ describe("read, write and edit", () => {
       text: "overwrote src/deep/app.ts (1 bytes)",
     });
     expect(await call("read_file", { path: "src/deep/app.ts" })).toEqual({ ok: true, text: "x" });
-    await writeFile(join(ctx.workspaceDir, "bin"), Buffer.from([0, 1, 2]));
+    await writeFile(join(tools.ctx.workspaceDir, "bin"), Buffer.from([0, 1, 2]));
     expect(await call("read_file", { path: "bin" })).toEqual({
       ok: false,
       text: "bin is a binary file (3 bytes)",
@@ -135,7 +82,7 @@ describe("read, write and edit", () => {
 
   it("pages long files by lines and caps the output visibly", async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `line ${i + 1}`).join("\n");
-    await writeFile(join(ctx.workspaceDir, "long.txt"), lines);
+    await writeFile(join(tools.ctx.workspaceDir, "long.txt"), lines);
     const page = await call("read_file", { path: "long.txt", offset: 10, limit: 3 });
     expect(page.text).toBe("line 10\nline 11\nline 12\n[long.txt: lines 10–12 of 3000]");
     const all = await call("read_file", { path: "long.txt" });
@@ -147,8 +94,8 @@ describe("read, write and edit", () => {
 
   it("edits an exact, unique text; absent or ambiguous text is an error naming the problem", async () => {
     const edit = (args: Record<string, unknown>) => call("edit_file", { path: "a.ts", ...args });
-    const contents = () => readFile(join(ctx.workspaceDir, "a.ts"), "utf8");
-    await writeFile(join(ctx.workspaceDir, "a.ts"), "const a = 1;\nconst b = 1;\n");
+    const contents = () => readFile(join(tools.ctx.workspaceDir, "a.ts"), "utf8");
+    await writeFile(join(tools.ctx.workspaceDir, "a.ts"), "const a = 1;\nconst b = 1;\n");
     expect(await edit({ old_text: "const c", new_text: "x" })).toMatchObject({
       ok: false,
       text: expect.stringMatching(/^old_text was not found in a\.ts/),
@@ -172,15 +119,18 @@ describe("read, write and edit", () => {
 
 describe("list and search", () => {
   beforeEach(async () => {
-    await mkdir(join(ctx.workspaceDir, "src/lib"), { recursive: true });
-    await mkdir(join(ctx.workspaceDir, "node_modules/x"), { recursive: true });
+    await mkdir(join(tools.ctx.workspaceDir, "src/lib"), { recursive: true });
+    await mkdir(join(tools.ctx.workspaceDir, "node_modules/x"), { recursive: true });
     await writeFile(
-      join(ctx.workspaceDir, "src/app.ts"),
+      join(tools.ctx.workspaceDir, "src/app.ts"),
       "// TODO: ship it\nexport const app = 1;\n",
     );
-    await writeFile(join(ctx.workspaceDir, "src/lib/util.ts"), "export const todo = 'later';\n");
-    await writeFile(join(ctx.workspaceDir, "README.md"), "# readme\n");
-    await writeFile(join(ctx.workspaceDir, "node_modules/x/index.js"), "// TODO dep\n");
+    await writeFile(
+      join(tools.ctx.workspaceDir, "src/lib/util.ts"),
+      "export const todo = 'later';\n",
+    );
+    await writeFile(join(tools.ctx.workspaceDir, "README.md"), "# readme\n");
+    await writeFile(join(tools.ctx.workspaceDir, "node_modules/x/index.js"), "// TODO dep\n");
   });
 
   it("lists recursively, skipping node_modules, filtered by glob", async () => {
@@ -216,60 +166,6 @@ describe("list and search", () => {
   });
 });
 
-describe("run_command's output is scrubbed of the instance's named secrets", () => {
-  const TOKEN = "ghp_s3cretvalue1234567890abcdef";
-  beforeEach(() => {
-    ctx.env = {
-      ...ctx.env,
-      GITHUB_TOKEN: TOKEN,
-      MONGODB_URI: "mongodb+srv://app:Pw0rd-xyz@cluster.example.net/db",
-      ITERATE_MACHINE_ID: "mch_1",
-      BUILD_ID: "3f2a9c1e-6b7d-4e8f-9a0b-1c2d3e4f5a6b",
-      DEBUG: "true",
-    };
-  });
-
-  it("shows a marker for them (plainly not the value), leaves other values, and commands still get them", async () => {
-    const env = await call("run_command", { command: "env | sort" });
-    expect(env.text).toContain("GITHUB_TOKEN=[secret $GITHUB_TOKEN]");
-    expect(env.text).toContain("MONGODB_URI=[secret $MONGODB_URI]");
-    expect(env.text).not.toContain("Pw0rd-xyz");
-    // Ids, UUIDs and plain words are output as they are.
-    expect(env.text).toContain("ITERATE_MACHINE_ID=mch_1");
-    expect(env.text).toContain("BUILD_ID=3f2a9c1e-6b7d-4e8f-9a0b-1c2d3e4f5a6b");
-    expect(env.text).toContain("DEBUG=true");
-    const used = await call("run_command", {
-      command: `test "$GITHUB_TOKEN" = ${TOKEN} && echo token-set; printf %s "$GITHUB_TOKEN" | base64`,
-    });
-    expect(used.text).toMatch(/^token-set\n\[secret \$GITHUB_TOKEN\]\n/);
-    const failed = await call("run_command", { command: 'echo "$GITHUB_TOKEN" >&2; exit 1' });
-    expect(failed).toMatchObject({
-      ok: false,
-      text: expect.stringMatching(/^\[secret \$GITHUB_TOKEN\]\n/),
-    });
-  });
-
-  it("shows no part of one the output cap cut through", async () => {
-    // The token straddles the end of the kept head (8 KiB), then 100 KB more are printed.
-    for (const at of [8180, 8192, 8200]) {
-      const result = await call("run_command", {
-        command: `head -c ${at} /dev/zero | tr '\\0' x; printf %s "$GITHUB_TOKEN"; head -c 100000 /dev/zero | tr '\\0' y`,
-      });
-      expect(result.text).toContain("bytes omitted");
-      for (let i = 0; i + 6 <= TOKEN.length; i++) {
-        expect(result.text, `+${at}: ${TOKEN.slice(i, i + 6)}`).not.toContain(
-          TOKEN.slice(i, i + 6),
-        );
-      }
-    }
-  });
-
-  it("leaves the file tools' reads alone: files are shown as they are", async () => {
-    await writeFile(join(ctx.workspaceDir, ".env.example"), `GITHUB_TOKEN=${TOKEN}\n`);
-    expect((await call("read_file", { path: ".env.example" })).text).toContain(TOKEN);
-  });
-});
-
 describe("run_command", () => {
   it("runs bash in the workspace with the machine env and reports the exit code", async () => {
     const ok = await call("run_command", {
@@ -279,7 +175,7 @@ describe("run_command", () => {
     expect(ok.ok).toBe(true);
     expect(ok.text).toMatch(
       new RegExp(
-        `^${ctx.workspaceDir.replace(/[/.]/g, "\\$&")}\\nmarker-set\\nno home\\n\\[exit code 0, \\d+\\.\\d s\\]$`,
+        `^${tools.ctx.workspaceDir.replace(/[/.]/g, "\\$&")}\\nmarker-set\\nno home\\n\\[exit code 0, \\d+\\.\\d s\\]$`,
       ),
     );
     const failed = await call("run_command", { command: "echo oops >&2; exit 3" });
@@ -312,12 +208,12 @@ describe("run_command", () => {
     });
     expect(result.text).toContain("output before the time-out:\nwaiting");
     // The command's background child went with it.
-    const pid = Number(await readFile(join(ctx.workspaceDir, "bg.pid"), "utf8"));
+    const pid = Number(await readFile(join(tools.ctx.workspaceDir, "bg.pid"), "utf8"));
     await eventually(() => !processAlive(pid));
   });
 
   it("stops when the run is aborted", async () => {
-    const tool = createWorkspaceTools(ctx).find((t) => t.name === "run_command");
+    const tool = createWorkspaceTools(tools.ctx).find((t) => t.name === "run_command");
     const abort = new AbortController();
     const started = performance.now();
     const running = tool?.execute("t1", { command: "sleep 30" } as never, abort.signal);
