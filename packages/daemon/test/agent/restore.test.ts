@@ -1,14 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { processAlive } from "../support/process-alive.ts";
-import {
-  type AgentMachine,
-  MENTION,
-  nth,
-  startAgentMachine,
-  threadPath,
-} from "./support/agent-machine.ts";
+import { MENTION, nth, threadPath } from "./support/agent-machine.ts";
 import { eventually } from "./support/eventually.ts";
 import {
   contentText,
@@ -16,7 +10,7 @@ import {
   type RecordedChatRequest,
   toolResults,
 } from "./support/fake-openai.ts";
-import { type FakeSlack, startFakeSlack } from "./support/fake-slack.ts";
+import { machinesPerTest } from "./support/machines-per-test.ts";
 
 /** The conversation a request carried, as `role: text` lines (system prompt left out). */
 function transcript(request: RecordedChatRequest): string[] {
@@ -26,17 +20,10 @@ function transcript(request: RecordedChatRequest): string[] {
 }
 
 describe("a thread's memory", () => {
-  const machines: AgentMachine[] = [];
-  let slack: FakeSlack | null = null;
-  afterEach(async () => {
-    await Promise.all(machines.splice(0).map((m) => m.stop()));
-    await slack?.close();
-    slack = null;
-  });
+  const pool = machinesPerTest();
 
   it("survives a daemon restart: the next model request carries the earlier turns", async () => {
-    const m = await startAgentMachine();
-    machines.push(m);
+    const m = await pool.start();
     m.llm.respond((req) => ({
       text: lastUserText(req).includes("colour") ? "Blue, noted." : "You said blue.",
     }));
@@ -67,8 +54,7 @@ describe("a thread's memory", () => {
   });
 
   it("after a SIGKILL mid-run, says in the thread that the run was interrupted and continues with its history", async () => {
-    const m = await startAgentMachine();
-    machines.push(m);
+    const m = await pool.start();
     m.llm.respond((req) =>
       toolResults(req).length === 0 && lastUserText(req).includes("deploy")
         ? { toolCalls: [{ name: "run_command", args: { command: "sleep 60" } }] }
@@ -114,8 +100,7 @@ describe("a thread's memory", () => {
   });
 
   it("after a SIGKILL while the answer was being posted, the run is interrupted, not done with its answer lost", async () => {
-    const m = await startAgentMachine();
-    machines.push(m);
+    const m = await pool.start();
     let answerHeld = () => false;
     m.llm.respond(async () => {
       // The status line is up; the next chat.postMessage is the answer, and it never returns.
@@ -140,8 +125,7 @@ describe("a thread's memory", () => {
   });
 
   it("on SIGTERM mid-run, stops the run, records it as interrupted and says so before exiting", async () => {
-    const m = await startAgentMachine();
-    machines.push(m);
+    const m = await pool.start();
     m.llm.respond(() => ({ toolCalls: [{ name: "run_command", args: { command: "sleep 60" } }] }));
     const asked = m.slack.say({
       channel: "C0000TERM",
@@ -168,8 +152,7 @@ describe("a thread's memory", () => {
   });
 
   it("on SIGTERM, ends what an agent's command left running in the background", async () => {
-    const m = await startAgentMachine();
-    machines.push(m);
+    const m = await pool.start();
     m.llm.respond((req) =>
       toolResults(req).length === 0
         ? {
@@ -192,7 +175,7 @@ describe("a thread's memory", () => {
   });
 
   it("after a rebuild (an empty machine), restores a thread from conversations.replies before answering", async () => {
-    slack = await startFakeSlack();
+    const slack = await pool.slack();
     const root = slack.say({
       channel: "C0000REB",
       user: "U0000ALICE",
@@ -211,8 +194,7 @@ describe("a thread's memory", () => {
       metadata: { event_type: "iterate_agent_answer" },
     });
     // The old machine is gone; a new one (fresh HOME, no streams) gets the next reply — no mention.
-    const m = await startAgentMachine({ slack });
-    machines.push(m);
+    const m = await pool.start({ slack });
     m.llm.respond(() => ({ text: "Change it in config/api.json." }));
     const reply = slack.say({
       channel: "C0000REB",
@@ -241,21 +223,20 @@ describe("a thread's memory", () => {
   });
 
   it("after a rebuild, a failed read of the thread or of the bot's identity does not make the thread someone else's", async () => {
-    slack = await startFakeSlack();
+    const slack = await pool.slack();
     const root = slack.say({ channel: "C0000RFL", user: "U0000ALICE", text: `${MENTION} hi` });
     slack.sayAsBot({ channel: "C0000RFL", thread_ts: root.ts, text: "Hello." });
-    const m = await startAgentMachine({ slack });
-    machines.push(m);
+    const m = await pool.start({ slack });
     m.llm.respond(() => ({ text: "Answered now." }));
     const reply = (text: string) =>
-      (slack as FakeSlack).say({
+      slack.say({
         channel: "C0000RFL",
         user: "U0000ALICE",
         text,
         thread_ts: root.ts,
       });
     const historyReads = () =>
-      (slack as FakeSlack).calls.filter((c) => c.method === "conversations.replies").length;
+      slack.calls.filter((c) => c.method === "conversations.replies").length;
 
     // Slack cannot say who the bot is, then cannot give the thread: neither reply is taken,
     // and neither makes the thread another's for five minutes — each next reply asks again.

@@ -1,26 +1,14 @@
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type AgentMachine,
-  MENTION,
-  startAgentMachine,
-  threadPath,
-} from "./support/agent-machine.ts";
-import { type FakeSlack, startFakeSlack } from "./support/fake-slack.ts";
+import { describe, expect, it } from "vitest";
+import { MENTION, threadPath } from "./support/agent-machine.ts";
+import { machinesPerTest } from "./support/machines-per-test.ts";
 
 // Slack messages a daemon recorded but did not take: taken by the next one, or by the twin
 // event that says what the first could not; and what it left stays left.
 describe("messages no run took", () => {
-  const machines: AgentMachine[] = [];
-  let slack: FakeSlack | null = null;
-  afterEach(async () => {
-    await Promise.all(machines.splice(0).map((m) => m.stop()));
-    await slack?.close();
-    slack = null;
-  });
+  const pool = machinesPerTest();
 
   it("on restart, takes a recent Slack message that was recorded but never taken", async () => {
-    const m = await startAgentMachine();
-    machines.push(m);
+    const m = await pool.start();
     m.llm.respond(() => ({ text: "Sorry for the wait." }));
     // A machine that cannot answer Slack yet (its env has no Slack URL) records the message.
     expect((await m.pushInstanceEnv({ SLACK_API_URL: "" })).status).toBe(200);
@@ -39,10 +27,9 @@ describe("messages no run took", () => {
   });
 
   it("on restart, does not take again a reply it left, even in a thread it has since joined", async () => {
-    slack = await startFakeSlack();
+    const slack = await pool.slack();
     const root = slack.say({ channel: "C0000LEFT", user: "U0000CAROL", text: "lunch?" });
-    const m = await startAgentMachine({ slack });
-    machines.push(m);
+    const m = await pool.start({ slack });
     m.llm.respond(() => ({ text: "Noted." }));
     // Bob's reply in a thread without the bot is left (Slack says the bot is not there)...
     const bob = slack.say({
@@ -71,8 +58,7 @@ describe("messages no run took", () => {
   });
 
   it("answers a mention whose message twin came first while the bot's identity was unknown", async () => {
-    const m = await startAgentMachine();
-    machines.push(m);
+    const m = await pool.start();
     m.llm.respond(() => ({ text: "Here." }));
     m.slack.failNext("auth.test", "internal_error");
     const asked = m.slack.say({ channel: "C0000TWIN", user: "U0000ALICE", text: `${MENTION} hi` });

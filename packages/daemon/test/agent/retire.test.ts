@@ -1,20 +1,15 @@
 import { retireResponseSchema, signRequest } from "@iterate/contract";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type AgentMachine,
-  MENTION,
-  startAgentMachine,
-  threadPath,
-} from "./support/agent-machine.ts";
+import { describe, expect, it } from "vitest";
+import { MENTION, threadPath } from "./support/agent-machine.ts";
 import { eventually } from "./support/eventually.ts";
+import { machinesPerTest } from "./support/machines-per-test.ts";
 
 /** What a run stopped by `POST /platform/retire` says (server.ts `RETIRED`). */
 const REBUILT = "This machine is being rebuilt; ask again once the new one is ready.";
 
 /** A machine whose agent is inside a long tool call in a thread, and that thread's message. */
-async function busyMachine(machines: AgentMachine[]) {
-  const m = await startAgentMachine();
-  machines.push(m);
+async function busyMachine(pool: ReturnType<typeof machinesPerTest>) {
+  const m = await pool.start();
   m.llm.respond(() => ({ toolCalls: [{ name: "run_command", args: { command: "sleep 60" } }] }));
   const asked = m.slack.say({ channel: "C0000RET", user: "U0000ALICE", text: `${MENTION} work` });
   await m.deliver(asked);
@@ -23,13 +18,10 @@ async function busyMachine(machines: AgentMachine[]) {
 }
 
 describe("POST /platform/retire (the platform is about to archive the machine)", () => {
-  const machines: AgentMachine[] = [];
-  afterEach(async () => {
-    await Promise.all(machines.splice(0).map((m) => m.stop()));
-  });
+  const pool = machinesPerTest();
 
   it("stops the running agent, tells its thread the machine is being rebuilt, then refuses Slack events with 503 unrecorded", async () => {
-    const { m, asked } = await busyMachine(machines);
+    const { m, asked } = await busyMachine(pool);
 
     const res = await m.signed("POST", "/platform/retire");
     expect(res.status).toBe(200);
@@ -60,8 +52,7 @@ describe("POST /platform/retire (the platform is about to archive the machine)",
   });
 
   it("a message the agent is taking up meanwhile gets ❌ and the reason before retire answers, and no run starts", async () => {
-    const m = await startAgentMachine();
-    machines.push(m);
+    const m = await pool.start();
     m.llm.respond(() => ({ text: "never asked" }));
     const root = m.slack.say({ channel: "C0000RE4", user: "U0000ALICE", text: "deploy?" });
     m.slack.sayAsBot({ channel: "C0000RE4", thread_ts: root.ts, text: "On it." });
@@ -92,8 +83,7 @@ describe("POST /platform/retire (the platform is about to archive the machine)",
   it("an event delivered as the retire comes in is refused (503: the platform keeps it) or its thread hears the end before retire answers", async () => {
     // Offsets between the two requests, to land the retire before, during and after the record.
     for (const offsetMs of [0, 1, 2, 4]) {
-      const m = await startAgentMachine();
-      machines.push(m);
+      const m = await pool.start();
       m.llm.respond(() => ({ text: "hi" }));
       const asked = m.slack.say({ channel: "C0000RE5", user: "U0000ALICE", text: `${MENTION} hi` });
       const delivered = m.deliver(asked).then(
@@ -111,7 +101,7 @@ describe("POST /platform/retire (the platform is about to archive the machine)",
   });
 
   it("refuses an unsigned request, and a token signed for another route, and the agent works on", async () => {
-    const { m, asked } = await busyMachine(machines);
+    const { m, asked } = await busyMachine(pool);
     const unsigned = await fetch(`${m.daemon.url}/platform/retire`, { method: "POST" });
     expect(unsigned.status).toBe(401);
     const forPing = await signRequest({ ...m.key, method: "POST", url: "/platform/ping" });
