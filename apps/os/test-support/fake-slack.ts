@@ -24,6 +24,7 @@ import type {
   FakeSlackFailure,
   RecordedSlackCall,
 } from "./fake-slack-context.ts";
+import { paramsOf, readBody, send } from "./fake-slack-http.ts";
 import { addMessage, type FakeTeam, runMethod } from "./fake-slack-methods.ts";
 
 export type { FakeSlackContext, FakeSlackFailure, RecordedSlackCall };
@@ -49,33 +50,6 @@ const SCOPES =
   "app_mentions:read,chat:write,reactions:write,channels:history,groups:history,im:history,mpim:history,users:read";
 
 const id = (prefix: string) => `${prefix}${randomBytes(5).toString("hex").toUpperCase()}`;
-
-function send(res: ServerResponse, status: number, body: unknown, headers = {}) {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-  res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** The parameters Slack reads: the query string, then a form or JSON body on top. */
-function paramsOf(url: URL, contentType: string, body: Buffer): Record<string, unknown> {
-  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
-  const text = body.toString("utf8");
-  if (contentType.startsWith("application/x-www-form-urlencoded")) {
-    Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
-  } else if (contentType.startsWith("application/json")) {
-    try {
-      Object.assign(params, JSON.parse(text));
-    } catch {
-      // Slack answers invalid JSON with invalid_json; the method then sees no parameters.
-    }
-  }
-  return params;
-}
 
 /**
  * @example
