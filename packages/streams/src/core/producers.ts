@@ -36,13 +36,18 @@ export function checkProducer(
   return { status: "sequence_gap", expected: state.lastSeq + 1, received: tuple.seq };
 }
 
-/** Whether `tuple`'s batch is among the durable (acknowledgeable) ones of `producers`. */
-export function isDurableDuplicate(
+/**
+ * When `tuple`'s batch is among the durable (acknowledgeable) ones of `producers`: the highest
+ * durable seq of its producer (what a duplicate's answer names); else null.
+ */
+export function durableDuplicateSeq(
   durable: ReadonlyMap<string, ProducerState>,
   tuple: ProducerTuple,
-): boolean {
+): number | null {
   const state = durable.get(tuple.id);
-  return state !== undefined && state.epoch === tuple.epoch && tuple.seq <= state.lastSeq;
+  return state !== undefined && state.epoch === tuple.epoch && tuple.seq <= state.lastSeq
+    ? state.lastSeq
+    : null;
 }
 
 /** The store failure for a refused producer tuple. */

@@ -4,7 +4,7 @@ import { encodeJsonAppend } from "./json-mode.ts";
 import type { PendingWrite } from "./log-backend.ts";
 import { rememberProducer } from "./log-state.ts";
 import { mediaType } from "./media-type.ts";
-import { checkProducer, isDurableDuplicate, producerFailure } from "./producers.ts";
+import { checkProducer, durableDuplicateSeq, producerFailure } from "./producers.ts";
 import { oversized } from "./stored-size.ts";
 import type { StreamLifecycle } from "./stream-lifecycle.ts";
 import type { AppendInput, AppendResult } from "./stream-store.ts";
@@ -44,10 +44,10 @@ export function createStreamAppender(deps: {
       const check = producer ? checkProducer(stream.producers, producer) : undefined;
       if (producer && check && check.status !== "accepted") {
         if (check.status !== "duplicate") return producerFailure(check);
-        if (isDurableDuplicate(stream.durable.producers, producer)) {
-          // The highest durable seq: later accepted ones may still be in their group commit.
-          const durable = stream.durable.producers.get(producer.id);
-          const echo = { epoch: producer.epoch, seq: durable?.lastSeq ?? check.lastSeq };
+        // Named by the highest durable seq: later accepted ones may still be in their commit.
+        const durableSeq = durableDuplicateSeq(stream.durable.producers, producer);
+        if (durableSeq !== null) {
+          const echo = { epoch: producer.epoch, seq: durableSeq };
           return {
             ok: true,
             duplicate: true,
