@@ -47,12 +47,23 @@ describe("the workspace's own git config does not steer the daemon's git", () =>
     await git(["config", "http.https://github.com.sslVerify", "false"], dir);
     await git(["config", "include.path", join(home, "elsewhere.gitconfig")], dir);
     await git(["config", "user.name", "Kept"], dir);
+    // The same upload-pack in the worktree's own config, which `--local` does not list.
+    await git(["config", "extensions.worktreeConfig", "true"], dir);
+    await git(
+      [
+        "config",
+        "--worktree",
+        "remote.origin.uploadpack",
+        `echo worktree >> ${marker}; git-upload-pack`,
+      ],
+      dir,
+    );
     const next = await repo.commit({ "c.txt": "c\n" });
 
     expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: next });
     expect(await exists(marker)).toBe(false);
     const left = await git(["config", "--local", "--name-only", "--list"], dir);
-    expect(left).not.toMatch(/uploadpack|insteadof|sslverify|include\.path/i);
+    expect(left).not.toMatch(/uploadpack|insteadof|sslverify|include\.path|worktreeconfig/i);
     expect(left).toContain("user.name");
   });
 });
