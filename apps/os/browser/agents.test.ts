@@ -217,12 +217,16 @@ describe("the Agents page in Chromium", () => {
     // It runs in an opaque origin: the platform's cookies are out of its reach.
     const machineFrame = page.frames().find((f) => f.url().includes("/ui?session="));
     await expect(machineFrame?.evaluate(() => window.origin)).resolves.toBe("null");
-    // It cannot take the dashboard's place, nor move itself to another site.
-    await machineFrame?.evaluate(() => {
+    // It cannot take the dashboard's place: the browser refuses the navigation outright.
+    const refused = await machineFrame?.evaluate(() => {
       try {
         (window.top as Window).location.href = "https://evil.example/";
-      } catch {}
+        return "navigated";
+      } catch (error) {
+        return (error as Error).name;
+      }
     });
+    expect(refused).toBe("SecurityError");
     expect(page.url()).toMatch(/\/machine-ui\?session=web%2F/);
     await screenshot(page, "27-machine-ui");
     await page.goto(sessionPage);
