@@ -13,24 +13,26 @@ export interface CommandGroups {
 /** @example const groups = createCommandGroups(); groups.add(child.pid); … groups.killAll(); */
 export function createCommandGroups(): CommandGroups {
   const groups = new Set<number>();
-  const signal = (pid: number, sig: NodeJS.Signals | 0): boolean => {
-    try {
-      process.kill(-pid, sig);
-      return true;
-    } catch {
-      return false; // gone (ESRCH)
-    }
-  };
   return {
     add(pid) {
-      for (const group of groups) if (!signal(group, 0)) groups.delete(group);
+      for (const group of groups) if (!signalGroup(group, 0)) groups.delete(group);
       groups.add(pid);
     },
     killAll() {
       let killed = 0;
-      for (const group of groups) if (signal(group, "SIGKILL")) killed++;
+      for (const group of groups) if (signalGroup(group, "SIGKILL")) killed++;
       groups.clear();
       return killed;
     },
   };
+}
+
+/** Sends `sig` (0: only asks) to the process group led by `pid`; false when it is gone. */
+export function signalGroup(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, sig);
+    return true;
+  } catch {
+    return false; // gone (ESRCH)
+  }
 }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { realpath } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
 import { commandOutputScrubber } from "../../env/env-scrub.ts";
-import type { CommandGroups } from "./command-groups.ts";
+import { type CommandGroups, signalGroup } from "./command-groups.ts";
 import { createOutputCollector } from "./output-cap.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 
@@ -44,6 +44,8 @@ export function createRunCommandTool(
   options: RunCommandOptions = {},
 ): WorkspaceTool<typeof parameters> {
   const defaultTimeout = options.defaultTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_S;
+  // One per tool (a run): its secret forms are built at most once, when first needed.
+  const scrubbing = commandOutputScrubber(ctx.env);
   return {
     name: "run_command",
     label: "Run command",
@@ -56,7 +58,7 @@ export function createRunCommandTool(
       const started = performance.now();
       // Scrubbed of the instance's named secrets: an `env` or a `curl -v` would otherwise carry
       // them into the model, the session's stream and the Slack thread.
-      const output = createOutputCollector(undefined, commandOutputScrubber(ctx.env));
+      const output = createOutputCollector(undefined, scrubbing);
       const child = spawn("bash", ["-c", command], {
         cwd,
         env: ctx.env,
@@ -69,11 +71,7 @@ export function createRunCommandTool(
       let timedOut = false;
       let aborted = false;
       const killGroup = (sig: NodeJS.Signals) => {
-        try {
-          if (child.pid) process.kill(-child.pid, sig);
-        } catch {
-          // Already gone.
-        }
+        if (child.pid) signalGroup(child.pid, sig);
       };
       const stop = () => {
         killGroup("SIGTERM");
