@@ -56,6 +56,9 @@ export type PlatformPingResponse = z.infer<typeof platformPingResponseSchema>;
  * The daemon stopped `interrupted` runs, each told in its thread, and refuses new Slack events
  * (503) so the outbox keeps them for the next machine.
  */
+/** How long `POST /platform/retire` waits for stopped runs to record their end and tell their thread. */
+export const RETIRE_GRACE_MS = 5000;
+
 export const retireResponseSchema = z.object({
   ok: z.boolean(),
   interrupted: z.number().int().nonnegative(),

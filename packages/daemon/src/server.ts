@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
+import { RETIRE_GRACE_MS } from "@iterate/contract";
 import { createFileStreamStore, DEFAULT_LONG_POLL_MS, type StreamStore } from "@iterate/streams";
 import type { MiddlewareHandler } from "hono";
 import type { AgentRuntime } from "./agent/agent-runtime.ts";
@@ -11,11 +12,6 @@ import { createSlackEventLog } from "./slack/slack-event-log.ts";
 
 /** What a run stopped by `POST /platform/retire` says in its thread. */
 export const RETIRED = "This machine is being rebuilt; ask again once the new one is ready.";
-/**
- * How long `POST /platform/retire` waits for stopped runs to record their end and tell their
- * thread (the platform waits a little longer, platform `RETIRE_TIMEOUT_MS`).
- */
-const RETIRE_GRACE_MS = 5000;
 
 /** `debug` adds one log line per request; `info` is the default. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -115,14 +111,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const handoffs = new Set<Promise<void>>();
   const retire = async () => {
     retired = true;
-    const handed = [...handoffs];
-    const closed = agents?.close({ graceMs: RETIRE_GRACE_MS, reason: RETIRED, final: true }) ?? 0;
-    // Events handed to the agent just before are refused and told in their thread meanwhile.
-    await Promise.race([
-      Promise.allSettled([closed, ...handed]),
+    // Events handed to the agent just before are refused and told in their thread meanwhile
+    // (close bounds its own wait by the same grace).
+    const handed = Promise.race([
+      Promise.allSettled([...handoffs]),
       new Promise((resolve) => setTimeout(resolve, RETIRE_GRACE_MS).unref()),
     ]);
-    return { ok: true, interrupted: await closed };
+    const closed = agents?.close({ graceMs: RETIRE_GRACE_MS, reason: RETIRED, final: true }) ?? 0;
+    const [interrupted] = await Promise.all([closed, handed]);
+    return { ok: true, interrupted };
   };
   const app = createDaemonApp({
     auth: options.auth,

@@ -5,7 +5,7 @@
  * deleted. A ready machine is first asked to retire, so its agents' threads hear of the rebuild.
  * Every part is idempotent, so a retried step or a repeated rebuild is safe.
  */
-import { retireResponseSchema } from "@iterate/contract";
+import { RETIRE_GRACE_MS, retireResponseSchema } from "@iterate/contract";
 import type { Bindings } from "../app-env.ts";
 import { revokeMachineTokens } from "../db/access-tokens.ts";
 import { createDb } from "../db/client.ts";
@@ -70,10 +70,10 @@ async function scheduleSandboxCleanup(env: Bindings, machine: MachineRow): Promi
 }
 
 /**
- * How long a rebuild waits for the old daemon to retire: it gives its stopped runs 5 s to tell
- * their threads (daemon `RETIRE_GRACE_MS`), and the request some time on top.
+ * How long a rebuild waits for the old daemon to retire: the grace it gives its stopped runs to
+ * tell their threads, and the request some time on top.
  */
-export const RETIRE_TIMEOUT_MS = 8_000;
+export const RETIRE_TIMEOUT_MS = RETIRE_GRACE_MS + 3_000;
 
 /**
  * Asks a ready machine's daemon to retire (signed `POST /platform/retire`, docs/daemon.md): its
