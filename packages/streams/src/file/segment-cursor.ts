@@ -1,4 +1,5 @@
 import { type FileHandle, open } from "node:fs/promises";
+import { MAX_STORED_APPEND_BYTES } from "../protocol.ts";
 import { claimedRecordBytes, type DecodedRecord, decodeRecord } from "./record-codec.ts";
 
 /** A decoded record with a view of its payload (with a `scratch` buffer: valid until the next `next()`). */
@@ -22,7 +23,7 @@ const CHUNK_BYTES = 256 * 1024;
  * Longest frame a segment can hold (`MAX_STORED_APPEND_BYTES` plus headers, with room), so
  * garbage cannot make us allocate more.
  */
-const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+const MAX_RECORD_BYTES = MAX_STORED_APPEND_BYTES + 16 * 1024 * 1024;
 
 /**
  * Reads the records of one segment file in order from a file offset, a chunk
