@@ -85,7 +85,9 @@ function unmeterableFeature(request: Record<string, unknown>): string | null {
     return "background responses";
   }
   if (request.web_search_options !== undefined) return "web search (web_search_options)";
-  if (typeof request.model === "string" && /search/i.test(request.model)) {
+  // A `search` part of the name (gpt-4o-search-preview, gpt-5-search-api), not any word holding
+  // it: `ft:gpt-4o:acme:research-bot` is an ordinary model.
+  if (typeof request.model === "string" && /(?:^|[-:_.])search(?:$|[-:_.])/i.test(request.model)) {
     return `search models (${request.model})`;
   }
   if (request.prompt !== undefined) return "stored prompts (prompt)";

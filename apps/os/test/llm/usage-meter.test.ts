@@ -163,5 +163,12 @@ describe("meteredBody", () => {
         expect.objectContaining({ code: "validation_failed", status: 400 }),
       );
     }
+    for (const model of ["gpt-5-search-api", "search-model"]) {
+      expect(() => meteredBody("chat/completions", enc({ model })), model).toThrow();
+    }
+    // A word that only holds "search" names no search model.
+    expect(() =>
+      meteredBody("chat/completions", enc({ model: "ft:gpt-4o:acme:research-bot" })),
+    ).not.toThrow();
   });
 });
