@@ -24,7 +24,7 @@ import {
 } from "../db/slack-installations.ts";
 import { keyringFromEnv } from "../keyring.ts";
 import { slackApiUrl } from "./slack-config.ts";
-import { slackTokenState } from "./slack-token-check.ts";
+import { slackTokenState } from "./slack-token.ts";
 
 const tokensRevokedSchema = z.looseObject({
   type: z.literal("tokens_revoked"),

@@ -12,7 +12,7 @@ import { findUserById } from "../../db/users.ts";
 import { keyringFromEnv } from "../../keyring.ts";
 import { instanceObject } from "../../machines/instance-do.ts";
 import { slackApiUrl, slackAppConfig } from "../../slack/slack-config.ts";
-import { revokeSlackToken } from "../../slack/slack-revoke.ts";
+import { revokeSlackToken } from "../../slack/slack-token.ts";
 import { type SlackConnection, SlackPage } from "../../ui/pages/slack-page.tsx";
 import { formAction, layoutProps } from "./page-context.ts";
 
