@@ -49,6 +49,8 @@ export const ERROR_CODES = [
   "llm_not_configured",
   // The Slack events edge: no SLACK_SIGNING_SECRET on this platform, so nothing can be verified (503).
   "slack_not_configured",
+  // A machine that could not write to its disk (503): the caller keeps what it sent and retries.
+  "storage_failed",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -89,6 +91,7 @@ export const DEFAULT_ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   budget_exceeded: 429,
   llm_not_configured: 503,
   slack_not_configured: 503,
+  storage_failed: 503,
 };
 
 /** zod schema of an error code. */

@@ -20,10 +20,13 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 /**
  * Answers about the event itself: sending the same bytes again can only fail the same way, so
  * the event is dropped (with the error on the Slack page) rather than blocking the queue forever.
- * Anything else — 401 (a machine whose secret changed), 404 (a daemon without the route), 429,
- * 5xx — is the machine's state, and a later attempt or a rebuilt machine can succeed.
+ * A 500 is the daemon failing on the event (a bug it trips; a full disk answers 503): retried,
+ * and set aside by the outbox after a few in a row. Anything else — 401 (a machine whose secret
+ * changed), 404 (a daemon without the route), 429, 502–504 — is the machine's state, and a later
+ * attempt or a rebuilt machine can succeed.
  */
 const PERMANENT_STATUSES = new Set([400, 413, 415, 422]);
+const FAULT_STATUS = 500;
 
 /**
  * @example const deliver = daemonDelivery(env, { forward }); await deliver(instanceId, event);
@@ -94,8 +97,9 @@ export function daemonDelivery(
     const parsed = errorBodySchema.safeParse(body);
     const said = parsed.success ? ` ${parsed.data.error.code}: ${parsed.data.error.message}` : "";
     const error = `The machine answered ${res.status}${said}`;
-    return PERMANENT_STATUSES.has(res.status)
-      ? { kind: "rejected", error: `${error} (the event was dropped)` }
-      : { kind: "retry", error };
+    if (PERMANENT_STATUSES.has(res.status)) {
+      return { kind: "rejected", error: `${error} (the event was dropped)` };
+    }
+    return { kind: res.status === FAULT_STATUS ? "faulted" : "retry", error };
   };
 }

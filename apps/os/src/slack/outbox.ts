@@ -6,7 +6,9 @@
  *
  * Guarantees (docs/slack-events.md):
  * - none lost: a row leaves the queue only when the daemon answered 2xx, or refused the event
- *   itself (400/413/415/422: retrying the same bytes can only fail the same way);
+ *   itself (400/413/415/422: retrying the same bytes can only fail the same way), or failed on
+ *   it {@link MAX_EVENT_FAULTS} times in a row (500: a bug this event trips, which would
+ *   otherwise hold every event behind it forever) — the last two shown on the Slack page;
  * - in order: row N+1 is not sent before row N is settled;
  * - none twice: `event_id` is unique here (Slack's retries are acknowledged and dropped), and a
  *   delivery whose 200 was lost is sent again — the daemon dedupes it on the same `event_id`.
@@ -24,6 +26,12 @@ export type DeliveryOutcome =
   | { kind: "retry"; error: string }
   /** The daemon refused this event itself; it is dropped so the queue behind it moves on. */
   | { kind: "rejected"; error: string }
+  /**
+   * The daemon failed on this event (500): retried like `retry`, but set aside once it failed
+   * {@link MAX_EVENT_FAULTS} times in a row, so one event that trips a bug does not hold the
+   * queue behind it forever.
+   */
+  | { kind: "faulted"; error: string }
   /**
    * Not this instance's to deliver (any more): its team was disconnected, or connected to
    * another instance (which then has it). Settled without an error: nothing went wrong.
@@ -54,6 +62,11 @@ export const DELIVERED_RETENTION_MS = 60 * 60 * 1000;
 /** …and at most this many of them. */
 export const DELIVERED_RETENTION_COUNT = 10_000;
 /**
+ * Consecutive 500s one event may get from the machine before it is set aside (`rejected`): with
+ * the backoff, ~15 s of tries. A rebuilt machine (`machineReady`) starts the count afresh.
+ */
+export const MAX_EVENT_FAULTS = 5;
+/**
  * After an enqueue, an alarm this far out guarantees another attempt even if the isolate dies
  * mid-delivery; when the delivery went fine it fires into an empty queue and does nothing.
  */
@@ -81,6 +94,9 @@ type Meta = {
   lastError: string | null;
   lastErrorAt: number | null;
   lastDeliveredAt: number | null;
+  /** The row the machine failed on (500) in the last attempts, and how many times in a row. */
+  faultSeq: number | null;
+  faults: number;
 };
 
 const SCHEMA = [
@@ -113,6 +129,8 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
     lastError: null,
     lastErrorAt: null,
     lastDeliveredAt: null,
+    faultSeq: null,
+    faults: 0,
   };
   let draining: Promise<void> | null = null;
   let again = false;
@@ -155,6 +173,26 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
     );
   }
 
+  /**
+   * What an attempt's outcome means for the row: a 500 counts against it (`faultSeq`/`faults`)
+   * and is a retry until the {@link MAX_EVENT_FAULTS}th in a row, which sets the row aside.
+   */
+  function settlementOf(
+    seq: number,
+    outcome: DeliveryOutcome,
+  ): Exclude<DeliveryOutcome, { kind: "faulted" }> {
+    const faults = outcome.kind === "faulted" && meta.faultSeq === seq ? meta.faults + 1 : 1;
+    saveMeta(
+      outcome.kind === "faulted" ? { faultSeq: seq, faults } : { faultSeq: null, faults: 0 },
+    );
+    if (outcome.kind !== "faulted") return outcome;
+    if (faults < MAX_EVENT_FAULTS) return { kind: "retry", error: outcome.error };
+    return {
+      kind: "rejected",
+      error: `${outcome.error} — ${faults} times in a row, so the event was set aside and the ones behind it go on`,
+    };
+  }
+
   /** Delivers until the queue is empty or an attempt fails (then the alarm retries). */
   async function drainOnce(): Promise<void> {
     const instanceId = meta.instanceId;
@@ -175,13 +213,14 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
         }),
       );
       const at = now();
-      if (outcome.kind === "retry") {
+      const settled = settlementOf(row.seq, outcome);
+      if (settled.kind === "retry") {
         const failures = meta.failures + 1;
-        saveMeta({ failures, lastError: outcome.error, lastErrorAt: at });
+        saveMeta({ failures, lastError: settled.error, lastErrorAt: at });
         const delay = retryDelayMs(failures);
         await setAlarm(at + delay);
         log(
-          `slack outbox ${instanceId}: ${row.event_id} not delivered (${outcome.error}); ${depth()} waiting, retry in ${delay} ms`,
+          `slack outbox ${instanceId}: ${row.event_id} not delivered (${settled.error}); ${depth()} waiting, retry in ${delay} ms`,
         );
         return;
       }
@@ -189,14 +228,14 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
       sql.exec(
         "UPDATE slack_outbox SET delivered_at = ?, outcome = ?, payload = '' WHERE seq = ?",
         at,
-        outcome.kind,
+        settled.kind,
         row.seq,
       );
-      if (outcome.kind === "dropped") {
-        log(`slack outbox ${instanceId}: ${row.event_id} not delivered here (${outcome.reason})`);
-      } else if (outcome.kind === "rejected") {
-        saveMeta({ failures: 0, lastError: outcome.error, lastErrorAt: at });
-        log(`slack outbox ${instanceId}: ${row.event_id} refused and dropped (${outcome.error})`);
+      if (settled.kind === "dropped") {
+        log(`slack outbox ${instanceId}: ${row.event_id} not delivered here (${settled.reason})`);
+      } else if (settled.kind === "rejected") {
+        saveMeta({ failures: 0, lastError: settled.error, lastErrorAt: at });
+        log(`slack outbox ${instanceId}: ${row.event_id} refused and dropped (${settled.error})`);
       } else {
         saveMeta({ failures: 0, lastDeliveredAt: at });
       }
@@ -270,7 +309,8 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
     /** A machine of the instance just became ready: deliver what waits, now. */
     machineReady(instanceId: string): { depth: number } {
       if (meta.instanceId !== instanceId) saveMeta({ instanceId });
-      saveMeta({ failures: 0 });
+      // A new machine may not have the bug an event tripped: it gets its full count of tries.
+      saveMeta({ failures: 0, faultSeq: null, faults: 0 });
       const waiting = depth();
       if (waiting > 0) void drain();
       return { depth: waiting };

@@ -1,7 +1,9 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { slackThreadStream } from "@iterate/contract";
 import { describe, expect, it } from "vitest";
+import { fetchForInstance } from "../../src/machines/fetch-for-instance.ts";
 import { type InstanceDO, instanceObject } from "../../src/machines/instance-do.ts";
-import { DELIVERED_RETENTION_MS } from "../../src/slack/outbox.ts";
+import { DELIVERED_RETENTION_MS, MAX_EVENT_FAULTS } from "../../src/slack/outbox.ts";
 import { deliverPing, eventually, machineInStatus } from "../machines/support.ts";
 import { browserFor } from "../slack/support.ts";
 import {
@@ -11,6 +13,7 @@ import {
   outboxStatus,
   postEvent,
   recordedIds,
+  THREAD_TS,
   threadItems,
   threadOf,
   uniqueEventId,
@@ -42,9 +45,12 @@ function delivered(instanceId: string, team: string, ids: string[], timeoutMs?: 
 function outboxRows(instanceId: string) {
   return runInDurableObject(instanceObject(env, instanceId), (_do: InstanceDO, state) =>
     state.storage.sql
-      .exec<{ event_id: string; delivered_at: number | null; outcome: string | null }>(
-        "SELECT event_id, delivered_at, outcome FROM slack_outbox ORDER BY seq",
-      )
+      .exec<{
+        event_id: string;
+        delivered_at: number | null;
+        outcome: string | null;
+        attempts: number;
+      }>("SELECT event_id, delivered_at, outcome, attempts FROM slack_outbox ORDER BY seq")
       .toArray(),
   );
 }
@@ -172,6 +178,43 @@ describe("the Slack outbox (InstanceDO)", () => {
     expect(status.lastError).toMatch(/answered 400 validation_failed.*dropped/);
     const rows = await outboxRows(user.instance.id);
     expect(rows.map((row) => row.outcome)).toEqual(["rejected", "delivered", "delivered"]);
+  });
+
+  it("sets aside an event the machine fails on (500) after MAX_EVENT_FAULTS tries in a row, and delivers the ones behind it", async () => {
+    const { user, team } = await connectedInstance("outbox-poison");
+    // A thread whose stream on the machine is plain text, not a session: recording an event in
+    // it fails inside the daemon (500) however often it is sent — a bug the event trips.
+    const poisoned = slackThreadStream({
+      team_id: team,
+      event: { type: "message", channel: "C0POISON", ts: THREAD_TS },
+    });
+    const created = await fetchForInstance(env, user.instance.id)(`/agents/${poisoned}`, {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(created.status).toBe(201);
+    await postEvent(messageEnvelope(team, uniqueEventId(), { channel: "C0POISON" }));
+    const ids = await postEvents(team, 2);
+    // Each alarm is the next attempt, so the test does not sit out the backoff.
+    const stub = instanceObject(env, user.instance.id);
+    const rows = await eventually("the failing event set aside", async () => {
+      await runDurableObjectAlarm(stub);
+      const now = await outboxRows(user.instance.id);
+      return now[0]?.outcome === "rejected" ? now : undefined;
+    });
+    expect(rows[0]?.attempts).toBe(MAX_EVENT_FAULTS);
+    expect(await delivered(user.instance.id, team, ids)).toEqual(ids);
+    const status = await queueEmpty(user.instance.id);
+    expect(status.lastError).toMatch(
+      new RegExp(
+        `answered 500 internal_error.* ${MAX_EVENT_FAULTS} times in a row, so the event was set aside`,
+      ),
+    );
+    expect((await outboxRows(user.instance.id)).map((row) => row.outcome)).toEqual([
+      "rejected",
+      "delivered",
+      "delivered",
+    ]);
   });
 
   it("remembers delivered event ids for an hour, then forgets them (the daemon still dedupes)", async () => {

@@ -108,6 +108,15 @@ export function createSlackEventLog(options: SlackEventLogOptions) {
         // The session is over; retrying cannot change that (422 tells the outbox to drop it).
         throw new AppError("conflict", `The thread's stream ${stream} is closed.`, 422);
       }
+      if (appended.reason === "storage_failed") {
+        // The machine's disk, not the event: 503 keeps it queued at the platform (a 500 would
+        // count against the event, and enough of them set it aside).
+        throw new AppError(
+          "storage_failed",
+          `The machine could not write to the thread's stream ${stream}; the platform keeps the event and retries.`,
+          503,
+        );
+      }
       throw new Error(`slack stream ${stream}: append failed: ${appended.reason}`);
     }
   }

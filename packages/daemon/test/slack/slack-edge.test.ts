@@ -1,5 +1,6 @@
 import { signRequest, slackThreadStream } from "@iterate/contract";
 import { createFileStreamStore, createMemoryStreamStore, type StreamStore } from "@iterate/streams";
+import { faultyFs } from "@iterate/streams/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDaemonApp } from "../../src/app.ts";
 import { platformAuth } from "../../src/auth/platform-auth.ts";
@@ -157,6 +158,33 @@ describe("daemon POST /edge/slack", () => {
     expect(
       (await second.items("slack/T1/C1/1712345678.000100")).map((item) => item.eventId),
     ).toEqual(["Ev1"]);
+  });
+
+  it("answers a failed disk write 503 storage_failed (the platform keeps the event), and records the retry", async () => {
+    const faulty = faultyFs();
+    const { post, items, received } = daemon(
+      await createFileStreamStore({ dir: await tempDir("slack-streams-"), segmentFs: faulty.fs }),
+    );
+    // The thread's stream exists (an earlier event), so the failing write is the event's append.
+    await post(envelope("Ev1"));
+    faulty.fail("write", "ENOSPC");
+    const failed = await post(
+      envelope("Ev2", { ts: "1712345678.000200", thread_ts: "1712345678.000100" }),
+    );
+    expect(failed.status).toBe(503);
+    expect(((await failed.json()) as { error: { code: string } }).error.code).toBe(
+      "storage_failed",
+    );
+    const retried = await post(
+      envelope("Ev2", { ts: "1712345678.000200", thread_ts: "1712345678.000100" }),
+    );
+    expect(await retried.json()).toMatchObject({ ok: true, duplicate: false });
+    expect((await items("slack/T1/C1/1712345678.000100")).map((item) => item.eventId)).toEqual([
+      "Ev1",
+      "Ev2",
+    ]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received.map((event) => event.envelope.event_id)).toEqual(["Ev1", "Ev2"]);
   });
 
   it.each([

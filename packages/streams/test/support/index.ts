@@ -6,6 +6,7 @@
  * @example
  * import { streamClient, tailAcrossRestart } from "@iterate/streams/testing";
  */
+export { faultyFs, fsError } from "./faulty-fs.ts";
 export { burstThenKill, type KillableServer, tornLastRecord } from "./kill-9-scenarios.ts";
 export { serveApp } from "./serve-app.ts";
 export {
