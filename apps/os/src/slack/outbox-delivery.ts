@@ -11,7 +11,7 @@ import type { Bindings } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
 import { findDeliveryTarget } from "../db/slack-installations.ts";
 import { MachineNotReadyError, signedFetch } from "../machines/fetch-for-instance.ts";
-import type { Deliver, DeliveryOutcome, OutboxEvent } from "./outbox.ts";
+import type { Deliver, DeliveryOutcome, OutboxEvent } from "./delivery-outcome.ts";
 
 /** The daemon route events are delivered to. */
 export const DAEMON_SLACK_PATH = "/edge/slack";

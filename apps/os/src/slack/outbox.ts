@@ -19,27 +19,13 @@
  * await outbox.enqueue(instanceId, { eventId, teamId, payload }); // { duplicate: false }
  */
 
-/** How one delivery attempt went; `error` is in words for the Slack page. */
-export type DeliveryOutcome =
-  | { kind: "delivered"; duplicate: boolean }
-  /** Worth retrying: no ready machine, network, time-out, 5xx. */
-  | { kind: "retry"; error: string }
-  /** The daemon refused this event itself; it is dropped so the queue behind it moves on. */
-  | { kind: "rejected"; error: string }
-  /**
-   * The daemon failed on this event (500): retried like `retry`, but set aside once it failed
-   * {@link MAX_EVENT_FAULTS} times in a row, so one event that trips a bug does not hold the
-   * queue behind it forever.
-   */
-  | { kind: "faulted"; error: string }
-  /**
-   * Not this instance's to deliver (any more): its team was disconnected, or connected to
-   * another instance (which then has it). Settled without an error: nothing went wrong.
-   */
-  | { kind: "dropped"; reason: string };
-
-/** Sends one stored event to the instance's machine (or where its team is now). Never throws. */
-export type Deliver = (instanceId: string, event: OutboxEvent) => Promise<DeliveryOutcome>;
+import {
+  type Deliver,
+  type DeliveryOutcome,
+  type OutboxEvent,
+  retryDelayMs,
+  settlement,
+} from "./delivery-outcome.ts";
 
 /** What `outboxStatus()` answers (the Slack page shows depth and the last error). */
 export type OutboxStatus = {
@@ -51,31 +37,15 @@ export type OutboxStatus = {
   lastDeliveredAt: string | null;
 };
 
-/** One event handed over by the edge. `payload` is the envelope JSON to forward. */
-export type OutboxEvent = { eventId: string; teamId: string; payload: string };
-
-/** First retry delay; doubled per consecutive failure up to {@link RETRY_MAX_MS}. */
-export const RETRY_BASE_MS = 1_000;
-export const RETRY_MAX_MS = 30_000;
 /** A delivered event id is remembered this long for dedup (Slack retries within ~5 minutes)… */
 export const DELIVERED_RETENTION_MS = 60 * 60 * 1000;
 /** …and at most this many of them. */
 export const DELIVERED_RETENTION_COUNT = 10_000;
 /**
- * Consecutive 500s one event may get from the machine before it is set aside (`rejected`): with
- * the backoff, ~15 s of tries. A rebuilt machine (`machineReady`) starts the count afresh.
- */
-export const MAX_EVENT_FAULTS = 5;
-/**
  * After an enqueue, an alarm this far out guarantees another attempt even if the isolate dies
  * mid-delivery; when the delivery went fine it fires into an empty queue and does nothing.
  */
 export const WATCHDOG_MS = 30_000;
-
-/** Delay before attempt n+1 after `failures` consecutive failures (1 s, 2 s, 4 s, … 30 s). */
-export function retryDelayMs(failures: number): number {
-  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
-}
 
 /** Options of {@link createSlackOutbox}. */
 export interface SlackOutboxOptions {
@@ -173,26 +143,6 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
     );
   }
 
-  /**
-   * What an attempt's outcome means for the row: a 500 counts against it (`faultSeq`/`faults`)
-   * and is a retry until the {@link MAX_EVENT_FAULTS}th in a row, which sets the row aside.
-   */
-  function settlementOf(
-    seq: number,
-    outcome: DeliveryOutcome,
-  ): Exclude<DeliveryOutcome, { kind: "faulted" }> {
-    const faults = outcome.kind === "faulted" && meta.faultSeq === seq ? meta.faults + 1 : 1;
-    saveMeta(
-      outcome.kind === "faulted" ? { faultSeq: seq, faults } : { faultSeq: null, faults: 0 },
-    );
-    if (outcome.kind !== "faulted") return outcome;
-    if (faults < MAX_EVENT_FAULTS) return { kind: "retry", error: outcome.error };
-    return {
-      kind: "rejected",
-      error: `${outcome.error} — ${faults} times in a row, so the event was set aside and the ones behind it go on`,
-    };
-  }
-
   /** Delivers until the queue is empty or an attempt fails (then the alarm retries). */
   async function drainOnce(): Promise<void> {
     const instanceId = meta.instanceId;
@@ -213,7 +163,11 @@ export function createSlackOutbox(options: SlackOutboxOptions) {
         }),
       );
       const at = now();
-      const settled = settlementOf(row.seq, outcome);
+      const { outcome: settled, faults } = settlement(
+        outcome,
+        meta.faultSeq === row.seq ? meta.faults : 0,
+      );
+      saveMeta({ faultSeq: faults > 0 ? row.seq : null, faults });
       if (settled.kind === "retry") {
         const failures = meta.failures + 1;
         saveMeta({ failures, lastError: settled.error, lastErrorAt: at });

@@ -3,7 +3,8 @@ import { slackThreadStream } from "@iterate/contract";
 import { describe, expect, it } from "vitest";
 import { fetchForInstance } from "../../src/machines/fetch-for-instance.ts";
 import { type InstanceDO, instanceObject } from "../../src/machines/instance-do.ts";
-import { DELIVERED_RETENTION_MS, MAX_EVENT_FAULTS } from "../../src/slack/outbox.ts";
+import { MAX_EVENT_FAULTS } from "../../src/slack/delivery-outcome.ts";
+import { DELIVERED_RETENTION_MS } from "../../src/slack/outbox.ts";
 import { deliverPing, eventually, machineInStatus } from "../machines/support.ts";
 import { browserFor } from "../slack/support.ts";
 import {
