@@ -43,7 +43,14 @@ function delivered(instanceId: string, team: string, ids: string[], timeoutMs?: 
   );
 }
 
-function outboxRows(instanceId: string) {
+type OutboxRow = {
+  event_id: string;
+  delivered_at: number | null;
+  outcome: string | null;
+  attempts: number;
+};
+
+function outboxRows(instanceId: string): Promise<OutboxRow[]> {
   return runInDurableObject(instanceObject(env, instanceId), (_do: InstanceDO, state) =>
     state.storage.sql
       .exec<{
@@ -65,6 +72,36 @@ function queueEmpty(instanceId: string) {
   return eventually("the outbox to be empty", async () => {
     const status = await outboxStatus(instanceId);
     return status.depth === 0 ? status : undefined;
+  });
+}
+
+/**
+ * Posts an event in a thread whose stream on the machine is plain text, not a session: recording
+ * it fails inside the daemon (500) however often it is sent — a bug the event trips.
+ */
+async function postPoisonedEvent(instanceId: string, team: string): Promise<void> {
+  const poisoned = slackThreadStream({
+    team_id: team,
+    event: { type: "message", channel: "C0POISON", ts: THREAD_TS },
+  });
+  const created = await fetchForInstance(env, instanceId)(`/agents/${poisoned}`, {
+    method: "PUT",
+    headers: { "content-type": "text/plain" },
+  });
+  expect(created.status).toBe(201);
+  await postEvent(messageEnvelope(team, uniqueEventId(), { channel: "C0POISON" }));
+}
+
+/** Runs the outbox's alarm (its next attempt, without sitting out the backoff) until `until`. */
+function attemptUntil<T>(
+  instanceId: string,
+  what: string,
+  until: (rows: OutboxRow[]) => T | undefined,
+) {
+  const stub = instanceObject(env, instanceId);
+  return eventually(what, async () => {
+    await runDurableObjectAlarm(stub);
+    return until(await outboxRows(instanceId));
   });
 }
 
@@ -183,26 +220,11 @@ describe("the Slack outbox (InstanceDO)", () => {
 
   it("sets aside an event the machine fails on (500) after MAX_EVENT_FAULTS tries in a row, and delivers the ones behind it", async () => {
     const { user, team } = await connectedInstance("outbox-poison");
-    // A thread whose stream on the machine is plain text, not a session: recording an event in
-    // it fails inside the daemon (500) however often it is sent — a bug the event trips.
-    const poisoned = slackThreadStream({
-      team_id: team,
-      event: { type: "message", channel: "C0POISON", ts: THREAD_TS },
-    });
-    const created = await fetchForInstance(env, user.instance.id)(`/agents/${poisoned}`, {
-      method: "PUT",
-      headers: { "content-type": "text/plain" },
-    });
-    expect(created.status).toBe(201);
-    await postEvent(messageEnvelope(team, uniqueEventId(), { channel: "C0POISON" }));
+    await postPoisonedEvent(user.instance.id, team);
     const ids = await postEvents(team, 2);
-    // Each alarm is the next attempt, so the test does not sit out the backoff.
-    const stub = instanceObject(env, user.instance.id);
-    const rows = await eventually("the failing event set aside", async () => {
-      await runDurableObjectAlarm(stub);
-      const now = await outboxRows(user.instance.id);
-      return now[0]?.outcome === "rejected" ? now : undefined;
-    });
+    const rows = await attemptUntil(user.instance.id, "the failing event set aside", (now) =>
+      now[0]?.outcome === "rejected" ? now : undefined,
+    );
     expect(rows[0]?.attempts).toBe(MAX_EVENT_FAULTS);
     expect(await delivered(user.instance.id, team, ids)).toEqual(ids);
     const status = await queueEmpty(user.instance.id);
@@ -216,6 +238,21 @@ describe("the Slack outbox (InstanceDO)", () => {
       "delivered",
       "delivered",
     ]);
+  });
+
+  it("gives an event the machine failed on a fresh count of tries on a machine that just became ready", async () => {
+    const { user, team } = await connectedInstance("outbox-poison-ready");
+    await postPoisonedEvent(user.instance.id, team);
+    await attemptUntil(user.instance.id, "two failed tries", (now) =>
+      (now[0]?.attempts ?? 0) >= 2 ? now : undefined,
+    );
+    // What activate does once a rebuilt machine is ready: it may not have the bug.
+    await instanceObject(env, user.instance.id).machineReady(user.instance.id);
+    const rows = await attemptUntil(user.instance.id, "the failing event set aside", (now) =>
+      now[0]?.outcome === "rejected" ? now : undefined,
+    );
+    // Two or more before the reset, then a whole count: without it, the 5th try overall ends it.
+    expect(rows[0]?.attempts).toBeGreaterThanOrEqual(MAX_EVENT_FAULTS + 2);
   });
 
   it("remembers delivered event ids for an hour, then forgets them (the daemon still dedupes)", async () => {
