@@ -1,12 +1,10 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { slackThreadStream } from "@iterate/contract";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { fetchForInstance } from "../../src/machines/fetch-for-instance.ts";
 import { type InstanceDO, instanceObject } from "../../src/machines/instance-do.ts";
-import { MAX_EVENT_FAULTS } from "../../src/slack/delivery-outcome.ts";
 import { DELIVERED_RETENTION_MS } from "../../src/slack/outbox.ts";
 import { deliverPing, eventually, machineInStatus } from "../machines/support.ts";
 import { browserFor } from "../slack/support.ts";
+import { delivered, outboxRows, postEvents, queueEmpty } from "./outbox-support.ts";
 import {
   connectedInstance,
   connectedInstanceNotReady,
@@ -14,96 +12,10 @@ import {
   outboxStatus,
   postEvent,
   recordedIds,
-  THREAD_TS,
   threadItems,
   threadOf,
   uniqueEventId,
 } from "./support.ts";
-
-/** Posts `count` fresh events for `team` one after another (each acked 200); returns their ids. */
-async function postEvents(team: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = uniqueEventId();
-    const res = await postEvent(messageEnvelope(team, id, { text: `message ${i}` }));
-    expect(res.status).toBe(200);
-    ids.push(id);
-  }
-  return ids;
-}
-
-function delivered(instanceId: string, team: string, ids: string[], timeoutMs?: number) {
-  return eventually(
-    `${ids.length} events on the machine`,
-    async () => {
-      const seen = await recordedIds(instanceId, team);
-      return seen.length >= ids.length ? seen : undefined;
-    },
-    timeoutMs,
-  );
-}
-
-type OutboxRow = {
-  event_id: string;
-  delivered_at: number | null;
-  outcome: string | null;
-  attempts: number;
-};
-
-function outboxRows(instanceId: string): Promise<OutboxRow[]> {
-  return runInDurableObject(instanceObject(env, instanceId), (_do: InstanceDO, state) =>
-    state.storage.sql
-      .exec<{
-        event_id: string;
-        delivered_at: number | null;
-        outcome: string | null;
-        attempts: number;
-      }>("SELECT event_id, delivered_at, outcome, attempts FROM slack_outbox ORDER BY seq")
-      .toArray(),
-  );
-}
-
-/**
- * The outbox's status once its queue is empty: the daemon records an event before it answers,
- * and the outbox marks the row only after that answer, so a test that saw the event recorded
- * can still read the row as waiting for a moment.
- */
-function queueEmpty(instanceId: string) {
-  return eventually("the outbox to be empty", async () => {
-    const status = await outboxStatus(instanceId);
-    return status.depth === 0 ? status : undefined;
-  });
-}
-
-/**
- * Posts an event in a thread whose stream on the machine is plain text, not a session: recording
- * it fails inside the daemon (500) however often it is sent — a bug the event trips.
- */
-async function postPoisonedEvent(instanceId: string, team: string): Promise<void> {
-  const poisoned = slackThreadStream({
-    team_id: team,
-    event: { type: "message", channel: "C0POISON", ts: THREAD_TS },
-  });
-  const created = await fetchForInstance(env, instanceId)(`/agents/${poisoned}`, {
-    method: "PUT",
-    headers: { "content-type": "text/plain" },
-  });
-  expect(created.status).toBe(201);
-  await postEvent(messageEnvelope(team, uniqueEventId(), { channel: "C0POISON" }));
-}
-
-/** Runs the outbox's alarm (its next attempt, without sitting out the backoff) until `until`. */
-function attemptUntil<T>(
-  instanceId: string,
-  what: string,
-  until: (rows: OutboxRow[]) => T | undefined,
-) {
-  const stub = instanceObject(env, instanceId);
-  return eventually(what, async () => {
-    await runDurableObjectAlarm(stub);
-    return until(await outboxRows(instanceId));
-  });
-}
 
 describe("the Slack outbox (InstanceDO)", () => {
   it("delivers each event to its thread's stream on the machine once, in arrival order", async () => {
@@ -216,43 +128,6 @@ describe("the Slack outbox (InstanceDO)", () => {
     expect(status.lastError).toMatch(/answered 400 validation_failed.*dropped/);
     const rows = await outboxRows(user.instance.id);
     expect(rows.map((row) => row.outcome)).toEqual(["rejected", "delivered", "delivered"]);
-  });
-
-  it("sets aside an event the machine fails on (500) after MAX_EVENT_FAULTS tries in a row, and delivers the ones behind it", async () => {
-    const { user, team } = await connectedInstance("outbox-poison");
-    await postPoisonedEvent(user.instance.id, team);
-    const ids = await postEvents(team, 2);
-    const rows = await attemptUntil(user.instance.id, "the failing event set aside", (now) =>
-      now[0]?.outcome === "rejected" ? now : undefined,
-    );
-    expect(rows[0]?.attempts).toBe(MAX_EVENT_FAULTS);
-    expect(await delivered(user.instance.id, team, ids)).toEqual(ids);
-    const status = await queueEmpty(user.instance.id);
-    expect(status.lastError).toMatch(
-      new RegExp(
-        `answered 500 internal_error.* ${MAX_EVENT_FAULTS} times in a row, so the event was set aside`,
-      ),
-    );
-    expect((await outboxRows(user.instance.id)).map((row) => row.outcome)).toEqual([
-      "rejected",
-      "delivered",
-      "delivered",
-    ]);
-  });
-
-  it("gives an event the machine failed on a fresh count of tries on a machine that just became ready", async () => {
-    const { user, team } = await connectedInstance("outbox-poison-ready");
-    await postPoisonedEvent(user.instance.id, team);
-    await attemptUntil(user.instance.id, "two failed tries", (now) =>
-      (now[0]?.attempts ?? 0) >= 2 ? now : undefined,
-    );
-    // What activate does once a rebuilt machine is ready: it may not have the bug.
-    await instanceObject(env, user.instance.id).machineReady(user.instance.id);
-    const rows = await attemptUntil(user.instance.id, "the failing event set aside", (now) =>
-      now[0]?.outcome === "rejected" ? now : undefined,
-    );
-    // Two or more before the reset, then a whole count: without it, the 5th try overall ends it.
-    expect(rows[0]?.attempts).toBeGreaterThanOrEqual(MAX_EVENT_FAULTS + 2);
   });
 
   it("remembers delivered event ids for an hour, then forgets them (the daemon still dedupes)", async () => {
