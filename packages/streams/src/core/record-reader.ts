@@ -7,6 +7,8 @@ export type RecordReader = (
   stream: StreamState,
   from: number,
   window: ReadWindow,
+  /** false: what is read from disk is not added to the cache (a scan). */
+  fill?: boolean,
 ) => Promise<RecordRun | null>;
 
 /**
@@ -25,7 +27,7 @@ export function createRecordReader(options: {
   cache: PayloadCache;
 }): RecordReader {
   const { backend, cache } = options;
-  return async (stream, from, window) => {
+  return async (stream, from, window, fill = true) => {
     if (from >= window.limit) return { start: from, ends: [], data: [] };
     const cached = cache.read(stream, from, window);
     if (cached !== undefined) return cached;
@@ -34,7 +36,7 @@ export function createRecordReader(options: {
       runStart !== undefined && runStart > from ? Math.min(window.limit, runStart) : window.limit;
     const run = await backend.read(stream.meta, from, { limit, maxBytes: window.maxBytes });
     if (!run) return null;
-    cache.fill(stream, run, stream.tail);
+    if (fill) cache.fill(stream, run, stream.tail);
     // Reached the cached run with budget left: go on from memory.
     const end = run.ends.at(-1) ?? from;
     if (end === limit && limit < window.limit) {

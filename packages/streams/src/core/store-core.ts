@@ -66,7 +66,8 @@ export function createStoreCore(options: StoreCoreOptions): StreamStore {
       const withdrawn = stream.withdrawnAt(start);
       if (withdrawn) return { ok: false, reason: "withdrawn", resumeAt: withdrawn.from };
       const limit = stream.tail;
-      const run = await readRecords(stream, start, { limit, maxBytes: input.maxBytes });
+      const window = { limit, maxBytes: input.maxBytes };
+      const run = await readRecords(stream, start, window, input.cache ?? true);
       if (!run) return { ok: false, reason: "offset_out_of_range" };
       const chunks = run.data.filter((data) => data.length > 0);
       const end = run.ends.at(-1) ?? start;

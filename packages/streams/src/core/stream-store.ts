@@ -101,6 +101,11 @@ export interface AppendInput {
 export interface ReadInput {
   from: number | "now";
   maxBytes: number;
+  /**
+   * false for a scan (e.g. a daemon folding every session at start): what it reads from disk is
+   * not added to the payload cache, which stays with the streams being tailed. Default true.
+   */
+  cache?: boolean;
 }
 
 export interface WaitOptions {
