@@ -39,7 +39,17 @@ export interface AgentRuntimeOptions {
   fetch?: typeof fetch;
   /** The machine's MCP servers (`setupPlatform().mcp`); without it runs get workspace tools only. */
   mcp?: McpHub;
+  /**
+   * Bytes of session streams whose folded state is kept in memory (the least recently used
+   * beyond it are dropped, and folded again when next needed); default 64 MiB.
+   */
+  maxLoadedSessionBytes?: number;
 }
+
+/** Default of {@link AgentRuntimeOptions.maxLoadedSessionBytes}. */
+export const DEFAULT_MAX_LOADED_SESSION_BYTES = 64 * 1024 * 1024;
+/** At most this many sessions keep a folded state, whatever their size. */
+export const MAX_LOADED_SESSIONS = 256;
 
 /** The agents of one machine: one session per Slack thread or web session. */
 export interface AgentRuntime {
@@ -93,13 +103,48 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     log,
   });
 
+  const maxLoadedBytes = options.maxLoadedSessionBytes ?? DEFAULT_MAX_LOADED_SESSION_BYTES;
+  /** Sessions that may hold their conversation, least recently used first. */
+  const recent = new Map<string, Session>();
+
+  /** The session of `path` (one handle per path, kept), now the most recently used. */
   function sessionFor(path: string): Session {
     let session = sessions.get(path);
     if (!session) {
       session = createSession({ store: options.store, path, log });
       sessions.set(path, session);
     }
+    recent.delete(path);
+    unloadLeastRecent();
+    recent.set(path, session);
     return session;
+  }
+
+  /**
+   * Keeps the conversations held within {@link MAX_LOADED_SESSIONS} sessions and
+   * `maxLoadedBytes` of their streams, dropping the least recently used: a machine holds
+   * thousands of sessions for months, and each run loads its own. A session at work (a read, a
+   * step or a run under way) keeps its conversation.
+   */
+  function unloadLeastRecent() {
+    // A stream's tail, not what was folded so far: a run's own items are folded only later.
+    const weight = (path: string) => {
+      const head = options.store.head(path);
+      return head.ok ? head.info.tail : 0;
+    };
+    let bytes = 0;
+    for (const [path, session] of recent) {
+      if (session.loaded) bytes += weight(path);
+      else recent.delete(path);
+    }
+    for (const [path, session] of recent) {
+      if (recent.size <= MAX_LOADED_SESSIONS && bytes <= maxLoadedBytes) return;
+      const held = weight(path);
+      if (session.unload()) {
+        recent.delete(path);
+        bytes -= held;
+      }
+    }
   }
 
   async function startRun(
@@ -137,7 +182,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     const run = startAgentRun({
       path: session.path,
       source: session.source,
-      history: [...session.state.messages],
+      history: [...(await session.history())],
       prompt,
       workspaceDir: options.workspaceDir,
       env,

@@ -9,8 +9,13 @@ import type { AgentMessage } from "@mariozechner/pi-agent-core";
 
 /** What a session's stream says about it: everything needed to continue it. */
 export interface SessionState {
-  /** The conversation as the model saw it, in order (restored ones included). */
+  /**
+   * The conversation as the model saw it, in order (restored ones included) — when folded with
+   * `keepMessages` (a session holds it only while loaded: runs take it from `Session.history()`).
+   */
   messages: AgentMessage[];
+  /** How many messages the conversation has (all of them, also when `messages` holds fewer). */
+  messageCount: number;
   /** Slack message ts the agent already took (so `app_mention` + `message` for one post count once). */
   takenTs: Set<string>;
   /**
@@ -56,6 +61,7 @@ export const UNSEEN_SLACK_EVENTS = 5;
 export function emptySessionState(): SessionState {
   return {
     messages: [],
+    messageCount: 0,
     takenTs: new Set(),
     unseenSlackEvents: [],
     runs: 0,
@@ -79,7 +85,12 @@ export function emptySessionState(): SessionState {
  * applySessionItems(state, (await readSessionItems(store, path)).items);
  * agent.state.messages = state.messages;
  */
-export function applySessionItems(state: SessionState, raw: readonly unknown[]): SessionState {
+export function applySessionItems(
+  state: SessionState,
+  raw: readonly unknown[],
+  options: { keepMessages?: boolean } = {},
+): SessionState {
+  const keepMessages = options.keepMessages ?? true;
   for (const value of raw) {
     const at = (value as { at?: unknown; receivedAt?: unknown } | null) ?? {};
     const when =
@@ -98,16 +109,17 @@ export function applySessionItems(state: SessionState, raw: readonly unknown[]):
       continue;
     }
     const parsed = agentItemSchema.safeParse(value);
-    if (parsed.success) applyItem(state, parsed.data);
+    if (parsed.success) applyItem(state, parsed.data, keepMessages);
   }
   return state;
 }
 
-function applyItem(state: SessionState, item: AgentItem): void {
+function applyItem(state: SessionState, item: AgentItem, keepMessages: boolean): void {
   switch (item.type) {
     case "message": {
       const message = item.message as unknown as AgentMessage;
-      state.messages.push(message);
+      if (keepMessages) state.messages.push(message);
+      state.messageCount++;
       if (item.origin?.kind === "slack") state.takenTs.add(item.origin.ts);
       if (message.role === "user" && state.title === "") state.title = titleOf(message);
       if (message.role === "assistant") state.agentActive = true;

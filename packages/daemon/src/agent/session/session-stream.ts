@@ -31,11 +31,13 @@ export async function readSessionItems(
   store: StreamStore,
   path: string,
   from = 0,
+  /** false for a scan (a session read only for its state): the store's cache is left alone. */
+  cache = true,
 ): Promise<{ items: unknown[]; end: number }> {
   const items: unknown[] = [];
   let position = from;
   for (;;) {
-    const read = await store.read(path, { from: position, maxBytes: READ_PAGE_BYTES });
+    const read = await store.read(path, { from: position, maxBytes: READ_PAGE_BYTES, cache });
     if (!read.ok) {
       if (read.reason === "not_found" || read.reason === "gone") return { items, end: position };
       throw new Error(`session stream ${path} could not be read: ${read.reason}`);

@@ -9,7 +9,7 @@ import type { SessionState } from "./session-state.ts";
  * @example summarizeSession(session, await session.refresh())?.status; // "running"
  */
 export function summarizeSession(session: Session, state: SessionState): SessionSummary | null {
-  if (state.runs === 0 && state.messages.length === 0) return null;
+  if (state.runs === 0 && state.messageCount === 0) return null;
   const status: SessionSummary["status"] = session.active
     ? "running"
     : state.dangling

@@ -1,3 +1,4 @@
+import type { AgentMessage } from "@mariozechner/pi-agent-core";
 import type { AgentRun } from "../loop/agent-run.ts";
 import { applySessionItems, emptySessionState, type SessionState } from "./session-state.ts";
 import { readSessionItems } from "./session-stream.ts";
@@ -9,8 +10,13 @@ export interface Session {
   /** Stream name: `slack/<team>/<channel>/<thread_ts>` or `web/<id>`. */
   readonly path: string;
   readonly source: "slack" | "web";
-  /** The stream folded up to the last `refresh()`. */
+  /**
+   * The stream folded up to the last `refresh()`: everything but the conversation itself, whose
+   * messages are held only while the session is loaded — a run takes them from `history()`.
+   */
   readonly state: SessionState;
+  /** Whether the conversation is held (since a `history()`, until an `unload`). */
+  readonly loaded: boolean;
   readonly writer: SessionWriter;
   /**
    * Slack message ts taken since the daemon started, before they show in the stream (a steered
@@ -22,10 +28,21 @@ export interface Session {
   /** Reads what was appended since the last refresh (by anyone: the agent, the Slack edge). */
   refresh(): Promise<SessionState>;
   /**
+   * The whole conversation, and from then on the session holds it (is loaded): folded from the
+   * stream's start the first time, kept up to date by each `refresh()` after.
+   */
+  history(): Promise<AgentMessage[]>;
+  /**
    * Runs `step` after every step queued before it: a session takes its messages one at a time
    * (so `app_mention` and `message` for one post, arriving together, count once).
    */
   serial<T>(step: () => Promise<T>): Promise<T>;
+  /**
+   * Drops the conversation (the rest of the state is small and stays), unless a read or a step
+   * is under way or a run is going. A state handed out before keeps its messages (the session
+   * goes on with a copy). True when it was loaded and no longer is.
+   */
+  unload(): boolean;
 }
 
 /**
@@ -42,32 +59,68 @@ export function createSession(options: {
   log: (line: string) => void;
 }): Session {
   const { store, path } = options;
-  const state = emptySessionState();
+  let state = emptySessionState();
   let end = 0;
-  let reads: Promise<SessionState> = Promise.resolve(state);
+  /** Whether `state.messages` holds the conversation: `history()` loads it, `unload` drops it. */
+  let loaded = false;
+  /** Reads and steps started and not yet settled: while any is, nothing is unloaded. */
+  let busy = 0;
+  // The queues' tails settle to nothing: holding the last result would keep a dropped state.
+  let reads: Promise<unknown> = Promise.resolve();
   let queue: Promise<unknown> = Promise.resolve();
+  const settle = () => {
+    busy--;
+  };
+  /** Runs `read` after the reads before it (two from one offset would fold items twice). */
+  function queued<T>(read: () => Promise<T>): Promise<T> {
+    busy++;
+    const run = reads.then(read);
+    reads = run.then(settle, settle);
+    return run;
+  }
   return {
     path,
     source: path.startsWith("web/") ? "web" : "slack",
-    state,
+    get state() {
+      return state;
+    },
+    get loaded() {
+      return loaded;
+    },
     writer: createSessionWriter({ store, path, onError: options.log }),
     taken: new Set(),
     active: null,
     refresh() {
-      // Reads queue up: two overlapping reads from one offset would fold items twice, and a
-      // caller must see everything appended before it asked.
-      const read = reads.then(async () => {
-        const { items, end: next } = await readSessionItems(store, path, end);
+      // A caller must see everything appended before it asked.
+      return queued(async () => {
+        // Unloaded, the session is read for its small state only: a scan, not a reader to serve.
+        const { items, end: next } = await readSessionItems(store, path, end, loaded);
         end = next;
-        return applySessionItems(state, items);
+        return applySessionItems(state, items, { keepMessages: loaded });
       });
-      reads = read.catch(() => state);
-      return read;
+    },
+    history() {
+      return queued(async () => {
+        if (!loaded) {
+          const { items, end: next } = await readSessionItems(store, path);
+          state = applySessionItems(emptySessionState(), items);
+          end = next;
+          loaded = true;
+        }
+        return state.messages;
+      });
     },
     serial(step) {
+      busy++;
       const run = queue.then(step);
-      queue = run.catch(() => {});
+      queue = run.then(settle, settle);
       return run;
+    },
+    unload() {
+      if (busy > 0 || this.active || !loaded) return false;
+      state = { ...state, messages: [] };
+      loaded = false;
+      return true;
     },
   };
 }

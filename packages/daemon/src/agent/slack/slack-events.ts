@@ -63,7 +63,7 @@ export function createSlackEventHandler(deps: SlackEventDeps) {
       if (state.takenTs.has(item.ts) || session.taken.has(item.ts)) return; // app_mention + message
       const decision = decideSlackMessage(item, { bot, agentActive: state.agentActive });
       const inThread = item.threadTs !== item.ts;
-      const fresh = state.messages.length === 0;
+      const fresh = state.messageCount === 0;
       let history: ThreadHistory | null = null;
       if (decision.take === "if_bot_in_thread") {
         if ((notOurs.get(event.stream) ?? 0) > deps.now()) return;
