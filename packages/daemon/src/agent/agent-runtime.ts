@@ -12,7 +12,8 @@ import type { AgentRun } from "./loop/agent-run.ts";
 import { SILENT_OBSERVER } from "./loop/run-types.ts";
 import { endDanglingRun, RESTARTED, retakeRecent } from "./restart-recovery.ts";
 import { createRuntimeCloser } from "./runtime-closer.ts";
-import { createSession, type Session } from "./session/session.ts";
+import type { Session } from "./session/session.ts";
+import { createSessionRegistry } from "./session/session-registry.ts";
 import { ensureSessionStream } from "./session/session-stream.ts";
 import { summarizeSession } from "./session/session-summary.ts";
 import type { StreamStore } from "./session/streams.ts";
@@ -40,16 +41,11 @@ export interface AgentRuntimeOptions {
   /** The machine's MCP servers (`setupPlatform().mcp`); without it runs get workspace tools only. */
   mcp?: McpHub;
   /**
-   * Bytes of session streams whose folded state is kept in memory (the least recently used
-   * beyond it are dropped, and folded again when next needed); default 64 MiB.
+   * Bytes of session streams whose conversations are held in memory (session-registry.ts: the
+   * least recently used beyond it drop theirs, folded again when next needed); default 64 MiB.
    */
   maxLoadedSessionBytes?: number;
 }
-
-/** Default of {@link AgentRuntimeOptions.maxLoadedSessionBytes}. */
-export const DEFAULT_MAX_LOADED_SESSION_BYTES = 64 * 1024 * 1024;
-/** At most this many sessions keep a folded state, whatever their size. */
-export const MAX_LOADED_SESSIONS = 256;
 
 /** The agents of one machine: one session per Slack thread or web session. */
 export interface AgentRuntime {
@@ -94,7 +90,11 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const now = options.now ?? Date.now;
   const connector = createSlackConnector({ log });
   const commandGroups = createCommandGroups();
-  const sessions = new Map<string, Session>();
+  const { sessions, sessionFor } = createSessionRegistry({
+    store: options.store,
+    log,
+    maxLoadedBytes: options.maxLoadedSessionBytes,
+  });
   const closer = createRuntimeCloser({
     sessions,
     connector,
@@ -102,50 +102,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     commandGroups,
     log,
   });
-
-  const maxLoadedBytes = options.maxLoadedSessionBytes ?? DEFAULT_MAX_LOADED_SESSION_BYTES;
-  /** Sessions that may hold their conversation, least recently used first. */
-  const recent = new Map<string, Session>();
-
-  /** The session of `path` (one handle per path, kept), now the most recently used. */
-  function sessionFor(path: string): Session {
-    let session = sessions.get(path);
-    if (!session) {
-      session = createSession({ store: options.store, path, log });
-      sessions.set(path, session);
-    }
-    recent.delete(path);
-    unloadLeastRecent();
-    recent.set(path, session);
-    return session;
-  }
-
-  /**
-   * Keeps the conversations held within {@link MAX_LOADED_SESSIONS} sessions and
-   * `maxLoadedBytes` of their streams, dropping the least recently used: a machine holds
-   * thousands of sessions for months, and each run loads its own. A session at work (a read, a
-   * step or a run under way) keeps its conversation.
-   */
-  function unloadLeastRecent() {
-    // A stream's tail, not what was folded so far: a run's own items are folded only later.
-    const weight = (path: string) => {
-      const head = options.store.head(path);
-      return head.ok ? head.info.tail : 0;
-    };
-    let bytes = 0;
-    for (const [path, session] of recent) {
-      if (session.loaded) bytes += weight(path);
-      else recent.delete(path);
-    }
-    for (const [path, session] of recent) {
-      if (recent.size <= MAX_LOADED_SESSIONS && bytes <= maxLoadedBytes) return;
-      const held = weight(path);
-      if (session.unload()) {
-        recent.delete(path);
-        bytes -= held;
-      }
-    }
-  }
 
   async function startRun(
     session: Session,
