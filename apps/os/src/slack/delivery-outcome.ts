@@ -17,8 +17,8 @@ export type DeliveryOutcome =
   | { kind: "rejected"; error: string }
   /**
    * The daemon failed on this event (500): retried like `retry`, but set aside once it failed
-   * {@link MAX_EVENT_FAULTS} times in a row, so one event that trips a bug does not hold the
-   * queue behind it forever.
+   * {@link MAX_EVENT_FAULTS} times, so one event that trips a bug does not hold the queue behind
+   * it forever.
    */
   | { kind: "faulted"; error: string }
   /**
@@ -37,8 +37,9 @@ export type OutboxEvent = { eventId: string; teamId: string; payload: string };
 export const RETRY_BASE_MS = 1_000;
 export const RETRY_MAX_MS = 30_000;
 /**
- * Consecutive 500s one event may get from the machine before it is set aside (`rejected`): with
- * the backoff, ~15 s of tries. A rebuilt machine (`machineReady`) starts the count afresh.
+ * 500s one event may get from the machine before it is set aside (`rejected`): with the backoff,
+ * ~15 s of tries when nothing else fails in between. A rebuilt machine (`machineReady`) starts
+ * the count afresh.
  */
 export const MAX_EVENT_FAULTS = 5;
 
@@ -48,9 +49,11 @@ export function retryDelayMs(failures: number): number {
 }
 
 /**
- * What an attempt's outcome means for its row, given the 500s it got in a row before
- * (`faultsBefore`): a fault is a retry until the {@link MAX_EVENT_FAULTS}th, which sets the row
- * aside (`rejected`); anything else ends the run of faults.
+ * What an attempt's outcome means for its row, given the 500s it got before (`faultsBefore`): a
+ * fault is a retry until the {@link MAX_EVENT_FAULTS}th, which sets the row aside (`rejected`).
+ * A plain retry (a time-out, a machine not ready or not reachable) keeps the count — a daemon
+ * that fails on the event and restarts in between must not hold the queue forever — and a
+ * settled row needs none.
  *
  * @example settlement({ kind: "faulted", error: "The machine answered 500" }, 4) // rejected, faults 5
  */
@@ -58,6 +61,7 @@ export function settlement(
   outcome: DeliveryOutcome,
   faultsBefore: number,
 ): { outcome: Exclude<DeliveryOutcome, { kind: "faulted" }>; faults: number } {
+  if (outcome.kind === "retry") return { outcome, faults: faultsBefore };
   if (outcome.kind !== "faulted") return { outcome, faults: 0 };
   const faults = faultsBefore + 1;
   if (faults < MAX_EVENT_FAULTS) {
@@ -66,7 +70,7 @@ export function settlement(
   return {
     outcome: {
       kind: "rejected",
-      error: `${outcome.error} — ${faults} times in a row, so the event was set aside and the ones behind it go on`,
+      error: `${outcome.error} — ${faults} times, so the event was set aside and the ones behind it go on`,
     },
     faults,
   };

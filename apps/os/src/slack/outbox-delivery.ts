@@ -21,7 +21,7 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
  * Answers about the event itself: sending the same bytes again can only fail the same way, so
  * the event is dropped (with the error on the Slack page) rather than blocking the queue forever.
  * A 500 is the daemon failing on the event (a bug it trips; a full disk answers 503): retried,
- * and set aside by the outbox after a few in a row. Anything else — 401 (a machine whose secret
+ * and set aside by the outbox after a few. Anything else — 401 (a machine whose secret
  * changed), 404 (a daemon without the route), 429, 502–504 — is the machine's state, and a later
  * attempt or a rebuilt machine can succeed.
  */

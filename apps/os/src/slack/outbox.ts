@@ -7,7 +7,7 @@
  * Guarantees (docs/slack-events.md):
  * - none lost: a row leaves the queue only when the daemon answered 2xx, or refused the event
  *   itself (400/413/415/422: retrying the same bytes can only fail the same way), or failed on
- *   it {@link MAX_EVENT_FAULTS} times in a row (500: a bug this event trips, which would
+ *   it {@link MAX_EVENT_FAULTS} times (500: a bug this event trips, which would
  *   otherwise hold every event behind it forever) — the last two shown on the Slack page;
  * - in order: row N+1 is not sent before row N is settled;
  * - none twice: `event_id` is unique here (Slack's retries are acknowledged and dropped), and a
@@ -64,7 +64,7 @@ type Meta = {
   lastError: string | null;
   lastErrorAt: number | null;
   lastDeliveredAt: number | null;
-  /** The row the machine failed on (500) in the last attempts, and how many times in a row. */
+  /** The row the machine failed on (500) while it heads the queue, and how many times. */
   faultSeq: number | null;
   faults: number;
 };
