@@ -187,6 +187,26 @@ describe("daemon POST /edge/slack", () => {
     expect(received.map((event) => event.envelope.event_id)).toEqual(["Ev1", "Ev2"]);
   });
 
+  it("answers 503 storage_failed when a new thread's stream cannot be created (a full disk), and records the retry", async () => {
+    const faulty = faultyFs();
+    const { post, items } = daemon(
+      await createFileStreamStore({ dir: await tempDir("slack-streams-"), segmentFs: faulty.fs }),
+    );
+    faulty.fail("open", "ENOSPC");
+    const failed = await post(envelope("Ev1"));
+    expect(failed.status).toBe(503);
+    expect(((await failed.json()) as { error: { code: string } }).error.code).toBe(
+      "storage_failed",
+    );
+    expect(await (await post(envelope("Ev1"))).json()).toMatchObject({
+      ok: true,
+      duplicate: false,
+    });
+    expect((await items("slack/T1/C1/1712345678.000100")).map((item) => item.eventId)).toEqual([
+      "Ev1",
+    ]);
+  });
+
   it.each([
     ["the bot's own message (bot_id)", { bot_id: "B1" }, "bot_message"],
     ["a bot_message", { subtype: "bot_message" }, "bot_message"],

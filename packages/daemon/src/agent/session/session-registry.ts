@@ -37,7 +37,8 @@ export function createSessionRegistry(options: {
     let bytes = 0;
     for (const [path, session] of recent) {
       if (session.loaded) bytes += weight(path);
-      else recent.delete(path);
+      // Neither holding a conversation nor at work (so not loading one): nothing to track.
+      else if (!session.busy) recent.delete(path);
     }
     for (const [path, session] of recent) {
       if (recent.size <= MAX_LOADED_SESSIONS && bytes <= maxLoadedBytes) return;

@@ -1,3 +1,4 @@
+import { AppError } from "@iterate/contract";
 import type { StreamStore } from "./streams.ts";
 
 /** Agent session streams are JSON-mode streams (PROTOCOL §7.1): one JSON value per item. */
@@ -16,9 +17,16 @@ export async function ensureSessionStream(store: StreamStore, path: string): Pro
     closed: false,
     body: new Uint8Array(0),
   });
-  if (!created.ok && created.reason !== "config_mismatch") {
-    throw new Error(`session stream ${path} could not be created: ${created.reason}`);
+  if (created.ok || created.reason === "config_mismatch") return;
+  if (created.reason === "storage_failed") {
+    // The machine's disk, not the request: 503, so a caller (the platform's outbox) tries again.
+    throw new AppError(
+      "storage_failed",
+      `The machine could not write the session's stream ${path}; try again.`,
+      503,
+    );
   }
+  throw new Error(`session stream ${path} could not be created: ${created.reason}`);
 }
 
 /**

@@ -17,6 +17,8 @@ export interface Session {
   readonly state: SessionState;
   /** Whether the conversation is held (since a `history()`, until an `unload`). */
   readonly loaded: boolean;
+  /** A read or a step is under way, or a run is going: it may be loading its conversation. */
+  readonly busy: boolean;
   readonly writer: SessionWriter;
   /**
    * Slack message ts taken since the daemon started, before they show in the stream (a steered
@@ -64,16 +66,16 @@ export function createSession(options: {
   /** Whether `state.messages` holds the conversation: `history()` loads it, `unload` drops it. */
   let loaded = false;
   /** Reads and steps started and not yet settled: while any is, nothing is unloaded. */
-  let busy = 0;
+  let pending = 0;
   // The queues' tails settle to nothing: holding the last result would keep a dropped state.
   let reads: Promise<unknown> = Promise.resolve();
   let queue: Promise<unknown> = Promise.resolve();
   const settle = () => {
-    busy--;
+    pending--;
   };
   /** Runs `read` after the reads before it (two from one offset would fold items twice). */
   function queued<T>(read: () => Promise<T>): Promise<T> {
-    busy++;
+    pending++;
     const run = reads.then(read);
     reads = run.then(settle, settle);
     return run;
@@ -86,6 +88,9 @@ export function createSession(options: {
     },
     get loaded() {
       return loaded;
+    },
+    get busy() {
+      return pending > 0 || this.active !== null;
     },
     writer: createSessionWriter({ store, path, onError: options.log }),
     taken: new Set(),
@@ -111,13 +116,13 @@ export function createSession(options: {
       });
     },
     serial(step) {
-      busy++;
+      pending++;
       const run = queue.then(step);
       queue = run.then(settle, settle);
       return run;
     },
     unload() {
-      if (busy > 0 || this.active || !loaded) return false;
+      if (this.busy || !loaded) return false;
       state = { ...state, messages: [] };
       loaded = false;
       return true;
