@@ -18,6 +18,7 @@ import { ensureDaemonBundle } from "../build.mjs";
 import { startFakeOpenAI } from "../test/agent/support/fake-openai.ts";
 import { FAKE_BOT, startFakeSlack } from "../test/agent/support/fake-slack.ts";
 import { startFakePlatform } from "../test/platform/support/fake-platform.ts";
+import { benchDaemonEnv } from "./support/bench-daemon-env.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const MODEL_DELAY_MS = 100; // the fake model "thinks" this long before its first token
@@ -33,14 +34,7 @@ const [llm, slack, platform] = await Promise.all([
 ]);
 llm.respond(() => ({ text: "Here you go.", chunks: 1, chunkDelayMs: MODEL_DELAY_MS }));
 const child = spawn(process.execPath, [bundle, "--home", home], {
-  env: {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    PORT: "0",
-    ITERATE_PLATFORM_URL: platform.url,
-    ITERATE_INSTANCE_ID: "ins_bench000000000000000",
-    ITERATE_MACHINE_ID: "mch_bench000000000000000",
-    ITERATE_MACHINE_TOKEN: "itk_tok_bench000000000000000_benchtokenbenchtokenbenchtoken12",
-  },
+  env: benchDaemonEnv(platform.url),
   stdio: ["ignore", "pipe", "inherit"],
 });
 const port = await new Promise<string>((resolve) => {

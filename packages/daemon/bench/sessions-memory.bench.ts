@@ -22,6 +22,7 @@ import { signRequest } from "@iterate/contract";
 import { build } from "esbuild";
 import { bundleOptions, ensureDaemonBundle } from "../build.mjs";
 import { startFakePlatform } from "../test/platform/support/fake-platform.ts";
+import { benchDaemonEnv } from "./support/bench-daemon-env.ts";
 import { rssOf } from "./support/proc-stats.ts";
 import { writeSessions } from "./support/session-fixture.ts";
 import { printTable } from "./support/table.ts";
@@ -77,14 +78,7 @@ const platform = await startFakePlatform();
 const started = performance.now();
 const daemon = await startUntil(
   [await ensureDaemonBundle(), "--home", home],
-  {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    PORT: "0",
-    ITERATE_PLATFORM_URL: platform.url,
-    ITERATE_INSTANCE_ID: "ins_bench000000000000000",
-    ITERATE_MACHINE_ID: "mch_bench000000000000000",
-    ITERATE_MACHINE_TOKEN: "itk_tok_bench000000000000000_benchtokenbenchtokenbenchtoken12",
-  },
+  benchDaemonEnv(platform.url),
   /listening on :(\d+)[\s\S]*start-up recovery done/,
 );
 const recoveryMs = performance.now() - started;
