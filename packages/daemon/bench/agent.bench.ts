@@ -18,7 +18,7 @@ import { ensureDaemonBundle } from "../build.mjs";
 import { startFakeOpenAI } from "../test/agent/support/fake-openai.ts";
 import { FAKE_BOT, startFakeSlack } from "../test/agent/support/fake-slack.ts";
 import { startFakePlatform } from "../test/platform/support/fake-platform.ts";
-import { benchDaemonEnv } from "./support/bench-daemon-env.ts";
+import { machineEnv } from "../test/platform/support/machine-env.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const MODEL_DELAY_MS = 100; // the fake model "thinks" this long before its first token
@@ -34,7 +34,8 @@ const [llm, slack, platform] = await Promise.all([
 ]);
 llm.respond(() => ({ text: "Here you go.", chunks: 1, chunkDelayMs: MODEL_DELAY_MS }));
 const child = spawn(process.execPath, [bundle, "--home", home], {
-  env: benchDaemonEnv(platform.url),
+  // A clean env, as test daemons get: nothing of the bench's own (tokens, HOME) leaks in.
+  env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PORT: "0", ...machineEnv(platform.url) },
   stdio: ["ignore", "pipe", "inherit"],
 });
 const port = await new Promise<string>((resolve) => {

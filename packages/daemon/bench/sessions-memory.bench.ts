@@ -18,11 +18,11 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { signRequest } from "@iterate/contract";
 import { build } from "esbuild";
 import { bundleOptions, ensureDaemonBundle } from "../build.mjs";
 import { startFakePlatform } from "../test/platform/support/fake-platform.ts";
-import { benchDaemonEnv } from "./support/bench-daemon-env.ts";
+import { machineEnv } from "../test/platform/support/machine-env.ts";
+import { signedFetch } from "../test/platform/support/signed-fetch.ts";
 import { rssOf } from "./support/proc-stats.ts";
 import { writeSessions } from "./support/session-fixture.ts";
 import { printTable } from "./support/table.ts";
@@ -72,27 +72,26 @@ const held = {
 };
 await stop(baseline.child);
 
-// Ours: the daemon as machines run it.
+// Ours: the daemon as machines run it: the bundle under plain node, a clean env.
 process.stderr.write("the daemon…\n");
 const platform = await startFakePlatform();
 const started = performance.now();
 const daemon = await startUntil(
   [await ensureDaemonBundle(), "--home", home],
-  benchDaemonEnv(platform.url),
+  { PATH: process.env.PATH ?? "/usr/bin:/bin", PORT: "0", ...machineEnv(platform.url) },
   /listening on :(\d+)[\s\S]*start-up recovery done/,
 );
 const recoveryMs = performance.now() - started;
 const rssAfterStart = await rssOf(daemon.child.pid);
+const daemonUrl = `http://127.0.0.1:${daemon.match[1]}`;
 const [ping] = await platform.waitForPings(1);
 if (!ping) throw new Error("no ping");
 const key = { machineId: ping.body.machineId, secret: ping.body.secret };
-const url = `http://127.0.0.1:${daemon.match[1]}/agents-api/sessions`;
 const listMs: number[] = [];
 let listed = 0;
 for (let i = 0; i < 5; i++) {
-  const token = await signRequest({ ...key, method: "GET", url: "/agents-api/sessions" });
   const t = performance.now();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const res = await signedFetch(daemonUrl, key, "GET", "/agents-api/sessions");
   const body = (await res.json()) as { sessions: unknown[] };
   listMs.push(performance.now() - t);
   listed = body.sessions.length;

@@ -2,18 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "./temp.ts";
 
-const BIN = fileURLToPath(new URL("../../../bin/iterate-daemon.js", import.meta.url));
+export { machineEnv } from "./machine-env.ts";
 
-/** The machine env a test daemon gets (what the platform would put in the sandbox). */
-export function machineEnv(platformUrl: string, overrides: Record<string, string> = {}) {
-  return {
-    ITERATE_PLATFORM_URL: platformUrl,
-    ITERATE_INSTANCE_ID: "ins_test0000000000000000",
-    ITERATE_MACHINE_ID: "mch_test0000000000000000",
-    ITERATE_MACHINE_TOKEN: "itk_tok_test0000000000000000_machinetokenmachinetokenmachinetoken1",
-    ...overrides,
-  };
-}
+const BIN = fileURLToPath(new URL("../../../bin/iterate-daemon.js", import.meta.url));
 
 /** A real `iterate-daemon` child process with its own HOME. */
 export interface DaemonProcess {
