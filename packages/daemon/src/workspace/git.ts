@@ -89,7 +89,9 @@ export function credentialHelper(
 /**
  * Settings the workspace's own `.git/config` (the agent can write it) must not change for the
  * daemon's git: no `ext::` transport (it runs commands), no credential helper but ours, no
- * hooks or fsmonitor command (they would run on the daemon's checkout and merge), TLS checked.
+ * hooks or fsmonitor command (they would run on the daemon's checkout and merge), TLS checked,
+ * no signature check (it runs `gpg.program`). The user's config (`~/.gitconfig`, the XDG one),
+ * which the agent can write too, is not read at all (`GIT_CONFIG_GLOBAL`).
  * What `-c` cannot reach (URL-scoped `http.<url>.*`, includes, a remote's upload-pack, filters)
  * is removed from that file before each update (repo-config.ts).
  */
@@ -104,6 +106,9 @@ const HARDENED_CONFIG = [
   "core.fsmonitor=false",
   "-c",
   "http.sslVerify=true",
+  // No signature check on the update's merge: it would run the config's `gpg.program`.
+  "-c",
+  "merge.verifySignatures=false",
 ];
 
 /**
@@ -126,6 +131,8 @@ export function runGit(args: string[], options: RunGitOptions): Promise<string> 
     SSH_ASKPASS: "",
     GCM_INTERACTIVE: "never",
     GIT_SSH_COMMAND: options.env.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes",
+    // Neither ~/.gitconfig nor $XDG_CONFIG_HOME/git/config: the agent can write both.
+    GIT_CONFIG_GLOBAL: "/dev/null",
     // Set (or cleared, so the daemon's own env cannot smuggle one in) for the helper alone.
     [TOKEN_VAR]: undefined,
     [PROTOCOL_VAR]: undefined,

@@ -5,12 +5,12 @@ import type { Git } from "./git-sync.ts";
  * daemon's git run a command or send the remote's token elsewhere on its fetch, checkout and
  * merge: includes (whatever they pull in), URL rewrites, `http.*` (a URL-scoped
  * `http.<url>.sslVerify=false` beats the `-c http.sslVerify=true` of every call), filters and
- * merge drivers, a remote's upload-pack or proxy, a work tree elsewhere, the core commands
+ * merge drivers, the signature programs (`gpg.*`), a remote's upload-pack or proxy, a work tree elsewhere, the core commands
  * git.ts overrides anyway — and `extensions.worktreeConfig`, which makes git read
  * `.git/config.worktree` too, a file `--local` does not list.
  */
 const UNSAFE_KEY =
-  /^(?:extensions\.worktreeconfig$|include\.|includeif\.|url\.|http\.|filter\.|credential\.|protocol\.|uploadpack\.|merge\..+\.driver$|remote\..+\.(?:uploadpack|receivepack|proxy|vcs)$|core\.(?:gitproxy|hookspath|fsmonitor|sshcommand|askpass|worktree)$)/i;
+  /^(?:extensions\.worktreeconfig$|include\.|includeif\.|url\.|http\.|filter\.|credential\.|protocol\.|uploadpack\.|gpg\.|merge\..+\.driver$|remote\..+\.(?:uploadpack|receivepack|proxy|vcs)$|core\.(?:gitproxy|hookspath|fsmonitor|sshcommand|askpass|worktree)$)/i;
 
 /**
  * Removes the {@link UNSAFE_KEY} keys from the repository's local config before the daemon's

@@ -66,4 +66,38 @@ describe("the workspace's own git config does not steer the daemon's git", () =>
     expect(left).not.toMatch(/uploadpack|insteadof|sslverify|include\.path|worktreeconfig/i);
     expect(left).toContain("user.name");
   });
+
+  it("reads none of the user's config the agent could write (~/.gitconfig, ~/.config/git/config)", async () => {
+    const repo = await createBareRepo();
+    const { home, workspace } = await workspaceBootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    const marker = join(home, "pwned");
+    const uploadPack = (where: string) =>
+      `[remote "origin"]\n\tuploadpack = echo ${where} >> ${marker}; git-upload-pack\n`;
+    await writeFile(join(home, ".gitconfig"), uploadPack("home"));
+    await mkdir(join(home, ".config", "git"), { recursive: true });
+    await writeFile(join(home, ".config", "git", "config"), uploadPack("xdg"));
+    const next = await repo.commit({ "d.txt": "d\n" });
+
+    expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: next });
+    expect(await exists(marker), await readFile(marker, "utf8").catch(() => "")).toBe(false);
+  });
+
+  it("checks no signature on its merge (that runs gpg.program) and drops the gpg settings", async () => {
+    const repo = await createBareRepo();
+    const { home, dir, workspace } = await workspaceBootstrapper();
+    await workspace.bootstrap({ url: repo.url });
+    const marker = join(home, "pwned");
+    const program = join(home, "fake-gpg");
+    await writeFile(program, `#!/bin/sh\necho gpg >> ${marker}\nexit 1\n`);
+    await chmod(program, 0o755);
+    // With the check on, an unsigned commit is refused — and a signed one runs the program.
+    await git(["config", "merge.verifySignatures", "true"], dir);
+    await git(["config", "gpg.program", program], dir);
+    const next = await repo.commit({ "e.txt": "e\n" });
+
+    expect(await workspace.bootstrap({ url: repo.url })).toEqual({ commit: next });
+    expect(await exists(marker)).toBe(false);
+    expect(await git(["config", "--local", "--name-only", "--list"], dir)).not.toMatch(/^gpg\./m);
+  });
 });
