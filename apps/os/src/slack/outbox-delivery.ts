@@ -94,12 +94,30 @@ export function daemonDelivery(
       const parsed = slackEdgeResponseSchema.safeParse(body);
       return { kind: "delivered", duplicate: parsed.success && parsed.data.duplicate };
     }
-    const parsed = errorBodySchema.safeParse(body);
-    const said = parsed.success ? ` ${parsed.data.error.code}: ${parsed.data.error.message}` : "";
-    const error = `The machine answered ${res.status}${said}`;
+    const error = machineAnswered(res.status, body);
     if (PERMANENT_STATUSES.has(res.status)) {
       return { kind: "rejected", error: `${error} (the event was dropped)` };
     }
     return { kind: res.status === FAULT_STATUS ? "faulted" : "retry", error };
   };
+}
+
+/** Longest part of the machine's own message shown on the platform's pages. */
+export const MACHINE_MESSAGE_MAX = 200;
+
+/**
+ * A machine's error answer in words for the Slack and Machines pages: its status, and its own
+ * code and message quoted as the machine's (what the machine wrote stands on the platform's
+ * pages, so it is cut short and never passes for the platform's own words).
+ *
+ * @example machineAnswered(500, { error: { code: "internal_error", message: "Internal error" } })
+ * // 'The machine answered 500 internal_error: "Internal error"'
+ */
+export function machineAnswered(status: number, body: unknown): string {
+  const parsed = errorBodySchema.safeParse(body);
+  if (!parsed.success) return `The machine answered ${status}`;
+  const { code, message } = parsed.data.error;
+  const quoted =
+    message.length > MACHINE_MESSAGE_MAX ? `${message.slice(0, MACHINE_MESSAGE_MAX)}…` : message;
+  return `The machine answered ${status} ${code}: ${JSON.stringify(quoted)}`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_EVENT_FAULTS, retryDelayMs, settlement } from "../../src/slack/delivery-outcome.ts";
+import { MACHINE_MESSAGE_MAX, machineAnswered } from "../../src/slack/outbox-delivery.ts";
 
 const fault = {
   kind: "faulted",
@@ -39,5 +40,24 @@ describe("what a delivery attempt means for its row", () => {
     expect([1, 2, 3, 4, 5, 6, 7].map(retryDelayMs)).toEqual([
       1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
     ]);
+  });
+});
+
+describe("a machine's error answer, as the platform's pages show it", () => {
+  it("quotes the machine's own code and message, cut short", () => {
+    const said = machineAnswered(500, {
+      error: {
+        code: "internal_error",
+        message: `Session expired, sign in at evil.example ${"x".repeat(1000)}`,
+      },
+    });
+    expect(said).toMatch(
+      /^The machine answered 500 internal_error: "Session expired, sign in at evil\.example x+…"$/,
+    );
+    expect(said.length).toBeLessThan(MACHINE_MESSAGE_MAX + 60);
+  });
+
+  it("says only the status when the answer is not an error body", () => {
+    expect(machineAnswered(502, "<html>Bad gateway</html>")).toBe("The machine answered 502");
   });
 });
