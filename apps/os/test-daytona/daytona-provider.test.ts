@@ -153,6 +153,33 @@ describe("Daytona provider: errors", () => {
     expect(error.message).not.toContain(machine.env.ITERATE_MACHINE_TOKEN);
   });
 
+  it("a sandbox that failed to start is deleted by the next find, never returned, and a new create works", async () => {
+    const machine = spec();
+    const platformUrl = machine.env.ITERATE_PLATFORM_URL as string;
+    delete machine.env.ITERATE_PLATFORM_URL;
+    await rejection(provider.create(machine));
+    const mine = async () =>
+      (await fakeSandboxes()).filter((s) => s.labels[MACHINE_LABEL] === machine.machineId);
+    const [failed] = await mine();
+    // Daytona lists a sandbox whose start failed (state `error`) until it is deleted.
+    expect(failed?.state).toBe("error");
+
+    expect(await provider.find(machine.machineId)).toBeNull();
+    expect((await mine())[0]?.state).toBe("destroyed");
+    const deletes = (await recorded()).filter(
+      (r) => r.method === "DELETE" && r.path === `/api/sandbox/${failed?.id}`,
+    );
+    expect(deletes).toHaveLength(1);
+
+    const retried = await provider.create({
+      ...machine,
+      env: { ...machine.env, ITERATE_PLATFORM_URL: platformUrl },
+    });
+    expect(retried.externalId).not.toBe(failed?.id);
+    expect(await provider.find(machine.machineId)).toEqual(retried);
+    await provider.delete(retried.externalId);
+  });
+
   it("create waits a bounded time for a sandbox that never starts", async () => {
     const slow = createDaytonaProvider({
       ...daytona,

@@ -62,6 +62,32 @@ describe("MachineWorkflow on Daytona", () => {
     expect((await fakeSandbox(machine.id))?.state).toBe("destroyed");
   });
 
+  it("a sandbox that fails to start is deleted and the retried step starts a fresh one", async () => {
+    const user = await signUp("daytona-failed-start");
+    const first = await currentMachine(user.instance.id);
+    await deliverPing(first.id);
+    await machineInStatus(first.id, "ready");
+    const faulted = await fetch(`${daytona.url}/__fake/fail-starts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ instanceId: user.instance.id, count: 1 }),
+    });
+    expect(faulted.status).toBe(200);
+
+    expect((await rebuild(user)).status).toBe(202);
+    const machine = await currentMachine(user.instance.id);
+    expect(machine.id).not.toBe(first.id);
+    // The first sandbox ends in `error`; the step's retry deletes it and makes another.
+    const starting = await machineInStatus(machine.id, "starting");
+    await deliverPing(machine.id);
+    await machineInStatus(machine.id, "ready");
+    const all: FakeSandbox[] = await (await fetch(`${daytona.url}/__fake/sandboxes`)).json();
+    const made = all.filter((s) => s.labels[MACHINE_LABEL] === machine.id);
+    expect(made.map((s) => s.state).sort()).toEqual(["destroyed", "started"]);
+    expect(made.find((s) => s.state === "started")?.id).toBe(starting.externalId);
+    expect(made.find((s) => s.state === "destroyed")?.errorReason).toMatch(/entrypoint/);
+  });
+
   it("a rebuild while Daytona cannot delete leaves no sandbox for good: a cleanup run retries", async () => {
     const user = await signUp("daytona-cleanup");
     const machine = await currentMachine(user.instance.id);

@@ -10,12 +10,19 @@
  * answered 404 (the platform's provider turns the stream off; a default SDK client then polls).
  *
  * Inspection (no auth, outside `/api`): `GET /__fake/requests`, `GET /__fake/sandboxes` — for
- * tests that run in workerd and cannot reach this object — and one fault: `POST
- * /__fake/fail-deletes` `{ sandboxId, count }` makes that sandbox's next deletes answer 500.
+ * tests that run in workerd and cannot reach this object — and two faults: `POST
+ * /__fake/fail-deletes` `{ sandboxId, count }` makes that sandbox's next deletes answer 500, and
+ * `POST /__fake/fail-starts` `{ instanceId, count }` puts the instance's next `count` new
+ * sandboxes in `error` (their entrypoint "fails") instead of starting a daemon.
+ *
+ * Listing hides what Daytona hides (apps/api, the sandbox search): destroyed sandboxes, and
+ * errored ones only once they are being deleted — a sandbox whose start failed is listed, in
+ * state `error`, until someone deletes it.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { INSTANCE_LABEL } from "../src/machines/providers/provider.ts";
 import type { FakeSandbox, RecordedRequest } from "./fake-daytona-context.ts";
 import { type SpawnedDaemon, spawnDaemon } from "./spawn-daemon.ts";
 
@@ -91,6 +98,8 @@ function record(req: IncomingMessage, body: unknown): RecordedRequest {
  */
 export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<FakeDaytona> {
   const hanging = new Set(options.hangingSnapshots ?? []);
+  /** Instance id → how many more of its new sandboxes fail to start (`/__fake/fail-starts`). */
+  const failingStarts = new Map<string, number>();
   const snapshots = new Set([...(options.snapshots ?? ["iterate-daemon"]), ...hanging]);
   const startDaemon = options.startDaemon ?? ((env: Record<string, string>) => spawnDaemon(env));
   const requests: RecordedRequest[] = [];
@@ -146,6 +155,15 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
       failDeletes: 0,
     };
     sandboxes.set(sandbox.id, sandbox);
+    const instanceId = sandbox.labels[INSTANCE_LABEL] ?? "";
+    const failing = failingStarts.get(instanceId) ?? 0;
+    if (failing > 0) {
+      failingStarts.set(instanceId, failing - 1);
+      sandbox.state = "error";
+      sandbox.errorReason = "fake: the entrypoint exited with code 1";
+      daemons.set(sandbox.id, Promise.resolve(undefined));
+      return json(res, 200, dto(sandbox));
+    }
     if (hanging.has(snapshot)) {
       daemons.set(sandbox.id, Promise.resolve(undefined));
       return json(res, 200, dto(sandbox));
@@ -173,9 +191,11 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
   function list(res: ServerResponse, query: URLSearchParams) {
     const labels = JSON.parse(query.get("labels") ?? "{}") as Record<string, string>;
     const includeGone = query.get("includeErroredDeleted") === "true";
+    // The fake deletes at once (`destroyed`), so "errored and being deleted" is never listed:
+    // only `includeErroredDeleted` shows destroyed ones.
     const matching = [...sandboxes.values()].filter(
       (s) =>
-        (includeGone || (s.state !== "destroyed" && s.state !== "error")) &&
+        (includeGone || s.state !== "destroyed") &&
         Object.entries(labels).every(([k, v]) => s.labels[k] === v),
     );
     const start = Number(query.get("cursor") ?? 0);
@@ -223,6 +243,12 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
       const target = sandboxes.get(String(sandboxId));
       if (!target) return notFound(res, String(sandboxId));
       target.failDeletes = Number(count ?? 1);
+      return json(res, 200, { ok: true });
+    }
+    if (path === "/__fake/fail-starts" && method === "POST") {
+      // `{ instanceId, count }`: keyed by instance, so parallel test files do not interfere.
+      const { instanceId, count } = (body ?? {}) as { instanceId?: string; count?: number };
+      failingStarts.set(String(instanceId), Number(count ?? 1));
       return json(res, 200, { ok: true });
     }
     if (path.startsWith("/api/socket.io")) return problem(res, 404, "Not Found");

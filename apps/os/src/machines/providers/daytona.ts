@@ -76,6 +76,12 @@ const STATES: Record<`${DaytonaState}`, SandboxState> = {
 const GONE = new Set<string>(["destroying", "destroyed"]);
 
 /**
+ * States a sandbox leaves only by being deleted (its start or its snapshot's build failed).
+ * Daytona keeps listing such a sandbox until someone deletes it; `find` does.
+ */
+const FAILED = new Set<string>(["error", "build_failed"]);
+
+/**
  * @example
  * const provider = createDaytonaProvider({ apiKey, apiUrl: "https://app.daytona.io/api", target: "us", snapshot: "iterate-daemon" });
  * const sandbox = (await provider.find(machineId)) ?? (await provider.create({ machineId, instanceId, env }));
@@ -122,10 +128,18 @@ export function createDaytonaProvider(options: DaytonaProviderOptions): MachineP
     find(machineId) {
       return call("look up the machine's sandbox", [], async (daytona) => {
         // Paged by the SDK (`nextCursor`); the first live sandbox with the label wins.
+        let live: DaytonaSandbox | undefined;
+        const failed: DaytonaSandbox[] = [];
         for await (const sandbox of daytona.list({ labels: { [MACHINE_LABEL]: machineId } })) {
-          if (!GONE.has(sandbox.state ?? "")) return await toSandbox(sandbox);
+          const state = sandbox.state ?? "";
+          if (FAILED.has(state)) failed.push(sandbox);
+          else if (!GONE.has(state)) live ??= sandbox;
         }
-        return null;
+        // A create whose sandbox failed to start threw before it could say which sandbox it
+        // made, so no machine row holds its id: only this lookup by label ever sees it. Returned,
+        // a retried create would reuse a sandbox that never runs; left, it would bill for good.
+        for (const sandbox of failed) await sandbox.delete();
+        return live ? await toSandbox(live) : null;
       });
     },
 

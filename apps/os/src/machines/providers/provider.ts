@@ -44,7 +44,11 @@ export type SandboxState = "starting" | "running" | "stopped" | "failed" | "miss
 /** One interface, two adapters (STYLE.md 2). */
 export interface MachineProvider {
   readonly name: ProviderName;
-  /** The sandbox made for `machineId` (by label), or null when there is none. */
+  /**
+   * The usable sandbox made for `machineId` (by label), or null when there is none. Sandboxes of
+   * the machine that failed for good (a start that failed) are deleted on the way: no row knows
+   * their id, and a retried create must start afresh rather than reuse one.
+   */
   find(machineId: string): Promise<Sandbox | null>;
   /** Creates and starts a sandbox running the daemon with `spec.env`. */
   create(spec: SandboxSpec): Promise<Sandbox>;
