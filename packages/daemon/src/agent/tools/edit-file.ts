@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { Type } from "@mariozechner/pi-ai";
-import { openRegularFile, replaceContent } from "./regular-file.ts";
+import { openRegularFile, readWhole, replaceContent } from "./regular-file.ts";
 import { type ToolContext, textResult, type WorkspaceTool } from "./tool-context.ts";
 import { resolveWorkspacePath } from "./workspace-path.ts";
 
@@ -41,11 +41,12 @@ export function createEditFileTool(ctx: ToolContext): WorkspaceTool<typeof param
       if (!file) throw new Error(`${shown} is not a regular file`);
       let count: number;
       try {
-        if (file.size > MAX_EDIT_BYTES) {
+        const bytes =
+          file.size > MAX_EDIT_BYTES ? null : await readWhole(file.handle, MAX_EDIT_BYTES);
+        if (!bytes) {
           throw new Error(`${shown} is over ${MAX_EDIT_BYTES} bytes; edit it with run_command`);
         }
-        // To its end, not its size when opened: nothing appended meanwhile is cut off.
-        const before = (await file.handle.readFile()).toString("utf8");
+        const before = bytes.toString("utf8");
         count = before.split(old_text).length - 1;
         if (count === 0) {
           throw new Error(

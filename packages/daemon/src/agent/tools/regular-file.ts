@@ -54,6 +54,28 @@ export async function readRegularFile(
   }
 }
 
+/**
+ * An open file's whole content, read to its end (not to its size when opened, so nothing
+ * appended meanwhile is cut off), or null once it passes `maxBytes`: a file that grows while
+ * it is read (a log a command still writes) is never held past the bound.
+ *
+ * @example const bytes = await readWhole(file.handle, MAX_EDIT_BYTES); if (!bytes) refuse();
+ */
+export async function readWhole(handle: FileHandle, maxBytes: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    // One byte past the bound is enough to tell "too large".
+    const room = maxBytes + 1 - total;
+    const chunk = Buffer.allocUnsafe(Math.min(room, total === 0 ? 64 * 1024 : 1024 * 1024));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+    if (bytesRead === 0) return Buffer.concat(chunks, total);
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+    if (total > maxBytes) return null;
+  }
+}
+
 /** The first `length` bytes of an open file (fewer if it is shorter by now). */
 async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
   const bytes = Buffer.alloc(length);
