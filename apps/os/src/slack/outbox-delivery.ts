@@ -9,8 +9,10 @@
 import { errorBodySchema, slackEdgeResponseSchema } from "@iterate/contract";
 import type { Bindings } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
+import type { MachineRow } from "../db/schema.ts";
 import { findDeliveryTarget } from "../db/slack-installations.ts";
 import { MachineNotReadyError, signedFetch } from "../machines/fetch-for-instance.ts";
+import { unansweringMachine } from "../machines/machine-health.ts";
 import type { Deliver, DeliveryOutcome, OutboxEvent } from "./delivery-outcome.ts";
 
 /** The daemon route events are delivered to. */
@@ -78,16 +80,11 @@ export function daemonDelivery(
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      if ((error as Error).name === "TimeoutError") {
-        return {
-          kind: "retry",
-          error: `The machine did not answer within ${timeoutMs / 1000} s.`,
-        };
-      }
-      return {
-        kind: "retry",
-        error: `The machine could not be reached: ${(error as Error).message}`,
-      };
+      const failed =
+        (error as Error).name === "TimeoutError"
+          ? `The machine did not answer within ${timeoutMs / 1000} s.`
+          : `The machine could not be reached: ${(error as Error).message}`;
+      return { kind: "retry", error: await withVerdict(failed, env, machine) };
     }
     const body: unknown = await res.json().catch(() => null);
     if (res.ok) {
@@ -98,8 +95,17 @@ export function daemonDelivery(
     if (PERMANENT_STATUSES.has(res.status)) {
       return { kind: "rejected", error: `${error} (the event was dropped)` };
     }
-    return { kind: res.status === FAULT_STATUS ? "faulted" : "retry", error };
+    if (res.status === FAULT_STATUS) return { kind: "faulted", error };
+    // Not the daemon's own error body: the provider's proxy answered for a sandbox it cannot reach.
+    const fromDaemon = errorBodySchema.safeParse(body).success;
+    return { kind: "retry", error: fromDaemon ? error : await withVerdict(error, env, machine) };
   };
+}
+
+/** `failed`, with what the provider says of the machine's sandbox when it is not running. */
+async function withVerdict(failed: string, env: Bindings, machine: MachineRow): Promise<string> {
+  const verdict = await unansweringMachine(env, machine);
+  return verdict ? `${failed} ${verdict}` : failed;
 }
 
 /** Longest part of the machine's own message shown on the platform's pages. */
