@@ -127,6 +127,12 @@ export const DEFAULT_MAX_APPEND_BYTES = 16 * 1024 * 1024;
  * store: 64 MiB) could never be read back. Larger answers 413, before anything is acknowledged.
  */
 export const MAX_STORED_APPEND_BYTES = 48 * 1024 * 1024;
+/**
+ * Long-polls and SSE connections open at once; one more answers 503 `limit_exceeded` with
+ * `Retry-After`. Each holds a connection and its buffers for up to the long-poll wait or the SSE
+ * duration, so without a bound a client opening them in a loop grows the server without limit.
+ */
+export const DEFAULT_MAX_LIVE_REQUESTS = 1024;
 /** Catch-up reads stop after this many bytes (at least one message is always returned). */
 export const DEFAULT_MAX_READ_BYTES = 1024 * 1024;
 /** Stream names: path segments of URL-safe characters, no `.`/`..` segments. */
@@ -154,4 +160,5 @@ export const STREAM_ERROR_CODES = [
   "forbidden",
   "gone",
   "internal_error",
+  "limit_exceeded",
 ] as const;

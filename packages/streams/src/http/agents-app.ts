@@ -4,6 +4,7 @@ import type { StreamStore } from "../core/stream-store.ts";
 import {
   DEFAULT_LONG_POLL_MS,
   DEFAULT_MAX_APPEND_BYTES,
+  DEFAULT_MAX_LIVE_REQUESTS,
   DEFAULT_MAX_READ_BYTES,
   DEFAULT_SSE_MAX_DURATION_MS,
   LIVE_SSE,
@@ -33,6 +34,8 @@ export interface AgentsAppOptions {
   maxAppendBytes?: number;
   /** Catch-up responses stop after this many bytes; default 1 MiB. */
   maxReadBytes?: number;
+  /** Long-polls and SSE connections open at once (503 `limit_exceeded` beyond); default 1024. */
+  maxLiveRequests?: number;
   /** Length of a cursor interval (§8.1); default 20 s. */
   cursorIntervalSeconds?: number;
   /** When aborted: long-polls answer at once, SSE streams send a last control event and end. */
@@ -68,7 +71,7 @@ export function createAgentsApp(options: AgentsAppOptions): Hono {
     maxReadBytes: options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES,
     bodyReadByMiddleware: options.bodyReadByMiddleware ?? false,
     cursor: createCursorGenerator({ intervalSeconds: options.cursorIntervalSeconds }),
-    live: createLiveRegistry(),
+    live: createLiveRegistry({ max: options.maxLiveRequests ?? DEFAULT_MAX_LIVE_REQUESTS }),
   };
   options.shutdownSignal?.addEventListener("abort", () => ctx.live.shutdown(), { once: true });
   const access = { bodyReadByMiddleware: ctx.bodyReadByMiddleware };

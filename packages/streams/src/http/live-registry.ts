@@ -14,9 +14,12 @@ export interface LiveHandle extends Cancellation {
   close(): void;
 }
 
-/** Tracks long-polls and SSE connections so shutdown can end them promptly. */
+/** Tracks long-polls and SSE connections so shutdown can end them promptly, and bounds them. */
 export interface LiveRegistry {
-  open(watchClient: WatchClient): LiveHandle;
+  /** The live request's handle; null when `max` of them are open already (the caller refuses). */
+  open(watchClient: WatchClient): LiveHandle | null;
+  /** How many may be open at once. */
+  readonly max: number;
   /** Cancels every live request with `SHUTDOWN` (and any opened later). */
   shutdown(): void;
 }
@@ -26,10 +29,10 @@ export interface LiveRegistry {
  * per long-poll is on the latency path.
  *
  * @example
- * const live = createLiveRegistry();
- * const handle = live.open(watchClient); // ... handle.close()
+ * const live = createLiveRegistry({ max: 1024 });
+ * const handle = live.open(watchClient); // null when full; else ... handle.close()
  */
-export function createLiveRegistry(): LiveRegistry {
+export function createLiveRegistry(options: { max: number }): LiveRegistry {
   const active = new Set<Handle>();
   let stopped = false;
 
@@ -75,7 +78,9 @@ export function createLiveRegistry(): LiveRegistry {
   }
 
   return {
-    open: (watchClient) => new Handle(watchClient),
+    open: (watchClient) =>
+      !stopped && active.size >= options.max ? null : new Handle(watchClient),
+    max: options.max,
     shutdown() {
       stopped = true;
       for (const handle of [...active]) handle.cancel(SHUTDOWN);

@@ -14,7 +14,7 @@ import { formatOffset } from "./offsets.ts";
 import type { ReadRequest } from "./read-request.ts";
 import type { RequestAccess } from "./request-access.ts";
 import type { ResponseWriter } from "./response-writer.ts";
-import { respond } from "./responses.ts";
+import { respond, tooManyLive } from "./responses.ts";
 import type { RouteContext } from "./route-context.ts";
 
 type ReadOk = Extract<ReadResult, { ok: true }>;
@@ -44,6 +44,7 @@ export async function handleRead(
   // Long-poll at the tail: park until data, closure, timeout or shutdown.
   if (!result.info.closed) {
     const handle = ctx.live.open(request.watchClient);
+    if (!handle) return tooManyLive(ctx.live.max);
     const outcome = await ctx.store.waitForData(name, result.end, {
       timeoutMs: ctx.longPollTimeoutMs,
       cancel: handle,

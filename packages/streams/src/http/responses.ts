@@ -40,3 +40,17 @@ export function errorResponse(
 export function badRequest(message: string): Response {
   return errorResponse(400, "bad_request", message);
 }
+
+/**
+ * 503 for a live request past the bound of open ones (`maxLiveRequests`): retry shortly.
+ *
+ * @example const handle = ctx.live.open(watch); if (!handle) return tooManyLive(ctx.live.max);
+ */
+export function tooManyLive(max: number): Response {
+  return errorResponse(
+    503,
+    "limit_exceeded",
+    `${max} long-polls and SSE connections are open already; retry shortly`,
+    { "retry-after": "1" },
+  );
+}

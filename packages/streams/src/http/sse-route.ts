@@ -7,7 +7,7 @@ import { type LiveHandle, SHUTDOWN } from "./live-registry.ts";
 import type { ReadRequest } from "./read-request.ts";
 import type { RequestAccess } from "./request-access.ts";
 import type { ResponseWriter } from "./response-writer.ts";
-import { respond } from "./responses.ts";
+import { respond, tooManyLive } from "./responses.ts";
 import type { RouteContext } from "./route-context.ts";
 import { controlEvent, dataEvent, type SseEncoding } from "./sse-events.ts";
 import { type EventSink, nodeEventSink, webEventSink } from "./sse-sink.ts";
@@ -53,6 +53,7 @@ export async function handleSse(
   if (encoding === "base64") headers[STREAM_SSE_DATA_ENCODING] = "base64";
 
   const handle = ctx.live.open(request.watchClient);
+  if (!handle) return tooManyLive(ctx.live.max);
   const loop: SseLoop = { ctx, name, cursor: parsed.cursor, handle, encoding };
   if (response.outgoing) {
     void pump(loop, nodeEventSink(response.outgoing, headers), first);

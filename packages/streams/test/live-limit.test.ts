@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { createMemoryStreamStore, STREAM_NEXT_OFFSET } from "../src/index.ts";
+import { agentsServer } from "./support/agents-server.ts";
+
+// Each long-poll and SSE connection holds a connection and its buffers until data, a time-out or
+// the SSE duration: a client opening them in a loop must meet a bound, not grow the server.
+
+describe("open long-polls and SSE connections are bounded (maxLiveRequests)", () => {
+  it("refuses one past the bound with 503 limit_exceeded and Retry-After, and takes one again once another ends", async () => {
+    const app = agentsServer({
+      store: createMemoryStreamStore(),
+      longPollTimeoutMs: 10_000,
+      maxLiveRequests: 2,
+    });
+    const put = await app.request("/agents/s", {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+    });
+    const tail = put.headers.get(STREAM_NEXT_OFFSET);
+    const longPoll = `/agents/s?offset=${tail}&live=long-poll`;
+    const sseClient = new AbortController();
+    const parked = app.request(longPoll);
+    const sse = await app.request("/agents/s?offset=-1&live=sse", { signal: sseClient.signal });
+    expect(sse.status).toBe(200);
+
+    for (const path of [longPoll, "/agents/s?offset=-1&live=sse"]) {
+      const refused = await app.request(path);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("1");
+      expect(await refused.json()).toEqual({
+        error: {
+          code: "limit_exceeded",
+          message: "2 long-polls and SSE connections are open already; retry shortly",
+        },
+      });
+    }
+    // Plain reads are not live: never refused.
+    expect((await app.request("/agents/s?offset=-1")).status).toBe(200);
+
+    // Data ends the long-poll; the SSE client goes away: both places are free again.
+    await app.request("/agents/s", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "x",
+    });
+    expect((await parked).status).toBe(200);
+    sseClient.abort();
+    await sse.body?.cancel().catch(() => {});
+    const now = (await app.request("/agents/s?offset=now")).headers.get(STREAM_NEXT_OFFSET);
+    const two = [1, 2].map(() => app.request(`/agents/s?offset=${now}&live=long-poll`));
+    await app.request("/agents/s", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "y",
+    });
+    expect((await Promise.all(two)).map((res) => res.status)).toEqual([200, 200]);
+  });
+});
