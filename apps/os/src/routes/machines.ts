@@ -3,31 +3,42 @@
  * ready machine's live answer to `GET /platform/ping` (through `fetchForInstance`).
  * Behind `apiAuth()` + `instanceAccess()`, so another instance's machines are 404.
  */
-import { AppError, platformPingResponseSchema } from "@iterate/contract";
+import { AppError, errorBodySchema, platformPingResponseSchema } from "@iterate/contract";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
-import { listMachinesForInstance } from "../db/machines.ts";
+import { findLiveMachine, listMachinesForInstance } from "../db/machines.ts";
 import { fetchForInstance } from "../machines/fetch-for-instance.ts";
 import { instanceObject } from "../machines/instance-do.ts";
+import { unansweringMachine } from "../machines/machine-health.ts";
 import { machineJson } from "./serialize.ts";
 
 /**
- * The ready machine's `/platform/ping`, or a 502 when the daemon does not answer properly.
- * Throws `MachineNotReadyError` (503) when no machine is ready.
+ * The ready machine's `/platform/ping`, or a 502 when the daemon does not answer properly — with
+ * what the provider says of its sandbox when no daemon answered at all (machine-health.ts: a
+ * sandbox that is gone fails the machine). Throws `MachineNotReadyError` (503) when no machine
+ * is ready.
  */
 export async function pingMachine(env: AppEnv["Bindings"], instanceId: string) {
   const res = await fetchForInstance(env, instanceId)("/platform/ping", {
     signal: AbortSignal.timeout(5_000),
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     if (error instanceof AppError) throw error;
-    throw new AppError("upstream_error", "The machine's daemon did not answer.");
+    throw await unanswered(env, instanceId, "The machine's daemon did not answer.");
   });
-  const parsed = platformPingResponseSchema.safeParse(await res.json().catch(() => null));
-  if (!res.ok || !parsed.success) {
-    throw new AppError("upstream_error", `The machine's daemon answered ${res.status}.`);
-  }
-  return parsed.data;
+  const body: unknown = await res.json().catch(() => null);
+  const parsed = platformPingResponseSchema.safeParse(body);
+  if (res.ok && parsed.success) return parsed.data;
+  const answered = `The machine's daemon answered ${res.status}.`;
+  // Not the daemon's own error body: the provider's proxy answered for a sandbox it cannot reach.
+  if (errorBodySchema.safeParse(body).success) throw new AppError("upstream_error", answered);
+  throw await unanswered(env, instanceId, answered);
+}
+
+async function unanswered(env: AppEnv["Bindings"], instanceId: string, failed: string) {
+  const machine = await findLiveMachine(createDb(env.DB), instanceId);
+  const verdict = machine ? await unansweringMachine(env, machine) : null;
+  return new AppError("upstream_error", verdict ? `${failed} ${verdict}` : failed);
 }
 
 /** Mounted at `/api/instances/:instanceId/machines`. */

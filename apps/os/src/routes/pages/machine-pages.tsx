@@ -21,7 +21,7 @@ async function panelProps(c: Context<AppEnv>): Promise<MachinePanelProps> {
   const waiting = instanceObject(c.env, instanceId)
     .outboxStatus()
     .catch(() => null);
-  const { current, history } = await listMachinesForInstance(createDb(c.env.DB), instanceId);
+  let { current, history } = await listMachinesForInstance(createDb(c.env.DB), instanceId);
   let ping: LivePing | null = null;
   if (current?.status === "ready") {
     ping = await pingMachine(c.env, instanceId).then(
@@ -31,6 +31,12 @@ async function panelProps(c: Context<AppEnv>): Promise<MachinePanelProps> {
         message: error instanceof AppError ? error.message : "The daemon did not answer.",
       }),
     );
+    if (!ping.ok) {
+      // A machine whose sandbox turned out gone was failed by the ping: shown as it is now, with
+      // its error, and no live ping of a machine that is not ready any more.
+      ({ current, history } = await listMachinesForInstance(createDb(c.env.DB), instanceId));
+      if (current?.status !== "ready") ping = null;
+    }
   }
   return {
     instanceId,
