@@ -109,6 +109,16 @@ describe("Daytona provider: a created sandbox", () => {
     expect(await provider.state(sandbox.externalId)).toBe("running");
   });
 
+  it("is not missing when only its own path answers 404: the list must agree", async () => {
+    const faulted = await fetch(`${daytona.url}/__fake/fail-gets`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sandboxId: sandbox.externalId, count: 1 }),
+    });
+    expect(faulted.status).toBe(200);
+    expect(await provider.state(sandbox.externalId)).toBe("running");
+  });
+
   it("is deleted idempotently: twice succeeds, then find is null and state missing", async () => {
     await provider.delete(sandbox.externalId);
     await provider.delete(sandbox.externalId);

@@ -52,6 +52,8 @@ export interface FakeSandbox {
   createBody: Record<string, unknown>;
   /** How many more `DELETE`s of it answer 500 (`POST /__fake/fail-deletes`). */
   failDeletes: number;
+  /** How many more reads of it by id answer 404 (`POST /__fake/fail-gets`). */
+  failGets?: number;
 }
 
 declare module "vitest" {

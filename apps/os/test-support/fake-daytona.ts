@@ -10,10 +10,11 @@
  * answered 404 (the platform's provider turns the stream off; a default SDK client then polls).
  *
  * Inspection (no auth, outside `/api`): `GET /__fake/requests`, `GET /__fake/sandboxes` — for
- * tests that run in workerd and cannot reach this object — and two faults: `POST
- * /__fake/fail-deletes` `{ sandboxId, count }` makes that sandbox's next deletes answer 500, and
- * `POST /__fake/fail-starts` `{ instanceId, count }` puts the instance's next `count` new
- * sandboxes in `error` (their entrypoint "fails") instead of starting a daemon.
+ * tests that run in workerd and cannot reach this object — and faults: `POST
+ * /__fake/fail-deletes` `{ sandboxId, count }` makes that sandbox's next deletes answer 500,
+ * `POST /__fake/fail-gets` `{ sandboxId, count }` its next reads by id answer 404 (the list
+ * still shows it), and `POST /__fake/fail-starts` `{ instanceId, count }` puts the instance's
+ * next `count` new sandboxes in `error` (their entrypoint "fails") instead of starting a daemon.
  *
  * Listing hides what Daytona hides (apps/api, the sandbox search): destroyed sandboxes, and
  * errored ones only once they are being deleted — a sandbox whose start failed is listed, in
@@ -190,12 +191,14 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
 
   function list(res: ServerResponse, query: URLSearchParams) {
     const labels = JSON.parse(query.get("labels") ?? "{}") as Record<string, string>;
+    const idPrefix = (query.get("id") ?? "").toLowerCase();
     const includeGone = query.get("includeErroredDeleted") === "true";
     // The fake deletes at once (`destroyed`), so "errored and being deleted" is never listed:
     // only `includeErroredDeleted` shows destroyed ones.
     const matching = [...sandboxes.values()].filter(
       (s) =>
         (includeGone || s.state !== "destroyed") &&
+        s.id.toLowerCase().startsWith(idPrefix) &&
         Object.entries(labels).every(([k, v]) => s.labels[k] === v),
     );
     const start = Number(query.get("cursor") ?? 0);
@@ -245,6 +248,15 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
       target.failDeletes = Number(count ?? 1);
       return json(res, 200, { ok: true });
     }
+    if (path === "/__fake/fail-gets" && method === "POST") {
+      // `{ sandboxId, count }`: its next `count` reads by id answer 404 (a misrouted request),
+      // while the list still shows it.
+      const { sandboxId, count } = (body ?? {}) as { sandboxId?: string; count?: number };
+      const target = sandboxes.get(String(sandboxId));
+      if (!target) return notFound(res, String(sandboxId));
+      target.failGets = Number(count ?? 1);
+      return json(res, 200, { ok: true });
+    }
     if (path === "/__fake/fail-starts" && method === "POST") {
       // `{ instanceId, count }`: keyed by instance, so parallel test files do not interfere.
       const { instanceId, count } = (body ?? {}) as { instanceId?: string; count?: number };
@@ -264,7 +276,13 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
     if (id !== undefined) {
       const sandbox = sandboxes.get(decodeURIComponent(id));
       if (!sandbox) return notFound(res, id);
-      if (rest === "" && method === "GET") return json(res, 200, dto(sandbox));
+      if (rest === "" && method === "GET") {
+        if ((sandbox.failGets ?? 0) > 0) {
+          sandbox.failGets = (sandbox.failGets ?? 0) - 1;
+          return notFound(res, id);
+        }
+        return json(res, 200, dto(sandbox));
+      }
       if (rest === "" && method === "DELETE") return remove(res, sandbox);
       const port = /^\/ports\/(\d+)\/preview-url$/.exec(rest)?.[1];
       if (port && method === "GET") return preview(res, sandbox, port);

@@ -10,6 +10,8 @@ export interface MachinesContext {
   localSandboxSecret: string;
   /** The ping relay (ping-relay.ts): daemons' `ITERATE_PLATFORM_URL`. */
   relayUrl: string;
+  /** A provider proxy in front of a stopped sandbox (stopped-proxy.ts): answers everything 400. */
+  stoppedProxyUrl: string;
 }
 
 /** One ping as the daemon sent it to the relay. */

@@ -55,4 +55,29 @@ describe("open long-polls and SSE connections are bounded (maxLiveRequests)", ()
     });
     expect((await Promise.all(two)).map((res) => res.status)).toEqual([200, 200]);
   });
+
+  it("frees the place of a client gone before its long-poll parked at once, not after the wait", async () => {
+    const app = agentsServer({
+      store: createMemoryStreamStore(),
+      longPollTimeoutMs: 60_000,
+      maxLiveRequests: 1,
+    });
+    const put = await app.request("/agents/g", {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+    });
+    const longPoll = `/agents/g?offset=${put.headers.get(STREAM_NEXT_OFFSET)}&live=long-poll`;
+    const gone = new AbortController();
+    gone.abort();
+    // Its abort fired before the long-poll subscribed to it: without a check it would park for
+    // the whole wait (60 s, past this test's time-out), holding the only place.
+    expect((await app.request(longPoll, { signal: gone.signal })).status).toBe(204);
+    const next = app.request(longPoll);
+    await app.request("/agents/g", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "z",
+    });
+    expect((await next).status).toBe(200);
+  });
 });

@@ -20,8 +20,9 @@ export const DAEMON_SLACK_PATH = "/edge/slack";
 /** An attempt the daemon has not answered by then counts as failed (a hung or stopped machine). */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 /**
- * Answers about the event itself: sending the same bytes again can only fail the same way, so
- * the event is dropped (with the error on the Slack page) rather than blocking the queue forever.
+ * The daemon's answers (its `{"error":{"code","message"}}` body) about the event itself: sending
+ * the same bytes again can only fail the same way, so the event is dropped (with the error on the
+ * Slack page) rather than blocking the queue forever.
  * A 500 is the daemon failing on the event (a bug it trips; a full disk answers 503): retried,
  * and set aside by the outbox after a few. Anything else — 401 (a machine whose secret
  * changed), 404 (a daemon without the route), 429, 502–504 — is the machine's state, and a later
@@ -92,13 +93,16 @@ export function daemonDelivery(
       return { kind: "delivered", duplicate: parsed.success && parsed.data.duplicate };
     }
     const error = machineAnswered(res.status, body);
+    // Not the daemon's own error body: the provider's proxy answered in its place, for a sandbox
+    // it cannot reach (Daytona's answers 400 SANDBOX_NOT_RUNNING for a stopped one). That says
+    // nothing about the event, so it is never dropped for it.
+    if (!errorBodySchema.safeParse(body).success) {
+      return { kind: "retry", error: await withVerdict(error, env, machine) };
+    }
     if (PERMANENT_STATUSES.has(res.status)) {
       return { kind: "rejected", error: `${error} (the event was dropped)` };
     }
-    if (res.status === FAULT_STATUS) return { kind: "faulted", error };
-    // Not the daemon's own error body: the provider's proxy answered for a sandbox it cannot reach.
-    const fromDaemon = errorBodySchema.safeParse(body).success;
-    return { kind: "retry", error: fromDaemon ? error : await withVerdict(error, env, machine) };
+    return { kind: res.status === FAULT_STATUS ? "faulted" : "retry", error };
   };
 }
 

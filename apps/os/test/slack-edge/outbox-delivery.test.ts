@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { findMachine } from "../../src/db/machines.ts";
+import { machines } from "../../src/db/schema.ts";
 import { SANDBOX_MISSING_ERROR } from "../../src/machines/machine-health.ts";
 import { daemonDelivery } from "../../src/slack/outbox-delivery.ts";
 import {
@@ -9,6 +11,7 @@ import {
   deliverPing,
   localSandbox,
   machineInStatus,
+  machinesContext,
   rebuild,
 } from "../machines/support.ts";
 import { delivered, postEvents } from "./outbox-support.ts";
@@ -82,6 +85,27 @@ describe("an outbox delivery attempt", () => {
       ),
     });
     // Its disk may still hold the instance's sessions: deleting it is the user's call.
+    expect((await findMachine(db(), machine.id))?.status).toBe("ready");
+  });
+});
+
+describe("an answer from the provider's proxy instead of the daemon", () => {
+  it("is about the machine, not the event: a 400 without the daemon's error body is retried, never dropped", async () => {
+    const { user, team, machine } = await readyConnected("delivery-proxy-400");
+    // What Daytona's preview proxy answers for a sandbox that is not running.
+    await db()
+      .update(machines)
+      .set({ daemonUrl: machinesContext().stoppedProxyUrl })
+      .where(eq(machines.id, machine.id));
+    const eventId = uniqueEventId();
+    const event = {
+      eventId,
+      teamId: team,
+      payload: JSON.stringify(messageEnvelope(team, eventId)),
+    };
+    const outcome = await daemonDelivery(env, { forward: async () => {} })(user.instance.id, event);
+    // The sandbox itself still runs (local-sandbox says so): nothing more is concluded.
+    expect(outcome).toEqual({ kind: "retry", error: "The machine answered 400" });
     expect((await findMachine(db(), machine.id))?.status).toBe("ready");
   });
 });

@@ -1,4 +1,4 @@
-import { appendFile, open, writeFile } from "node:fs/promises";
+import { appendFile, type FileHandle, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readWhole } from "../../src/agent/tools/regular-file.ts";
@@ -41,5 +41,25 @@ describe("readWhole: a file read to its end, never past a bound", () => {
         await handle.close();
       }
     }
+  });
+
+  it("reads a file that arrives a byte per read whole, in one buffer at most twice its size", async () => {
+    const content = Buffer.from("x".repeat(5000));
+    let reads = 0;
+    let largest = 0;
+    // A handle whose reads return one byte each, as from a writer that keeps appending little.
+    const trickle = {
+      async read(buffer: Buffer, offset: number, _length: number, position: number) {
+        reads++;
+        largest = Math.max(largest, buffer.length);
+        if (position >= content.length) return { bytesRead: 0, buffer };
+        buffer[offset] = content[position] as number;
+        return { bytesRead: 1, buffer };
+      },
+    } as unknown as FileHandle;
+    expect((await readWhole(trickle, 1 << 20))?.equals(content)).toBe(true);
+    expect(reads).toBe(content.length + 1);
+    expect(largest).toBeLessThanOrEqual(2 * content.length);
+    expect(await readWhole(trickle, content.length - 1)).toBeNull();
   });
 });

@@ -45,11 +45,15 @@ export async function handleRead(
   if (!result.info.closed) {
     const handle = ctx.live.open(request.watchClient);
     if (!handle) return tooManyLive(ctx.live.max);
-    const outcome = await ctx.store.waitForData(name, result.end, {
-      timeoutMs: ctx.longPollTimeoutMs,
-      cancel: handle,
-    });
-    handle.close();
+    let outcome: Awaited<ReturnType<typeof ctx.store.waitForData>>;
+    try {
+      outcome = await ctx.store.waitForData(name, result.end, {
+        timeoutMs: ctx.longPollTimeoutMs,
+        cancel: handle,
+      });
+    } finally {
+      handle.close();
+    }
     if (outcome === "gone") {
       const head = ctx.store.head(name);
       return failureResponse(head.ok ? { ok: false, reason: "not_found" } : head);

@@ -42,6 +42,11 @@ export function requestAccess(
       body: (max) => cachedBody(c, request.headers.get("content-length"), max),
       watchClient(listener) {
         const signal = request.signal;
+        // Gone before the live request began: its event has fired already and will not again.
+        if (signal.aborted) {
+          listener();
+          return () => {};
+        }
         signal.addEventListener("abort", listener, { once: true });
         return () => signal.removeEventListener("abort", listener);
       },
@@ -58,6 +63,11 @@ export function requestAccess(
       ? (max) => preReadBody(c, incoming, max)
       : (max) => nodeBody(incoming, max),
     watchClient(listener) {
+      // Gone before the live request began: its 'close' has fired already and will not again.
+      if (outgoing.destroyed) {
+        listener();
+        return () => {};
+      }
       outgoing.once("close", listener);
       return () => outgoing.off("close", listener);
     },

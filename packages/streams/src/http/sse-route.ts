@@ -56,7 +56,14 @@ export async function handleSse(
   if (!handle) return tooManyLive(ctx.live.max);
   const loop: SseLoop = { ctx, name, cursor: parsed.cursor, handle, encoding };
   if (response.outgoing) {
-    void pump(loop, nodeEventSink(response.outgoing, headers), first);
+    let sink: EventSink;
+    try {
+      sink = nodeEventSink(response.outgoing, headers);
+    } catch (error) {
+      handle.close(); // pump, which ends the handle otherwise, never starts
+      throw error;
+    }
+    void pump(loop, sink, first);
     return RESPONSE_ALREADY_SENT;
   }
   const { sink, body } = webEventSink(() => handle.close());

@@ -72,14 +72,22 @@ const STATES: Record<`${DaytonaState}`, SandboxState> = {
   destroyed: "missing",
 };
 
-/** States of a sandbox that is gone or going: never returned by `find`, never deleted again. */
-const GONE = new Set<string>(["destroying", "destroyed"]);
+/** The platform's view of a Daytona sandbox's state (an unknown one reads as starting). */
+const stateOf = (sandbox: DaytonaSandbox): SandboxState =>
+  STATES[(sandbox.state ?? "unknown") as DaytonaState] ?? "starting";
 
 /**
- * States a sandbox leaves only by being deleted (its start or its snapshot's build failed).
- * Daytona keeps listing such a sandbox until someone deletes it; `find` does.
+ * Deletes a sandbox, idempotently: one that is gone or going (`destroying`, `destroyed`) or
+ * unknown (404, e.g. deleted by a concurrent cleanup) is done.
  */
-const FAILED = new Set<string>(["error", "build_failed"]);
+async function remove(sandbox: DaytonaSandbox): Promise<void> {
+  if (stateOf(sandbox) === "missing") return;
+  try {
+    await sandbox.delete();
+  } catch (error) {
+    if (!(error instanceof DaytonaNotFoundError)) throw error;
+  }
+}
 
 /**
  * @example
@@ -131,14 +139,22 @@ export function createDaytonaProvider(options: DaytonaProviderOptions): MachineP
         let live: DaytonaSandbox | undefined;
         const failed: DaytonaSandbox[] = [];
         for await (const sandbox of daytona.list({ labels: { [MACHINE_LABEL]: machineId } })) {
-          const state = sandbox.state ?? "";
-          if (FAILED.has(state)) failed.push(sandbox);
-          else if (!GONE.has(state)) live ??= sandbox;
+          const state = stateOf(sandbox);
+          if (state === "failed") failed.push(sandbox);
+          else if (state !== "missing") live ??= sandbox;
         }
         // A create whose sandbox failed to start threw before it could say which sandbox it
         // made, so no machine row holds its id: only this lookup by label ever sees it. Returned,
         // a retried create would reuse a sandbox that never runs; left, it would bill for good.
-        for (const sandbox of failed) await sandbox.delete();
+        // Best effort: one Daytona will not delete yet (a state change in progress) is tried
+        // again by the next lookup, and must not stop this one from answering.
+        for (const sandbox of failed) {
+          await remove(sandbox).catch((error: unknown) =>
+            console.error(
+              `daytona: failed sandbox ${sandbox.id} of ${machineId} not deleted yet: ${toProviderError("delete it", error, [options.apiKey]).message}`,
+            ),
+          );
+        }
         return live ? await toSandbox(live) : null;
       });
     },
@@ -164,25 +180,25 @@ export function createDaytonaProvider(options: DaytonaProviderOptions): MachineP
     state(externalId) {
       return call("read the sandbox's state", [], async (daytona) => {
         try {
-          const sandbox = await daytona.get(externalId);
-          return STATES[sandbox.state ?? "unknown"] ?? "starting";
+          return stateOf(await daytona.get(externalId));
         } catch (error) {
-          if (error instanceof DaytonaNotFoundError) return "missing";
-          throw error;
+          if (!(error instanceof DaytonaNotFoundError)) throw error;
         }
+        // A 404 from the sandbox's own path could be a misrouted request; `missing` fails a
+        // ready machine (machine-health.ts), so the list — another endpoint — must agree.
+        for await (const sandbox of daytona.list({ id: externalId })) {
+          if (sandbox.id === externalId) return stateOf(sandbox);
+        }
+        return "missing";
       });
     },
 
     delete(externalId) {
       return call("delete the sandbox", [], async (daytona) => {
-        // Idempotent: a sandbox that is unknown (404) or already being destroyed is done.
         try {
-          const sandbox = await daytona.get(externalId);
-          if (GONE.has(sandbox.state ?? "")) return;
-          await sandbox.delete();
+          await remove(await daytona.get(externalId));
         } catch (error) {
-          if (error instanceof DaytonaNotFoundError) return;
-          throw error;
+          if (!(error instanceof DaytonaNotFoundError)) throw error;
         }
       });
     },

@@ -46,8 +46,10 @@ export interface MachineProvider {
   readonly name: ProviderName;
   /**
    * The usable sandbox made for `machineId` (by label), or null when there is none. Sandboxes of
-   * the machine that failed for good (a start that failed) are deleted on the way: no row knows
-   * their id, and a retried create must start afresh rather than reuse one.
+   * the machine in a failed state (a start that failed) are deleted on the way, best effort: no
+   * row knows their id, and a retried create must start afresh rather than reuse one. For a
+   * machine being created or no longer live — a failed sandbox of a ready machine may still be
+   * recoverable, with the instance's sessions on its disk.
    */
   find(machineId: string): Promise<Sandbox | null>;
   /** Creates and starts a sandbox running the daemon with `spec.env`. */

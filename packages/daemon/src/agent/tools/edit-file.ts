@@ -41,8 +41,11 @@ export function createEditFileTool(ctx: ToolContext): WorkspaceTool<typeof param
       if (!file) throw new Error(`${shown} is not a regular file`);
       let count: number;
       try {
+        // The size at the open only spares reading a file already too large; readWhole holds the bound.
         const bytes =
-          file.size > MAX_EDIT_BYTES ? null : await readWhole(file.handle, MAX_EDIT_BYTES);
+          file.size > MAX_EDIT_BYTES
+            ? null
+            : await readWhole(file.handle, MAX_EDIT_BYTES, file.size);
         if (!bytes) {
           throw new Error(`${shown} is over ${MAX_EDIT_BYTES} bytes; edit it with run_command`);
         }

@@ -57,20 +57,29 @@ export async function readRegularFile(
 /**
  * An open file's whole content, read to its end (not to its size when opened, so nothing
  * appended meanwhile is cut off), or null once it passes `maxBytes`: a file that grows while
- * it is read (a log a command still writes) is never held past the bound.
+ * it is read (a log a command still writes) is never held past the bound. One buffer, sized for
+ * `sizeHint` (the size seen at the open) and doubled as needed, so a file that grows by a few
+ * bytes per read costs at most twice its content.
  *
- * @example const bytes = await readWhole(file.handle, MAX_EDIT_BYTES); if (!bytes) refuse();
+ * @example const bytes = await readWhole(file.handle, MAX_EDIT_BYTES, file.size); if (!bytes) refuse();
  */
-export async function readWhole(handle: FileHandle, maxBytes: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
+export async function readWhole(
+  handle: FileHandle,
+  maxBytes: number,
+  sizeHint = 0,
+): Promise<Buffer | null> {
+  // One byte past the bound is enough to tell "too large".
+  const limit = maxBytes + 1;
+  let buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(sizeHint + 1, 4096)));
   let total = 0;
   for (;;) {
-    // One byte past the bound is enough to tell "too large".
-    const room = maxBytes + 1 - total;
-    const chunk = Buffer.allocUnsafe(Math.min(room, total === 0 ? 64 * 1024 : 1024 * 1024));
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
-    if (bytesRead === 0) return Buffer.concat(chunks, total);
-    chunks.push(chunk.subarray(0, bytesRead));
+    if (total === buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.min(limit, buffer.length * 2));
+      buffer.copy(grown, 0, 0, total);
+      buffer = grown;
+    }
+    const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+    if (bytesRead === 0) return buffer.subarray(0, total);
     total += bytesRead;
     if (total > maxBytes) return null;
   }
