@@ -29,12 +29,7 @@ import {
 describe("an outbox delivery attempt", () => {
   it("says the hand-on failed (and retries) when the team's new instance cannot take the event", async () => {
     const { user, team } = await connectedInstanceNotReady("delivery-forward");
-    const eventId = uniqueEventId();
-    const event = {
-      eventId,
-      teamId: team,
-      payload: JSON.stringify(messageEnvelope(team, eventId)),
-    };
+    const event = storedEvent(team);
     const forwarded: string[] = [];
     const deliver = daemonDelivery(env, {
       forward: async (instanceId) => {
@@ -53,12 +48,7 @@ describe("an outbox delivery attempt", () => {
 
   it("waits, in words, while the instance's machine is not ready", async () => {
     const { user, team } = await connectedInstanceNotReady("delivery-waiting");
-    const eventId = uniqueEventId();
-    const event = {
-      eventId,
-      teamId: team,
-      payload: JSON.stringify(messageEnvelope(team, eventId)),
-    };
+    const event = storedEvent(team);
     const deliver = daemonDelivery(env, { forward: async () => {} });
     const outcome = await deliver(user.instance.id, event);
     expect(outcome).toMatchObject({
@@ -71,12 +61,7 @@ describe("an outbox delivery attempt", () => {
     const { user, team, machine } = await readyConnected("delivery-stopped");
     const stopped = await localSandbox(`/sandboxes/${machine.externalId}/stop`, { method: "POST" });
     expect(stopped.status).toBe(200);
-    const eventId = uniqueEventId();
-    const event = {
-      eventId,
-      teamId: team,
-      payload: JSON.stringify(messageEnvelope(team, eventId)),
-    };
+    const event = storedEvent(team);
     const outcome = await daemonDelivery(env, { forward: async () => {} })(user.instance.id, event);
     expect(outcome).toMatchObject({
       kind: "retry",
@@ -97,12 +82,7 @@ describe("an answer from the provider's proxy instead of the daemon", () => {
       .update(machines)
       .set({ daemonUrl: machinesContext().stoppedProxyUrl })
       .where(eq(machines.id, machine.id));
-    const eventId = uniqueEventId();
-    const event = {
-      eventId,
-      teamId: team,
-      payload: JSON.stringify(messageEnvelope(team, eventId)),
-    };
+    const event = storedEvent(team);
     const outcome = await daemonDelivery(env, { forward: async () => {} })(user.instance.id, event);
     // The sandbox itself still runs (local-sandbox says so): nothing more is concluded.
     expect(outcome).toEqual({ kind: "retry", error: "The machine answered 400" });
@@ -138,4 +118,10 @@ async function readyConnected(label: string) {
   const machine = await findMachine(db(), connected.machine.id);
   if (!machine?.externalId) throw new Error(`${connected.machine.id} has no sandbox id`);
   return { ...connected, machine };
+}
+
+/** One Slack message event for `team`, as the outbox stores it. */
+function storedEvent(team: string) {
+  const eventId = uniqueEventId();
+  return { eventId, teamId: team, payload: JSON.stringify(messageEnvelope(team, eventId)) };
 }
