@@ -30,7 +30,8 @@ export async function unansweringMachine(
   env: Bindings,
   machine: MachineRow,
 ): Promise<string | null> {
-  if (!machine.externalId) return null;
+  // Only a ready machine is expected to answer (a new one may be the live machine by now).
+  if (machine.status !== "ready" || !machine.externalId) return null;
   let state: SandboxState;
   try {
     state = await providerFor(env, machine.provider).state(machine.externalId);
