@@ -17,6 +17,8 @@ const password = "a long browser password";
 const STREAMED = "One two three four five six seven eight nine ten, and that is the whole answer.";
 
 let world: AgentWorld;
+/** How long the daemons' SSE connections last here (production: 60 s). */
+const SSE_MAX_MS = 5_000;
 let browser: Browser;
 let page: Page;
 let instanceBase: string;
@@ -26,7 +28,12 @@ const url = (path: string) => new URL(path, world.platform.worker.url).href;
 const statusBadge = () => page.getByTestId("session-status");
 
 beforeAll(async () => {
-  [world, browser] = await Promise.all([startAgentWorld(), launchChromium()]);
+  [world, browser] = await Promise.all([
+    // The daemons end each SSE connection after 5 s instead of a minute, so the reconnect test
+    // sees the page reconnect without waiting a minute.
+    startAgentWorld({ daemonEnv: { ITERATE_SSE_MAX_MS: String(SSE_MAX_MS) } }),
+    launchChromium(),
+  ]);
   world.openai.respond((request) => {
     const text = lastUserText(request);
     if (text.includes("STREAM")) return { text: STREAMED, chunks: 10, chunkDelayMs: 350 };
@@ -111,7 +118,7 @@ describe("the Agents page in Chromium", () => {
     await expect(page.locator('.agent-run[data-outcome="done"]').count()).resolves.toBe(2);
   });
 
-  it("reconnects from the last offset when the daemon ends the connection (after a minute): nothing shown twice, nothing missed", async () => {
+  it("reconnects from the last offset when the daemon ends the connection (after ITERATE_SSE_MAX_MS): nothing shown twice, nothing missed", async () => {
     const streams: string[] = [];
     const onRequest = (request: { url(): string }) => {
       if (request.url().includes("/stream?offset=")) streams.push(request.url());
@@ -119,7 +126,7 @@ describe("the Agents page in Chromium", () => {
     page.on("request", onRequest);
     const users = await page.locator('.agent-msg[data-role="user"]').count();
     const answers = await page.locator('.agent-msg[data-role="assistant"]').count();
-    // The daemon ends every SSE connection after 60 s; the page opens the next one itself.
+    // The daemon ends every SSE connection after SSE_MAX_MS; the page opens the next one itself.
     for (let i = 0; streams.length === 0; i++) {
       if (i > 750) throw new Error("the page never reconnected");
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -36,7 +36,11 @@ async function freePort(): Promise<number> {
  * await platform.stop(); // every daemon stopped, temp dirs removed
  */
 export async function startPlatform(
-  options: { vars?: Record<string, string> } = {},
+  options: {
+    vars?: Record<string, string>;
+    /** Settings every machine's daemon gets (local-sandbox `daemonEnv`). */
+    daemonEnv?: Record<string, string>;
+  } = {},
 ): Promise<RunningPlatform> {
   const root = await mkdtemp(path.join(tmpdir(), "iterate-local-"));
   const secret = randomBytes(24).toString("base64url");
@@ -46,6 +50,7 @@ export async function startPlatform(
     root,
     stopGraceMs: 2_000,
     log: () => {},
+    daemonEnv: options.daemonEnv,
   });
   const port = await freePort();
   try {

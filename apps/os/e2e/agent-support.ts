@@ -33,7 +33,9 @@ export interface AgentWorld {
  * Starts the fakes and the platform wired to them (`LLM_UPSTREAM_URL`, `OPENAI_API_KEY`,
  * `SLACK_*` as worker vars).
  */
-export async function startAgentWorld(): Promise<AgentWorld> {
+export async function startAgentWorld(
+  options: { daemonEnv?: Record<string, string> } = {},
+): Promise<AgentWorld> {
   const apiKey = `sk-e2e-real-key-${randomBytes(12).toString("hex")}`;
   const signingSecret = `slack-signing-${randomBytes(12).toString("hex")}`;
   const [slack, openai] = await Promise.all([
@@ -50,6 +52,7 @@ export async function startAgentWorld(): Promise<AgentWorld> {
       SLACK_CLIENT_SECRET: slack.clientSecret,
       SLACK_SIGNING_SECRET: signingSecret,
     },
+    daemonEnv: options.daemonEnv,
   });
   return {
     platform,

@@ -10,7 +10,7 @@ import { daemonSettingsFromEnv, startDaemon } from "./server.ts";
 
 // Order: args/env → credentials (fail fast, one line) → app with auth → listen → ping in background.
 const USAGE =
-  "usage: iterate-daemon [--home DIR]   (env: PORT, HOST, ITERATE_*, ITERATE_LONG_POLL_MS, LOG_LEVEL)";
+  "usage: iterate-daemon [--home DIR]   (env: PORT, HOST, ITERATE_*, ITERATE_LONG_POLL_MS, ITERATE_SSE_MAX_MS, LOG_LEVEL)";
 const { args, settings } = (() => {
   try {
     // `--` is skipped: `pnpm start -- --home x` passes it through.

@@ -2,7 +2,12 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { RETIRE_GRACE_MS } from "@iterate/contract";
-import { createFileStreamStore, DEFAULT_LONG_POLL_MS, type StreamStore } from "@iterate/streams";
+import {
+  createFileStreamStore,
+  DEFAULT_LONG_POLL_MS,
+  DEFAULT_SSE_MAX_DURATION_MS,
+  type StreamStore,
+} from "@iterate/streams";
 import type { MiddlewareHandler } from "hono";
 import type { AgentRuntime } from "./agent/agent-runtime.ts";
 import { createDaemonApp } from "./app.ts";
@@ -24,6 +29,8 @@ export interface StartDaemonOptions {
   hostname?: string;
   /** Long-poll wait before 204 (`ITERATE_LONG_POLL_MS`). */
   longPollTimeoutMs?: number;
+  /** How long one SSE connection lasts before the client reconnects (`ITERATE_SSE_MAX_MS`). */
+  sseMaxDurationMs?: number;
   logLevel?: LogLevel;
   /** fsync appends before acknowledging them (default true). */
   fsync?: boolean;
@@ -61,30 +68,39 @@ export interface RunningDaemon {
  * Daemon settings from its env (ARCHITECTURE "Daemon routes"): `PORT` (default
  * 3000), `HOST` (default 0.0.0.0 — a sandbox is reached from outside; local-sandbox sets
  * 127.0.0.1 so a developer's machines are not on their LAN), `ITERATE_LONG_POLL_MS` (default
- * 20000), `LOG_LEVEL` (default info).
+ * 20000), `ITERATE_SSE_MAX_MS` (how long an SSE connection lasts, default 60000; tests that
+ * watch a reconnect shorten it), `LOG_LEVEL` (default info).
  *
  * @example
- * const settings = daemonSettingsFromEnv(process.env); // { port: 3000, hostname: "0.0.0.0", longPollTimeoutMs: 20000, logLevel: "info" }
+ * const settings = daemonSettingsFromEnv(process.env); // { port: 3000, hostname: "0.0.0.0", longPollTimeoutMs: 20000, sseMaxDurationMs: 60000, logLevel: "info" }
  */
 export function daemonSettingsFromEnv(env: Record<string, string | undefined>): {
   port: number;
   hostname: string;
   longPollTimeoutMs: number;
+  sseMaxDurationMs: number;
   logLevel: LogLevel;
 } {
   const port = Number(env.PORT ?? 3000);
   const hostname = env.HOST || "0.0.0.0";
-  const longPollTimeoutMs = Number(env.ITERATE_LONG_POLL_MS ?? DEFAULT_LONG_POLL_MS);
+  const longPollTimeoutMs = positiveMs(env, "ITERATE_LONG_POLL_MS", DEFAULT_LONG_POLL_MS);
+  const sseMaxDurationMs = positiveMs(env, "ITERATE_SSE_MAX_MS", DEFAULT_SSE_MAX_DURATION_MS);
   const level = (env.LOG_LEVEL ?? "info").toLowerCase();
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT is not a port: ${env.PORT}`);
-  if (!Number.isFinite(longPollTimeoutMs) || longPollTimeoutMs <= 0) {
-    throw new Error(`ITERATE_LONG_POLL_MS is not a positive number: ${env.ITERATE_LONG_POLL_MS}`);
-  }
   if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
     throw new Error(`LOG_LEVEL must be debug, info, warn or error: ${env.LOG_LEVEL}`);
   }
-  return { port, hostname, longPollTimeoutMs, logLevel: level };
+  return { port, hostname, longPollTimeoutMs, sseMaxDurationMs, logLevel: level };
+}
+
+/** A duration in ms from `env[name]` (default `fallback`); throws naming the variable if not > 0. */
+function positiveMs(env: Record<string, string | undefined>, name: string, fallback: number) {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`${name} is not a positive number: ${env[name]}`);
+  }
+  return value;
 }
 
 /**
@@ -127,6 +143,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     agents: {
       store,
       longPollTimeoutMs: options.longPollTimeoutMs,
+      sseMaxDurationMs: options.sseMaxDurationMs,
       shutdownSignal: stopping.signal,
     },
     slack: {

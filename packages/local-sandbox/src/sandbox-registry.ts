@@ -17,6 +17,8 @@ export interface SandboxRegistryOptions {
   startTimeoutMs: number;
   /** `PATH` for daemons whose env has none: the service's own. */
   path: string | undefined;
+  /** Settings every daemon gets under the given env (e.g. tests' `ITERATE_SSE_MAX_MS`). */
+  daemonEnv?: Record<string, string>;
   pidfile: DaemonPidfile;
   log: (line: string) => void;
 }
@@ -82,6 +84,7 @@ export function createSandboxRegistry(options: SandboxRegistryOptions): SandboxR
       // The given env, exactly; only what makes a local daemon work is the service's to set.
       const env: Record<string, string> = {
         ...(options.path !== undefined ? { PATH: options.path } : {}),
+        ...options.daemonEnv,
         ...body.env,
         HOME: home,
         PORT: "0",

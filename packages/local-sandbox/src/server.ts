@@ -24,6 +24,8 @@ export interface LocalSandboxOptions {
   startTimeoutMs?: number;
   /** One line per create, stop and delete (ids only); default `console.log`. */
   log?: (line: string) => void;
+  /** Settings every daemon gets under the env it is created with (tests: `ITERATE_SSE_MAX_MS`). */
+  daemonEnv?: Record<string, string>;
 }
 
 /** A listening local-sandbox service. */
@@ -64,6 +66,7 @@ export async function startLocalSandbox(
     stopGraceMs,
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
     path: process.env.PATH,
+    daemonEnv: options.daemonEnv,
     pidfile,
     log,
   });

@@ -42,27 +42,33 @@ describe("daemon settings from env", () => {
       port: 3000,
       hostname: "0.0.0.0",
       longPollTimeoutMs: 20_000,
+      sseMaxDurationMs: 60_000,
       logLevel: "info",
     });
   });
 
-  it("reads PORT, HOST, ITERATE_LONG_POLL_MS and LOG_LEVEL, and names the variable it rejects", () => {
+  it("reads PORT, HOST, ITERATE_LONG_POLL_MS, ITERATE_SSE_MAX_MS and LOG_LEVEL, and names the variable it rejects", () => {
     expect(
       daemonSettingsFromEnv({
         PORT: "0",
         HOST: "127.0.0.1",
         ITERATE_LONG_POLL_MS: "500",
+        ITERATE_SSE_MAX_MS: "3000",
         LOG_LEVEL: "DEBUG",
       }),
     ).toEqual({
       port: 0,
       hostname: "127.0.0.1",
       longPollTimeoutMs: 500,
+      sseMaxDurationMs: 3000,
       logLevel: "debug",
     });
     expect(() => daemonSettingsFromEnv({ PORT: "http" })).toThrow(/PORT/);
     expect(() => daemonSettingsFromEnv({ ITERATE_LONG_POLL_MS: "-1" })).toThrow(
       /ITERATE_LONG_POLL_MS/,
+    );
+    expect(() => daemonSettingsFromEnv({ ITERATE_SSE_MAX_MS: "soon" })).toThrow(
+      /ITERATE_SSE_MAX_MS/,
     );
     expect(() => daemonSettingsFromEnv({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
   });
