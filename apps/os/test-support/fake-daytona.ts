@@ -25,6 +25,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { INSTANCE_LABEL } from "../src/machines/providers/provider.ts";
 import type { FakeSandbox, RecordedRequest } from "./fake-daytona-context.ts";
+import { json, problem, readBody, record } from "./fake-daytona-http.ts";
 import { type SpawnedDaemon, spawnDaemon } from "./spawn-daemon.ts";
 
 export type { FakeSandbox, RecordedRequest };
@@ -60,36 +61,11 @@ export interface FakeDaytona {
   close(): Promise<void>;
 }
 
-/** A Daytona-style error body (NestJS: `{ statusCode, message, error }`); the SDK reads `message`. */
-function problem(res: ServerResponse, statusCode: number, message: string) {
-  const error =
-    { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found" }[statusCode] ?? "Error";
-  json(res, statusCode, { statusCode, message, error, timestamp: new Date().toISOString() });
-}
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (text === "") return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function record(req: IncomingMessage, body: unknown): RecordedRequest {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return { method: req.method ?? "GET", path: req.url ?? "/", headers, body };
-}
+/** The per-sandbox fault routes and the counter each sets. */
+const SANDBOX_FAULTS: Record<string, "failDeletes" | "failGets"> = {
+  "/__fake/fail-deletes": "failDeletes",
+  "/__fake/fail-gets": "failGets",
+};
 
 /**
  * @example
@@ -240,21 +216,14 @@ export async function startFakeDaytona(options: FakeDaytonaOptions): Promise<Fak
 
     if (path === "/__fake/requests") return json(res, 200, requests);
     if (path === "/__fake/sandboxes") return json(res, 200, [...sandboxes.values()]);
-    if (path === "/__fake/fail-deletes" && method === "POST") {
-      // `{ sandboxId, count }`: its next `count` deletes fail (per sandbox: parallel-safe).
+    const sandboxFault = SANDBOX_FAULTS[path];
+    if (sandboxFault && method === "POST") {
+      // `{ sandboxId, count }`: that sandbox's next `count` deletes answer 500, or reads by id
+      // 404 while the list still shows it (per sandbox: parallel-safe).
       const { sandboxId, count } = (body ?? {}) as { sandboxId?: string; count?: number };
       const target = sandboxes.get(String(sandboxId));
       if (!target) return notFound(res, String(sandboxId));
-      target.failDeletes = Number(count ?? 1);
-      return json(res, 200, { ok: true });
-    }
-    if (path === "/__fake/fail-gets" && method === "POST") {
-      // `{ sandboxId, count }`: its next `count` reads by id answer 404 (a misrouted request),
-      // while the list still shows it.
-      const { sandboxId, count } = (body ?? {}) as { sandboxId?: string; count?: number };
-      const target = sandboxes.get(String(sandboxId));
-      if (!target) return notFound(res, String(sandboxId));
-      target.failGets = Number(count ?? 1);
+      target[sandboxFault] = Number(count ?? 1);
       return json(res, 200, { ok: true });
     }
     if (path === "/__fake/fail-starts" && method === "POST") {

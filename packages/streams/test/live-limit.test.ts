@@ -5,19 +5,26 @@ import { agentsServer } from "./support/agents-server.ts";
 // Each long-poll and SSE connection holds a connection and its buffers until data, a time-out or
 // the SSE duration: a client opening them in a loop must meet a bound, not grow the server.
 
+/** An app with the given bound, one text stream `name` on it, and a long-poll at its tail. */
+async function boundedStream(
+  name: string,
+  limits: { maxLiveRequests: number; longPollTimeoutMs: number },
+) {
+  const app = agentsServer({ store: createMemoryStreamStore(), ...limits });
+  const put = await app.request(`/agents/${name}`, {
+    method: "PUT",
+    headers: { "content-type": "text/plain" },
+  });
+  const longPoll = `/agents/${name}?offset=${put.headers.get(STREAM_NEXT_OFFSET)}&live=long-poll`;
+  return { app, longPoll };
+}
+
 describe("open long-polls and SSE connections are bounded (maxLiveRequests)", () => {
   it("refuses one past the bound with 503 limit_exceeded and Retry-After, and takes one again once another ends", async () => {
-    const app = agentsServer({
-      store: createMemoryStreamStore(),
-      longPollTimeoutMs: 10_000,
+    const { app, longPoll } = await boundedStream("s", {
       maxLiveRequests: 2,
+      longPollTimeoutMs: 10_000,
     });
-    const put = await app.request("/agents/s", {
-      method: "PUT",
-      headers: { "content-type": "text/plain" },
-    });
-    const tail = put.headers.get(STREAM_NEXT_OFFSET);
-    const longPoll = `/agents/s?offset=${tail}&live=long-poll`;
     const sseClient = new AbortController();
     const parked = app.request(longPoll);
     const sse = await app.request("/agents/s?offset=-1&live=sse", { signal: sseClient.signal });
@@ -57,16 +64,10 @@ describe("open long-polls and SSE connections are bounded (maxLiveRequests)", ()
   });
 
   it("frees the place of a client gone before its long-poll parked at once, not after the wait", async () => {
-    const app = agentsServer({
-      store: createMemoryStreamStore(),
-      longPollTimeoutMs: 60_000,
+    const { app, longPoll } = await boundedStream("g", {
       maxLiveRequests: 1,
+      longPollTimeoutMs: 60_000,
     });
-    const put = await app.request("/agents/g", {
-      method: "PUT",
-      headers: { "content-type": "text/plain" },
-    });
-    const longPoll = `/agents/g?offset=${put.headers.get(STREAM_NEXT_OFFSET)}&live=long-poll`;
     const gone = new AbortController();
     gone.abort();
     // Its abort fired before the long-poll subscribed to it: without a check it would park for

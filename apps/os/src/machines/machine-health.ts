@@ -47,3 +47,17 @@ export async function unansweringMachine(
   console.error(`machine ${machine.id}: failed, its sandbox ${machine.externalId} is gone`);
   return `${SANDBOX_MISSING_ERROR} The machine was marked failed.`;
 }
+
+/**
+ * `failed`, with the provider's verdict on the machine's sandbox added when it is not running.
+ *
+ * @example await withVerdict("The machine did not answer within 10 s.", env, machine)
+ */
+export async function withVerdict(
+  failed: string,
+  env: Bindings,
+  machine: MachineRow,
+): Promise<string> {
+  const verdict = await unansweringMachine(env, machine);
+  return verdict ? `${failed} ${verdict}` : failed;
+}

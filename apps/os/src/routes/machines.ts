@@ -1,6 +1,6 @@
 /**
  * `/api/instances/:instanceId/machines`: the current machine and its history, rebuild, and the
- * ready machine's live answer to `GET /platform/ping` (through `fetchForInstance`).
+ * ready machine's live answer to `GET /platform/ping` (signed, to the instance's ready machine).
  * Behind `apiAuth()` + `instanceAccess()`, so another instance's machines are 404.
  */
 import { AppError, errorBodySchema, platformPingResponseSchema } from "@iterate/contract";
@@ -8,9 +8,9 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
 import { findLiveMachine, listMachinesForInstance } from "../db/machines.ts";
-import { fetchForInstance } from "../machines/fetch-for-instance.ts";
+import { MachineNotReadyError, signedFetch } from "../machines/fetch-for-instance.ts";
 import { instanceObject } from "../machines/instance-do.ts";
-import { unansweringMachine } from "../machines/machine-health.ts";
+import { withVerdict } from "../machines/machine-health.ts";
 import { machineJson } from "./serialize.ts";
 
 /**
@@ -20,11 +20,16 @@ import { machineJson } from "./serialize.ts";
  * is ready.
  */
 export async function pingMachine(env: AppEnv["Bindings"], instanceId: string) {
-  const res = await fetchForInstance(env, instanceId)("/platform/ping", {
+  const machine = await findLiveMachine(createDb(env.DB), instanceId);
+  if (machine?.status !== "ready") {
+    throw new MachineNotReadyError(instanceId, machine?.status ?? null);
+  }
+  const res = await signedFetch(env, machine)("/platform/ping", {
     signal: AbortSignal.timeout(5_000),
   }).catch(async (error: unknown) => {
     if (error instanceof AppError) throw error;
-    throw await unanswered(env, instanceId, "The machine's daemon did not answer.");
+    const failed = "The machine's daemon did not answer.";
+    throw new AppError("upstream_error", await withVerdict(failed, env, machine));
   });
   const body: unknown = await res.json().catch(() => null);
   const parsed = platformPingResponseSchema.safeParse(body);
@@ -32,13 +37,7 @@ export async function pingMachine(env: AppEnv["Bindings"], instanceId: string) {
   const answered = `The machine's daemon answered ${res.status}.`;
   // Not the daemon's own error body: the provider's proxy answered for a sandbox it cannot reach.
   if (errorBodySchema.safeParse(body).success) throw new AppError("upstream_error", answered);
-  throw await unanswered(env, instanceId, answered);
-}
-
-async function unanswered(env: AppEnv["Bindings"], instanceId: string, failed: string) {
-  const machine = await findLiveMachine(createDb(env.DB), instanceId);
-  const verdict = machine ? await unansweringMachine(env, machine) : null;
-  return new AppError("upstream_error", verdict ? `${failed} ${verdict}` : failed);
+  throw new AppError("upstream_error", await withVerdict(answered, env, machine));
 }
 
 /** Mounted at `/api/instances/:instanceId/machines`. */

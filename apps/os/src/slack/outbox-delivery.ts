@@ -9,10 +9,9 @@
 import { errorBodySchema, slackEdgeResponseSchema } from "@iterate/contract";
 import type { Bindings } from "../app-env.ts";
 import { createDb } from "../db/client.ts";
-import type { MachineRow } from "../db/schema.ts";
 import { findDeliveryTarget } from "../db/slack-installations.ts";
 import { MachineNotReadyError, signedFetch } from "../machines/fetch-for-instance.ts";
-import { unansweringMachine } from "../machines/machine-health.ts";
+import { withVerdict } from "../machines/machine-health.ts";
 import type { Deliver, DeliveryOutcome, OutboxEvent } from "./delivery-outcome.ts";
 
 /** The daemon route events are delivered to. */
@@ -104,12 +103,6 @@ export function daemonDelivery(
     }
     return { kind: res.status === FAULT_STATUS ? "faulted" : "retry", error };
   };
-}
-
-/** `failed`, with what the provider says of the machine's sandbox when it is not running. */
-async function withVerdict(failed: string, env: Bindings, machine: MachineRow): Promise<string> {
-  const verdict = await unansweringMachine(env, machine);
-  return verdict ? `${failed} ${verdict}` : failed;
 }
 
 /** Longest part of the machine's own message shown on the platform's pages. */

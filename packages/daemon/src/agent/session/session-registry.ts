@@ -2,9 +2,9 @@ import { createSession, type Session } from "./session.ts";
 import type { StreamStore } from "./streams.ts";
 
 /** Default of `maxLoadedBytes`: bytes of session streams whose conversations are held. */
-export const DEFAULT_MAX_LOADED_SESSION_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_LOADED_SESSION_BYTES = 64 * 1024 * 1024;
 /** At most this many sessions hold their conversation, whatever their size. */
-export const MAX_LOADED_SESSIONS = 256;
+const MAX_LOADED_SESSIONS = 256;
 
 /**
  * The machine's session handles, one per stream path for as long as the daemon runs, and which

@@ -53,7 +53,7 @@ export interface Session {
  *
  * @example
  * const session = createSession({ store, path: "web/ses_1", log });
- * const { messages } = await session.refresh();
+ * const messages = await session.history(); // the whole conversation, loaded
  */
 export function createSession(options: {
   store: StreamStore;
